@@ -1,0 +1,71 @@
+# The book 「Llama 2の登場でLLM三国志が始まった」: HTML, EPUB (横書き・縦書き) and PDF.
+# Conventions follow sphinx-quickstart's Makefile: SOURCEDIR, BUILDDIR, SPHINXOPTS.
+
+SPHINXOPTS    ?=
+SOURCEDIR     ?= docs
+BUILDDIR      ?= build
+PYTHON        ?= python3
+VENV          ?= .venv
+SPHINXBUILD   ?= $(VENV)/bin/sphinx-build
+BOOK          := llm-sangokushi
+STRICT        := -W --keep-going -n
+DOCTREES      := $(BUILDDIR)/doctrees
+
+# LuaLaTeX's font cache: a known place that outlives `make clean` and fresh clones.
+export TEXMFCACHE ?= $(HOME)/.cache/$(BOOK)/texmf-var
+export TEXMFVAR   ?= $(TEXMFCACHE)
+
+VENV_STAMP := $(VENV)/.installed
+
+.PHONY: help book html epub pdf test lint format clean setup sysdeps
+
+help:
+	@echo "make book    set up (venv, TeX, fonts) and build HTML, EPUB and PDF into $(BUILDDIR)/"
+	@echo "make test    set up and run the whole test suite"
+	@echo "make html | epub | pdf    build one edition"
+	@echo "make lint | format        ruff"
+	@echo "make clean   remove $(BUILDDIR)/"
+
+book: html epub pdf
+
+$(VENV_STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check -e '.[test,site]'
+	touch $@
+
+setup: $(VENV_STAMP)
+
+sysdeps: $(VENV_STAMP)
+	@$(VENV)/bin/python -m sangokushi.sysdeps book
+
+# A failed build removes what it wrote: nothing half-written stays looking like a good book.
+html: $(VENV_STAMP)
+	$(SPHINXBUILD) -b html $(STRICT) -d $(DOCTREES)/html $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/html \
+	  || { rm -rf $(BUILDDIR)/html; exit 1; }
+	@echo "HTML: $(BUILDDIR)/html/index.html"
+
+epub: $(VENV_STAMP) sysdeps
+	$(SPHINXBUILD) -b epub $(STRICT) -d $(DOCTREES)/epub $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/epub \
+	  || { rm -f $(BUILDDIR)/epub/$(BOOK).epub; exit 1; }
+	@echo "EPUB: $(BUILDDIR)/epub/$(BOOK).epub"
+
+pdf: $(VENV_STAMP) sysdeps
+	$(SPHINXBUILD) -b latex $(STRICT) -d $(DOCTREES)/latex $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/latex \
+	  || { rm -f $(BUILDDIR)/pdf/$(BOOK).pdf; exit 1; }
+	$(VENV)/bin/python -m sangokushi.pdf $(BUILDDIR)/latex/$(BOOK).tex $(BUILDDIR)/pdf/$(BOOK).pdf
+	@echo "PDF: $(BUILDDIR)/pdf/$(BOOK).pdf"
+
+test: $(VENV_STAMP) sysdeps
+	@$(VENV)/bin/python -m sangokushi.sysdeps test
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV_STAMP)
+	$(VENV)/bin/ruff check src tests docs/conf.py
+	$(VENV)/bin/ruff format --check src tests docs/conf.py
+
+format: $(VENV_STAMP)
+	$(VENV)/bin/ruff format src tests docs/conf.py
+	$(VENV)/bin/ruff check --fix src tests docs/conf.py
+
+clean:
+	rm -rf $(BUILDDIR)

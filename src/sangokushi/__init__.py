@@ -1,0 +1,10 @@
+"""Build tooling for the LLM三国志 book: Sphinx extensions and helpers."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("llm-sangokushi")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"

@@ -1,0 +1,177 @@
+"""Check that every sentence of the original essay survives in each edition."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import unicodedata
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import NamedTuple
+
+DELETED = "（削除）"
+STRUCTURAL = "（章の区切り）"
+ORNAMENT = re.compile(r"^[\s✴\ufe0e\ufe0f*＊]+$")
+SENTENCE_END = re.compile(r"(?<=[。！？?!])")
+
+
+class Edit(NamedTuple):
+    """One row of the editorial-notes table."""
+
+    number: str
+    place: str
+    original: str
+    changed: str
+
+
+def load_edits(notes: Path) -> list[Edit]:
+    """The rows of the ``list-table`` on the editorial-notes page, header excluded."""
+    rows: list[list[str]] = []
+    in_table = False
+    for line in notes.read_text(encoding="utf-8").splitlines():
+        if line.startswith(":::{list-table}"):
+            in_table = True
+        elif in_table and line.startswith(":::"):
+            break
+        elif in_table and line.startswith("* - "):
+            rows.append([line[4:].strip()])
+        elif in_table and line.startswith("  - ") and rows:
+            rows[-1].append(line[4:].strip())
+    return [Edit(r[0], r[1], r[2], r[3]) for r in rows[1:]]
+
+
+def apply_edits(essay: str, edits: list[Edit]) -> str:
+    """The essay with every listed text change made; structural rows change no words."""
+    for edit in edits:
+        if edit.changed == STRUCTURAL:
+            continue
+        if edit.original not in essay:
+            raise ValueError(f"edit {edit.number}: {edit.original!r} is not in the essay")
+        essay = essay.replace(edit.original, "" if edit.changed == DELETED else edit.changed, 1)
+    return essay
+
+
+def sentences(text: str) -> list[str]:
+    """The essay's sentences: each line split after 。？！, ornaments and blanks dropped."""
+    found = []
+    for line in text.splitlines():
+        if not line.strip() or ORNAMENT.match(line):
+            continue
+        found.extend(s.strip() for s in SENTENCE_END.split(line) if s.strip())
+    return found
+
+
+def normalize(text: str) -> str:
+    """Fold width and ligatures, drop white space and variation selectors."""
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"[\s\ufe0e\ufe0f\u00ad]+", "", text)
+
+
+class _TextExtractor(HTMLParser):
+    """Visible text of an (X)HTML page's main content, ruby readings and scripts left out."""
+
+    SKIP = frozenset({"script", "style", "rt", "rp", "head", "nav", "title"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIP:
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_text(markup: str) -> str:
+    """The text of one HTML page."""
+    extractor = _TextExtractor()
+    extractor.feed(markup)
+    return "".join(extractor.parts)
+
+
+def html_edition_text(htmldir: Path) -> str:
+    """All pages of an HTML build."""
+    return "\n".join(
+        html_text(page.read_text(encoding="utf-8")) for page in sorted(htmldir.rglob("*.html"))
+    )
+
+
+def epub_edition_text(epub: Path) -> str:
+    """All XHTML content documents of an EPUB."""
+    with zipfile.ZipFile(epub) as book:
+        return "\n".join(
+            html_text(book.read(name).decode("utf-8"))
+            for name in sorted(book.namelist())
+            if name.endswith((".xhtml", ".html"))
+        )
+
+
+# The type area of the A5 book (conf.py's geometry: top=20mm, 28 lines), in points:
+# running heads sit above it and page numbers below it, so they cannot split a sentence.
+BODY_TOP, BODY_BOTTOM, PAGE_WIDTH = 50, 530, 420
+
+
+def pdf_edition_text(pdf: Path) -> str:
+    """The PDF's body text as pdftotext reads it, running heads and folios cropped off."""
+    crop = [
+        "-x",
+        "0",
+        "-y",
+        str(BODY_TOP),
+        "-W",
+        str(PAGE_WIDTH),
+        "-H",
+        str(BODY_BOTTOM - BODY_TOP),
+    ]
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", *crop, str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def lost_sentences(expected: list[str], edition_text: str) -> list[str]:
+    """The sentences of ``expected`` that do not occur in ``edition_text``."""
+    haystack = normalize(edition_text)
+    return [s for s in expected if normalize(s) not in haystack]
+
+
+def expected_sentences(essay: Path, notes: Path) -> list[str]:
+    """The sentences every edition must contain."""
+    return sentences(apply_edits(essay.read_text(encoding="utf-8"), load_edits(notes)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sangokushi.fidelity DOCS BUILDDIR``: report lost sentences per edition."""
+    docs, build = (Path(a) for a in (sys.argv[1:] if argv is None else argv))
+    expected = expected_sentences(
+        docs / "_original" / "essay.txt", docs / "appendix" / "editorial-notes.md"
+    )
+    editions = {
+        "HTML": lambda: html_edition_text(build / "html"),
+        "EPUB": lambda: epub_edition_text(build / "epub" / "llm-sangokushi.epub"),
+        "PDF": lambda: pdf_edition_text(build / "pdf" / "llm-sangokushi.pdf"),
+    }
+    status = 0
+    for name, text in editions.items():
+        lost = lost_sentences(expected, text())
+        for sentence in lost:
+            print(f"{name}: lost sentence: {sentence}")
+        status |= bool(lost)
+        print(f"{name}: {len(expected) - len(lost)}/{len(expected)} sentences")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Install the Debian packages a build needs, only those missing, with one apt-get call."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+GROUPS: dict[str, tuple[str, ...]] = {
+    # LuaLaTeX with LuaTeX-ja (and its HaranoAji fonts, also used for the EPUB cover),
+    # the LaTeX packages Sphinx's writer loads, the Latin fonts of the PDF, latexmk.
+    "book": (
+        "texlive-luatex",
+        "texlive-lang-japanese",
+        "texlive-latex-recommended",
+        "texlive-latex-extra",
+        "texlive-fonts-recommended",
+        "texlive-plain-generic",
+        "tex-gyre",
+        "fonts-texgyre",
+        "latexmk",
+        "fonts-dejavu-core",
+    ),
+    # pdftotext/pdffonts, a browser with Japanese fonts for the site tests, Java for EPUBCheck.
+    "test": ("poppler-utils", "chromium", "fonts-ipaexfont-gothic", "fonts-ipaexfont-mincho"),
+}
+# Commands that satisfy a package without it (a JRE installed some other way).
+COMMANDS: dict[str, str] = {"default-jre-headless": "java"}
+GROUPS["test"] += ("default-jre-headless",)
+
+
+def missing(packages: tuple[str, ...]) -> list[str]:
+    """The packages of ``packages`` that dpkg does not list as installed."""
+    absent = []
+    for pkg in packages:
+        if pkg in COMMANDS and shutil.which(COMMANDS[pkg]):
+            continue
+        status = subprocess.run(
+            ["dpkg-query", "-W", "-f=${db:Status-Abbrev}", pkg],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        if not status.startswith("ii"):
+            absent.append(pkg)
+    return absent
+
+
+def install(packages: list[str]) -> int:
+    """Run apt-get for ``packages`` (after ``apt-get update`` when the lists are empty)."""
+    command = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]
+    if os.geteuid() != 0:
+        print(
+            "sysdeps: missing Debian packages: " + " ".join(packages) + "\n"
+            "sysdeps: install them as root, then run make again:\n"
+            "    sudo apt-get update && sudo " + " ".join(command),
+            file=sys.stderr,
+        )
+        return 2
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    lists = Path("/var/lib/apt/lists")
+    if not any(lists.glob("*_Packages*")):
+        subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
+    print("sysdeps: apt-get install " + " ".join(packages), file=sys.stderr)
+    result = subprocess.run(command, env=env, check=False)
+    if result.returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
+        result = subprocess.run(command, env=env, check=False)
+    return result.returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("groups", nargs="+", choices=sorted(GROUPS))
+    args = parser.parse_args(argv)
+    wanted = tuple(dict.fromkeys(p for g in args.groups for p in GROUPS[g]))
+    absent = missing(wanted)
+    return install(absent) if absent else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""The whole book, built with `make`: outputs, fidelity, EPUBCheck, read-back, PDF checks."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import ebooklib
+import pytest
+from ebooklib import epub
+from pypdf import PdfReader
+
+from sangokushi import fidelity
+from support import DOCS, make
+
+pytestmark = pytest.mark.slow
+
+EPUB = "epub/llm-sangokushi.epub"
+PDF = "pdf/llm-sangokushi.pdf"
+TITLE = "Llama 2の登場でLLM三国志が始まった"
+
+
+def chapter_order() -> list[str]:
+    """Docnames in reading order, from the toctrees of the root page."""
+    text = (DOCS / "index.md").read_text(encoding="utf-8")
+    names: list[str] = []
+    for block in re.findall(r":::\{toctree\}\n(.*?)\n:::", text, flags=re.S):
+        names += [ln.strip() for ln in block.splitlines() if ln.strip() and ":" not in ln]
+    return names
+
+
+def test_outputs_at_fixed_paths(book: Path) -> None:
+    for path in ("html/index.html", EPUB, PDF):
+        assert (book / path).stat().st_size > 1000, path
+
+
+@pytest.fixture(scope="module")
+def expected() -> list[str]:
+    return fidelity.expected_sentences(
+        DOCS / "_original" / "essay.txt", DOCS / "appendix" / "editorial-notes.md"
+    )
+
+
+def test_editorial_notes_are_applied_to_the_essay(expected: list[str]) -> None:
+    edits = fidelity.load_edits(DOCS / "appendix" / "editorial-notes.md")
+    assert len(edits) >= 17
+    joined = "".join(expected)
+    assert "見出し画像" not in joined and "サポートをしてみませんか" not in joined
+    for edit in edits:
+        if edit.changed not in (fidelity.DELETED, fidelity.STRUCTURAL):
+            assert edit.changed in joined, edit
+    assert any(s.endswith("いうならば、魏のような存在である。") for s in expected)
+    assert len(expected) > 50
+
+
+@pytest.mark.parametrize(
+    ("edition", "extract"),
+    [
+        ("HTML", lambda b: fidelity.html_edition_text(b / "html")),
+        ("EPUB", lambda b: fidelity.epub_edition_text(b / EPUB)),
+        ("PDF", lambda b: fidelity.pdf_edition_text(b / PDF)),
+    ],
+)
+def test_no_sentence_is_lost(book: Path, expected: list[str], edition: str, extract) -> None:
+    lost = fidelity.lost_sentences(expected, extract(book))
+    assert not lost, f"{edition} lost {len(lost)} sentence(s):\n" + "\n".join(lost)
+
+
+def test_fidelity_check_can_fail(expected: list[str]) -> None:
+    text = "".join(expected).replace("存在感を見せる", "存在を見せる")
+    assert fidelity.lost_sentences(expected, text) == [s for s in expected if "存在感を見せる" in s]
+
+
+def epubcheck(path: Path) -> str:
+    jar = Path(__import__("epubcheck").__file__).parent / "epubcheck.jar"
+    result = subprocess.run(
+        ["java", "-jar", str(jar), str(path)], capture_output=True, text=True, check=False
+    )
+    return result.stdout + result.stderr
+
+
+def test_epubcheck_clean(book: Path) -> None:
+    report = epubcheck(book / EPUB)
+    assert "Messages: 0 fatals / 0 errors / 0 warnings" in report, report
+
+
+def test_epub_reads_back(book: Path) -> None:
+    read = epub.read_epub(str(book / EPUB))
+    assert read.get_metadata("DC", "title")[0][0] == TITLE
+    assert read.get_metadata("DC", "language")[0][0] == "ja"
+    assert read.get_metadata("DC", "identifier")[0][0] == "llm-sangokushi"
+    assert read.get_metadata("DC", "description")
+    assert read.get_metadata("DC", "publisher")
+    spine = [read.get_item_with_id(idref).file_name for idref, _ in read.spine]
+    chapters = [name.removesuffix(".xhtml") for name in spine if not name.startswith("_")]
+    assert [c for c in chapters if c in chapter_order()] == chapter_order()
+    assert "genindex" not in " ".join(spine)
+    nav = read.get_item_with_href("nav.xhtml").content.decode()
+    assert "<h1>目次</h1>" in nav
+    for name in chapter_order():
+        assert f'href="{name}.xhtml"' in nav, name
+    for item in read.get_items_of_type(ebooklib.ITEM_DOCUMENT):
+        if item.file_name != "nav.xhtml":
+            assert re.search(rb'<html[^>]*\blang="ja"', item.content), item.file_name
+
+
+def test_epub_modified_date(book: Path) -> None:
+    with zipfile.ZipFile(book / EPUB) as z:
+        opf = z.read("content.opf").decode()
+    assert re.search(r'<meta property="dcterms:modified">\d{4}-\d\d-\d\dT', opf)
+
+
+def test_pdf_fonts_all_embedded(book: Path) -> None:
+    out = subprocess.run(
+        ["pdffonts", str(book / PDF)], capture_output=True, text=True, check=True
+    ).stdout
+    rows = out.splitlines()[2:]
+    assert any("HaranoAji" in r for r in rows)
+    not_embedded = [r for r in rows if r.split()[-5] != "yes"]
+    assert not not_embedded, not_embedded
+
+
+def test_pdf_is_a5_with_bookmarks_and_info(book: Path) -> None:
+    reader = PdfReader(book / PDF)
+    for page in reader.pages:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (148, 210)
+    top = [o for o in reader.outline if not isinstance(o, list)]
+    titles = [o.title for o in top]
+    for heading in ("序章", "魏 — OpenAI", "蜀 — Google", "呉 — Meta", "袁紹 — Anthropic"):
+        assert any(heading in t for t in titles), (heading, titles)
+    assert any("五斗米道" in t for t in titles) and any("LLM三国志の時代へ" in t for t in titles)
+    assert reader.metadata.title == TITLE
+    assert reader.trailer["/Root"]["/Lang"] == "ja"
+
+
+def test_pdf_chapters_are_japanese(book: Path) -> None:
+    text = fidelity.pdf_edition_text(book / PDF)
+    assert "第1章" in text and "第5章" in text and "目次" in text
+    assert "CHAPTER" not in text.upper().replace("CHAPTERS", "")
+    assert "付録A" in text.replace(" ", "")
+
+
+def test_html_search_finds_japanese(book: Path) -> None:
+    text = (book / "html" / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1 : text.rindex(")")])
+    hits = index["terms"]["諸葛亮"]
+    hits = [hits] if isinstance(hits, int) else hits
+    assert "shu" in [index["docnames"][i] for i in hits]
+
+
+def copy_docs(tmp_path: Path) -> Path:
+    src = tmp_path / "docs"
+    shutil.copytree(DOCS, src)
+    return src
+
+
+def test_broken_reference_fails_with_file_and_line(tmp_path: Path) -> None:
+    src = copy_docs(tmp_path)
+    with (src / "wu.md").open("a", encoding="utf-8") as f:
+        f.write("\n詳しくは{ref}`no-such-place`を見よ。\n")
+    (src / "stray.md").write_text("# 迷子の章\n\n本文。\n", encoding="utf-8")
+    result = make("html", check=False, SOURCEDIR=src, BUILDDIR=tmp_path / "out")
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert re.search(r"wu\.md:\d+: WARNING: .*no-such-place", log), log
+    assert re.search(r"stray\.md:1: WARNING: document isn't included in any toctree", log), log
+    assert "Traceback" not in log
+    assert not (tmp_path / "out" / "html" / "index.html").exists()
