@@ -116,6 +116,7 @@ latex_elements = {
   \fancyfoot[C]{\small\thepage}%%
   \renewcommand{\headrulewidth}{0pt}%%
   \renewcommand{\footrulewidth}{0pt}}
+\let\ps@plainhead\ps@plain
 \makeatother
 \newenvironment{sphinxclasssection-break}{\begin{center}}{\end{center}}
 \newenvironment{sphinxclasschapter-subtitle}%%

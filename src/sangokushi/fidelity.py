@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 import sys
@@ -118,27 +119,31 @@ def epub_edition_text(epub: Path) -> str:
 
 # The type area of the A5 book (conf.py's geometry: top=20mm, 28 lines), in points:
 # running heads sit above it and page numbers below it, so they cannot split a sentence.
-BODY_TOP, BODY_BOTTOM, PAGE_WIDTH = 50, 530, 420
+BODY_TOP, BODY_BOTTOM = 50, 530
+# Ruby is set at half the size of its base text: words this much smaller are readings.
+RUBY_RATIO = 0.7
+WORD = re.compile(
+    r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>'
+)
 
 
 def pdf_edition_text(pdf: Path) -> str:
-    """The PDF's body text as pdftotext reads it, running heads and folios cropped off."""
-    crop = [
-        "-x",
-        "0",
-        "-y",
-        str(BODY_TOP),
-        "-W",
-        str(PAGE_WIDTH),
-        "-H",
-        str(BODY_BOTTOM - BODY_TOP),
-    ]
-    return subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", *crop, str(pdf), "-"],
+    """The PDF's body text as pdftotext reads it, without running heads, folios and ruby."""
+    markup = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-bbox", str(pdf), "-"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
+    words = [
+        (float(y1) - float(y0), html.unescape(word))
+        for y0, y1, word in WORD.findall(markup)
+        if float(y0) >= BODY_TOP and float(y1) <= BODY_BOTTOM
+    ]
+    if not words:
+        return ""
+    body = sorted(h for h, _ in words)[len(words) // 2]
+    return " ".join(word for h, word in words if h >= RUBY_RATIO * body)
 
 
 def lost_sentences(expected: list[str], edition_text: str) -> list[str]:
