@@ -21,6 +21,7 @@ today = japanese_date(built_at)
 extensions = [
     "myst_parser",
     "sangokushi.book",
+    "sangokushi.analogy",
 ]
 myst_enable_extensions = ["colon_fence", "substitution"]
 myst_heading_anchors = 2
@@ -34,6 +35,14 @@ exclude_patterns = ["_build", "_original", "Thumbs.db", ".DS_Store"]
 templates_path = ["_templates"]
 html_static_path = ["_static"]
 numfig = True
+analogy_label = "比喩"
+analogy_modern_label = "現代"
+analogy_historical_label = "三国志"
+analogy_backref_label = "参照元"
+analogy_table_number_label = "番号"
+analogy_table_figures_label = "人物"
+analogy_table_defined_label = "定義箇所"
+analogy_table_referenced_label = "参照元"
 # sangokushi.book reports these with file and line instead.
 suppress_warnings = ["toc.not_included"]
 numfig_secnum_depth = 0
@@ -139,3 +148,11 @@ latex_elements = {
     % {"edition": f"第{version}版", "date": japanese_date(built_at)},
     "tableofcontents": r"\renewcommand{\contentsname}{目次}\sphinxtableofcontents",
 }
+
+# -- Versioned site ---------------------------------------------------------
+# `make site` sets SANGOKUSHI_SITE_URL (and the edition's name) for each edition's HTML build,
+# never for its EPUB or PDF: only then do pages get the version switcher, downloads, old-edition
+# banner, 404 page, OGP tags and canonical URLs. On Read the Docs: its canonical URL only.
+from sangokushi.site.sphinxconf import configure_site  # noqa: E402
+
+configure_site(globals())

@@ -139,10 +139,10 @@ def test_pdf_is_a5_with_bookmarks_and_info(book: Path) -> None:
 
 
 def test_pdf_chapters_are_japanese(book: Path) -> None:
-    text = fidelity.pdf_edition_text(book / PDF)
-    assert "第1章" in text and "第5章" in text and "目次" in text
-    assert "CHAPTER" not in text.upper().replace("CHAPTERS", "")
-    assert "付録A" in text.replace(" ", "")
+    text = fidelity.normalize(fidelity.pdf_edition_text(book / PDF))
+    assert "第1章魏—OpenAI" in text and "第5章五斗米道—xAI" in text and "目次" in text
+    assert "CHAPTER" not in text.upper()
+    assert "付録A対照表" in text
 
 
 def test_html_search_finds_japanese(book: Path) -> None:
@@ -171,3 +171,45 @@ def test_broken_reference_fails_with_file_and_line(tmp_path: Path) -> None:
     assert re.search(r"stray\.md:1: WARNING: document isn't included in any toctree", log), log
     assert "Traceback" not in log
     assert not (tmp_path / "out" / "html" / "index.html").exists()
+
+
+BOXES = {
+    "wei": ("OpenAI", "魏", "曹操"),
+    "shu": ("Google", "蜀", "諸葛亮"),
+    "wu": ("Meta", "呉", None),
+    "yuan-shao": ("Anthropic", "袁紹", "曹操"),
+    "wudoumi": ("xAI", "五斗米道", None),
+}
+
+
+@pytest.mark.parametrize("chapter", list(BOXES))
+def test_each_faction_chapter_has_its_box(book: Path, chapter: str) -> None:
+    page = (book / "html" / f"{chapter}.html").read_text(encoding="utf-8")
+    modern, historical, figure = BOXES[chapter]
+    number = list(BOXES).index(chapter) + 1
+    assert f'<div class="analogy" id="analogy-{chapter}">' in page
+    assert f"比喩{number}{modern}≒{historical}" in fidelity.normalize(fidelity.html_text(page))
+    if figure:
+        assert f"<td><p>{figure}</p></td>" in page
+
+
+def test_restored_kingdom_names_link_to_boxes(book: Path) -> None:
+    for chapter, sentence_start in (("wei", "いうならば、"), ("shu", "三国志の"), ("wu", "Metaは")):
+        page = (book / "html" / f"{chapter}.html").read_text(encoding="utf-8")
+        link = re.search(
+            rf'{sentence_start}<a class="reference internal" href="#analogy-{chapter}"', page
+        )
+        assert link, chapter
+    anthropic = (book / "html" / "yuan-shao.html").read_text(encoding="utf-8")
+    assert 'href="wei.html#analogy-wei"' in anthropic
+
+
+def test_correspondence_table_in_every_edition(book: Path) -> None:
+    page = (book / "html" / "appendix" / "correspondence.html").read_text(encoding="utf-8")
+    assert page.count('href="../wei.html#analogy-wei"') >= 1
+    assert "五斗米道" in page and "定義箇所" in page
+    text = fidelity.normalize(fidelity.pdf_edition_text(book / PDF))
+    start = text.rindex("付録A対照表")
+    table = text[start : text.index("付録B", start)]
+    assert all(name in table for name in ("魏", "蜀", "呉", "袁紹", "五斗米道"))
+    assert re.search(r"\(p\.\d+\)", table), table

@@ -1,0 +1,6 @@
+extensions = ["myst_parser", "sangokushi.analogy"]
+myst_enable_extensions = ["colon_fence"]
+project = "Analogy test"
+exclude_patterns = ["_build"]
+version = release = "1.0"
+copyright = "2023, test"

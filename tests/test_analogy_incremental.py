@@ -1,0 +1,151 @@
+"""sangokushi.analogy: incremental rebuilds and parallel builds give the same, fresh output."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sphinx.testing.util import SphinxTestApp
+
+ROOT = Path(__file__).parent / "roots" / "test-analogy-incremental"
+PAGES = ("index", "prologue", "wei", "shu", "wu", "yuan", "wudoumi", "epilogue", "table")
+
+MakeApp = Callable[..., SphinxTestApp]
+
+
+class Build:
+    """A build of a copy of the incremental root, recording the documents read and written."""
+
+    def __init__(self, make_app: MakeApp, srcdir: Path, parallel: int = 0) -> None:
+        self.app = make_app("html", srcdir=srcdir, parallel=parallel)
+        self.read: set[str] = set()
+        self.written: set[str] = set()
+        self.app.connect("env-before-read-docs", lambda app, env, docs: self.read.update(docs))
+        self.app.connect("doctree-resolved", lambda app, tree, doc: self.written.add(doc))
+        self.app.build()
+        self.app.cleanup()  # unregister docutils nodes and roles before the next app
+
+    @property
+    def warnings(self) -> str:
+        return re.sub(r"\x1b\[[0-9;]*m", "", self.app.warning.getvalue())
+
+    def page(self, name: str) -> str:
+        return (self.app.outdir / f"{name}.html").read_text(encoding="utf-8")
+
+    def fragments(self) -> dict[str, list[str]]:
+        """Everything the extension renders: boxes, tables and links to boxes, per page."""
+        pattern = re.compile(
+            r'<div class="analogy" id=.*?</div>|<table class="analogy-table.*?</table>'
+            r'|<a [^>]*href="[^"]*#analogy-[^"]*"[^>]*>.*?</a>',
+            re.S,
+        )
+        return {name: pattern.findall(self.page(name)) for name in PAGES}
+
+
+@pytest.fixture
+def srcdir(tmp_path: Path) -> Callable[[str], Path]:
+    def copy(name: str) -> Path:
+        target = tmp_path / name
+        target.mkdir()
+        for source in ROOT.iterdir():
+            (target / source.name).write_bytes(source.read_bytes())
+        return target
+
+    return copy
+
+
+def edit(srcdir: Path, name: str, old: str, new: str) -> None:
+    path = srcdir / f"{name}.md"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_renamed_box_updates_every_page(make_app: MakeApp, srcdir) -> None:
+    src = srcdir("serial")
+    first = Build(make_app, src)
+    assert first.warnings == ""
+    assert first.read == set(PAGES)
+
+    edit(src, "wei", ":historical: Wei", ":historical: Cao Wei")
+    second = Build(make_app, src)
+    assert second.warnings == ""
+    # wei changed; wu and epilogue refer to it; wei refers to shu (back-references); the table
+    assert second.read == {"wei", "wu", "epilogue", "shu", "table"}
+    assert {"wei", "wu", "epilogue", "shu", "table"} <= second.written
+    assert '<span class="xref analogy">Cao Wei</span>' in second.page("wu")
+    assert '<span class="xref analogy">Cao Wei</span>' in second.page("epilogue")
+    assert "<td><p>Cao Wei</p></td>" in second.page("table")
+    pages = "".join(second.page(name) for name in ("wu", "epilogue", "table"))
+    assert '<span class="xref analogy">Wei</span>' not in pages
+    assert "<td><p>Wei</p></td>" not in pages
+    assert "Analogy 1: OpenAI ≒ Cao Wei" in second.page("wu")  # link tooltip
+
+
+def test_new_reference_rewrites_box_and_table(make_app: MakeApp, srcdir) -> None:
+    src = srcdir("new-reference")
+    Build(make_app, src)
+    edit(src, "prologue", "Nothing about analogies here.", "Foreshadowing {analogy}`shu`.")
+    second = Build(make_app, src)
+    # prologue had no analogy data: nothing else is re-read, but pages showing shu's referrers
+    # are rewritten after reading (env-get-updated)
+    assert second.read == {"prologue"}
+    assert {"prologue", "shu", "wei", "table"} <= second.written
+    assert 'href="prologue.html#prologue"><span>Prologue</span></a>' in second.page("shu")
+    assert 'href="prologue.html#prologue"><span>Prologue</span></a>' in second.page("table")
+
+
+def test_untouched_analogies_read_nothing_else(make_app: MakeApp, srcdir) -> None:
+    src = srcdir("unrelated")
+    Build(make_app, src)
+    edit(src, "prologue", "Nothing about", "Still nothing about")
+    second = Build(make_app, src)
+    assert second.read == {"prologue"}
+    assert second.written == {"prologue", "index"}  # index: Sphinx rewrites the toctree parent
+
+
+def test_deleted_box_warns_and_renumbers(make_app: MakeApp, srcdir) -> None:
+    src = srcdir("deleted")
+    Build(make_app, src)
+    (src / "yuan.md").write_text("# Yuan Shao\n\nGone.\n", encoding="utf-8")
+    second = Build(make_app, src)
+    assert second.read == {"yuan", "epilogue", "table"}
+    assert f"{src / 'epilogue.md'}:3: WARNING: unknown analogy id 'yuan' [ref.ref]" in (
+        second.warnings
+    )
+    # wudoumi.md was not re-read, but its box moved up from 5 to 4
+    assert '<span class="analogy-number">Analogy 4</span>' in second.page("wudoumi")
+    assert "Anthropic" not in second.page("table")
+
+
+def test_parallel_equals_serial(make_app: MakeApp, srcdir) -> None:
+    serial_src, parallel_src = srcdir("one"), srcdir("three")
+    serial = Build(make_app, serial_src)
+    parallel = Build(make_app, parallel_src, parallel=3)
+    assert parallel.warnings == serial.warnings == ""
+    assert parallel.fragments() == serial.fragments()
+    assert 'id="analogy-wudoumi"' in "".join(parallel.fragments()["wudoumi"])
+
+    for src in (serial_src, parallel_src):
+        edit(src, "wei", ":historical: Wei", ":historical: Cao Wei")
+    serial = Build(make_app, serial_src)
+    parallel = Build(make_app, parallel_src, parallel=3)
+    assert parallel.read == serial.read == {"wei", "wu", "epilogue", "shu", "table"}
+    assert parallel.fragments() == serial.fragments()
+
+
+def test_parallel_reports_duplicates(make_app: MakeApp, tmp_path: Path) -> None:
+    root = Path(__file__).parent / "roots" / "test-analogy-bad"
+
+    def lines(parallel: int) -> list[str]:
+        app = make_app("html", srcdir=root, builddir=tmp_path / str(parallel), parallel=parallel)
+        app.build()
+        app.cleanup()
+        text = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
+        return sorted(line for line in text.splitlines() if "WARNING" in line)
+
+    serial = lines(0)
+    assert any("duplicate analogy id 'ok'" in line for line in serial)
+    assert lines(3) == serial
