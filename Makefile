@@ -15,9 +15,18 @@ DOCTREES      := $(BUILDDIR)/doctrees
 export TEXMFCACHE ?= $(HOME)/.cache/$(BOOK)/texmf-var
 export TEXMFVAR   ?= $(TEXMFCACHE)
 
+# Reproducible editions: dates inside the EPUB, zip entry times and the PDF's dates come from
+# the last commit unless SOURCE_DATE_EPOCH is given.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+ifneq ($(SOURCE_DATE_EPOCH),)
+export SOURCE_DATE_EPOCH
+export FORCE_SOURCE_DATE := 1
+endif
+
 VENV_STAMP := $(VENV)/.installed
 
-.PHONY: help book html epub pdf test lint format clean setup sysdeps
+.PHONY: help book html epub check-epub pdf test lint format clean setup sysdeps
+.PHONY: site serve live
 
 help:
 	@echo "make book    set up (venv, TeX, fonts) and build HTML, EPUB and PDF into $(BUILDDIR)/"
@@ -46,8 +55,16 @@ html: $(VENV_STAMP)
 
 epub: $(VENV_STAMP) sysdeps
 	$(SPHINXBUILD) -b epub $(STRICT) -d $(DOCTREES)/epub $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/epub \
-	  || { rm -f $(BUILDDIR)/epub/$(BOOK).epub; exit 1; }
-	@echo "EPUB: $(BUILDDIR)/epub/$(BOOK).epub"
+	  || { rm -f $(BUILDDIR)/epub/$(BOOK).epub $(BUILDDIR)/epub/$(BOOK)-tate.epub; exit 1; }
+	$(SPHINXBUILD) -b epub $(STRICT) -d $(DOCTREES)/epub-tate $(SPHINXOPTS) \
+	  -D epub_writing_mode=vertical -D epub_basename=$(BOOK)-tate $(SOURCEDIR) $(BUILDDIR)/epub-tate \
+	  || { rm -f $(BUILDDIR)/epub/$(BOOK)-tate.epub; exit 1; }
+	cp $(BUILDDIR)/epub-tate/$(BOOK)-tate.epub $(BUILDDIR)/epub/$(BOOK)-tate.epub
+	@echo "EPUB: $(BUILDDIR)/epub/$(BOOK).epub $(BUILDDIR)/epub/$(BOOK)-tate.epub"
+
+check-epub: epub
+	$(VENV)/bin/python -m sangokushi.ebook.check $(BUILDDIR)/epub/$(BOOK).epub \
+	  --vertical $(BUILDDIR)/epub/$(BOOK)-tate.epub
 
 pdf: $(VENV_STAMP) sysdeps
 	$(SPHINXBUILD) -b latex $(STRICT) -d $(DOCTREES)/latex $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/latex \
@@ -69,3 +86,26 @@ format: $(VENV_STAMP)
 
 clean:
 	rm -rf $(BUILDDIR)
+
+# -- Versioned site -----------------------------------------------------------
+# Every tag of SITE_REPO matching SITE_TAGS, and SITE_BRANCH, each built by its own Makefile in
+# its own checkout (HTML, EPUBs, PDF) into SITE_DIR/<version>/, for readers at SITE_URL.
+SITE_URL    ?= http://localhost:8000/
+SITE_DIR    ?= $(BUILDDIR)/site
+SITE_REPO   ?= .
+SITE_BRANCH ?= main
+SITE_TAGS   ?= v*
+LIVE_PORT   ?= 8001
+
+site: $(VENV_STAMP) sysdeps
+	$(VENV)/bin/python -m sangokushi.site build --repo '$(SITE_REPO)' --out '$(SITE_DIR)' \
+	  --url '$(SITE_URL)' --branch '$(SITE_BRANCH)' --tags '$(SITE_TAGS)' --venv '$(VENV)' \
+	  --make '$(MAKE)'
+
+serve: $(VENV_STAMP)
+	$(VENV)/bin/python -m sangokushi.site serve '$(SITE_DIR)' --url '$(SITE_URL)'
+
+# The working tree (not the site), rebuilt on every save, the browser reloading by itself.
+live: $(VENV_STAMP)
+	$(VENV)/bin/sphinx-autobuild -b html -n -d $(DOCTREES)/live $(SPHINXOPTS) --watch src \
+	  --host 127.0.0.1 --port $(LIVE_PORT) $(SOURCEDIR) $(BUILDDIR)/live

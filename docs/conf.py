@@ -22,6 +22,8 @@ extensions = [
     "myst_parser",
     "sangokushi.book",
     "sangokushi.analogy",
+    "sangokushi.ruby",
+    "sangokushi.ebook",
 ]
 myst_enable_extensions = ["colon_fence", "substitution"]
 myst_heading_anchors = 2
@@ -74,13 +76,19 @@ epub_description = (
 )
 epub_contributor = "llm-sangokushi 編集"
 epub_scheme = "URL"
-epub_identifier = "llm-sangokushi"  # equal to epub_uid: Sphinx writes epub_uid into toc.ncx
+epub_identifier = "urn:llm-sangokushi:ja"
 epub_uid = "llm-sangokushi"
 epub_use_index = False
 epub_exclude_files = [".buildinfo", ".buildinfo.bak"]
 epub_show_urls = "no"
 epub_tocdepth = 2
 epub_css_files = ["book.css"]
+ebook_cover_title = "Llama 2の登場で\nLLM三国志が始まった"
+ebook_cover_subtitle = f"第{version}版"
+ebook_accessibility_summary = (
+    "本書はテキストのみで構成され、見出しと目次による構造化ナビゲーション、論理的な読み順、"
+    "人名などのルビを備える。画像は表紙のみで、本文の理解に画像は要らない。"
+)
 
 # -- LaTeX / PDF ------------------------------------------------------------
 latex_engine = "lualatex"
@@ -148,11 +156,3 @@ latex_elements = {
     % {"edition": f"第{version}版", "date": japanese_date(built_at)},
     "tableofcontents": r"\renewcommand{\contentsname}{目次}\sphinxtableofcontents",
 }
-
-# -- Versioned site ---------------------------------------------------------
-# `make site` sets SANGOKUSHI_SITE_URL (and the edition's name) for each edition's HTML build,
-# never for its EPUB or PDF: only then do pages get the version switcher, downloads, old-edition
-# banner, 404 page, OGP tags and canonical URLs. On Read the Docs: its canonical URL only.
-from sangokushi.site.sphinxconf import configure_site  # noqa: E402
-
-configure_site(globals())

@@ -126,16 +126,17 @@ class AnalogyTransform(SphinxPostTransform):
         ]
         table = make_table(headers, rows, placeholder["classes"])
         table.source, table.line = placeholder.source, placeholder.line
-        if self.app.builder.format == "latex":
-            # LaTeX cannot fit columns to their content: give each column a fixed share.
-            table["classes"] = [*table["classes"], "colwidths-given"]
-            table["classes"].remove("colwidths-auto")
-            for colspec, share in zip(table.findall(nodes.colspec), LATEX_SHARES, strict=True):
-                colspec["colwidth"] = share
         return [table]
 
 
 LATEX_SHARES = (4, 15, 11, 22, 22, 26)
+
+
+def fix_column_shares(table: nodes.table) -> None:
+    """LaTeX cannot fit columns to their content: give each column a fixed share."""
+    table["classes"] = [c for c in table["classes"] if c != "colwidths-auto"] + ["colwidths-given"]
+    for colspec, share in zip(table.findall(nodes.colspec), LATEX_SHARES, strict=True):
+        colspec["colwidth"] = share
 
 
 class AnalogyHTMLTransform(SphinxPostTransform):
@@ -178,6 +179,9 @@ class AnalogyLaTeXTransform(SphinxPostTransform):
                     xref["reftarget"] = f"{docname}#"
             page = analogy_pageref("", target=target, label=self.config.analogy_page_label)
             xref.parent.insert(xref.parent.index(xref) + 1, page)
+        for table in self.document.findall(nodes.table):
+            if "analogy-table" in table["classes"]:
+                fix_column_shares(table)
 
     def title_labels(self) -> set[str]:
         """Labels of the first section: LaTeX makes its title the document's, with no label."""

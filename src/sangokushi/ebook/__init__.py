@@ -1,0 +1,60 @@
+"""Sphinx extension for e-reader EPUBs: 縦書き, cover, accessibility, reproducible packages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.config import ENUM, Config
+
+from sangokushi.ebook.builder import COVER_IMAGE, COVER_TEMPLATE, EbookBuilder
+from sangokushi.ebook.tategaki import VerticalText
+
+DEFAULT_FEATURES = (
+    "structuralNavigation",
+    "tableOfContents",
+    "readingOrder",
+    "displayTransformability",
+)
+
+
+def set_cover(app: Sphinx, config: Config) -> None:
+    """Use the generated cover unless the project names its own ``epub_cover``."""
+    if config.ebook_cover and not config.epub_cover:
+        config.epub_cover = (COVER_IMAGE, COVER_TEMPLATE)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("sphinx.builders.epub3")
+    app.add_builder(EbookBuilder, override=True)
+    app.add_post_transform(VerticalText)
+
+    str_ = frozenset({str})
+    seq = frozenset({list, tuple})
+    app.add_config_value("ebook_cover", True, "env", types=frozenset({bool}))
+    app.add_config_value("ebook_cover_title", "", "epub", types=str_)
+    app.add_config_value("ebook_cover_subtitle", "", "epub", types=str_)
+    app.add_config_value("ebook_cover_author", "", "epub", types=str_)
+    app.add_config_value("ebook_cover_font", "HaranoAjiMincho-Regular.otf", "epub", types=str_)
+    app.add_config_value("ebook_cover_size", (1600, 2560), "epub", types=seq)
+    app.add_config_value("ebook_cover_colors", ("#6b1a1a", "#f6eedc", "#c8a45a"), "epub", types=seq)
+    app.add_config_value("ebook_access_modes", ("textual",), "epub", types=seq)
+    app.add_config_value("ebook_access_modes_sufficient", ("textual",), "epub", types=seq)
+    app.add_config_value("ebook_accessibility_features", DEFAULT_FEATURES, "epub", types=seq)
+    app.add_config_value("ebook_accessibility_hazards", ("none",), "epub", types=seq)
+    app.add_config_value("ebook_accessibility_summary", "", "epub", types=str_)
+    app.add_config_value(
+        "ebook_conforms_to", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA", "epub", types=str_
+    )
+    app.add_config_value("ebook_certified_by", "", "epub", types=str_)
+    app.add_config_value("ebook_landmark_titles", {}, "epub", types=frozenset({dict}))
+    app.add_config_value("ebook_bodymatter", "", "epub", types=str_)
+    app.add_config_value("ebook_tate_chu_yoko", True, "epub", types=frozenset({bool}))
+    app.add_config_value("ebook_tcy_digits", 2, "epub", types=frozenset({int}))
+    app.add_config_value(
+        "ebook_vertical_tables", "auto", "epub", types=ENUM("auto", "horizontal", "vertical")
+    )
+    app.add_config_value("ebook_island_max_rows", 8, "epub", types=frozenset({int}))
+    app.add_config_value("ebook_verify", True, "epub", types=frozenset({bool}))
+    app.connect("config-inited", set_cover)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,286 @@
+"""The ``epub`` builder for e-reader editions: lang, writing mode, cover, a11y, reproducible zip."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Set
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.builders.epub3 import Epub3Builder, NavPoint
+from sphinx.jinja2glue import SphinxFileSystemLoader
+from sphinx.locale import _
+from sphinx.util import logging
+from sphinx.util._pathlib import _StrPath
+from sphinx.util.fileutil import copy_asset_file
+from sphinx.writers.html5 import HTML5Translator
+
+from sangokushi.ebook import cover, package, readback
+from sangokushi.ebook.tategaki import orient, orient_tree
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+COVER_IMAGE = "_static/ebook-cover.png"
+COVER_TEMPLATE = "ebook-cover.html"
+CSS_FILE = "ebook.css"
+XHTML_NS = 'xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"'
+
+LANDMARK_TITLES = {
+    "ja": {"cover": "表紙", "toc": "目次", "bodymatter": "本文", "landmarks": "ランドマーク"},
+    "en": {
+        "cover": "Cover",
+        "toc": "Table of Contents",
+        "bodymatter": "Start of Content",
+        "landmarks": "Landmarks",
+    },
+}
+A11Y_SUMMARIES = {
+    "ja": (
+        "この電子書籍は EPUB Accessibility 1.1(WCAG 2.1 レベル AA)に沿って作られています。"
+        "本文はすべてテキストで、目次・見出し・ランドマークで移動でき、読む順序は本の順序と同じです。"
+        "文字の大きさや書体は読書環境で変えられます。"
+    ),
+    "en": (
+        "This publication follows EPUB Accessibility 1.1 (WCAG 2.1 Level AA). All content is "
+        "text, navigable by its table of contents, headings and landmarks, in the reading "
+        "order of the book; text size and typeface can be changed by the reading system."
+    ),
+}
+
+
+class EbookTranslator(HTML5Translator):
+    """HTML5 with the ARIA that accessibility checkers ask of an EPUB."""
+
+    def visit_title(self, node: nodes.title) -> None:
+        if isinstance(node.parent, addnodes.compact_paragraph) and node.parent.get("toctree"):
+            # A toctree caption: role="heading" needs its aria-level (axe: aria-required-attr).
+            self.body.append(
+                self.starttag(node, "p", "", CLASS="caption", ROLE="heading", **{"aria-level": "2"})
+            )
+            self.body.append('<span class="caption-text">')
+            self.context.append("</span></p>\n")
+        else:
+            super().visit_title(node)
+
+
+def _by_language(table: dict[str, Any], language: str) -> Any:
+    return table.get(language.split("-")[0].lower(), table["en"])
+
+
+class EbookBuilder(Epub3Builder):
+    """Sphinx's EPUB 3 builder, made into an e-reader edition.
+
+    Adds ``lang``/``xml:lang`` and a writing-mode class to every document's root,
+    Kindle's ``primary-writing-mode``, EPUB Accessibility 1.1 metadata, landmarks,
+    a generated cover, and a zip whose bytes depend only on the files.
+    """
+
+    name = "epub"
+    default_translator_class = EbookTranslator
+    template_dir = _StrPath(HERE / "templates" / "epub3")
+
+    @property
+    def vertical(self) -> bool:
+        return self.config.epub_writing_mode == "vertical"
+
+    @property
+    def root_class(self) -> str:
+        return "vrtl" if self.vertical else "hltr"
+
+    def init(self) -> None:
+        super().init()
+        language = self.config.epub_language
+        titles = dict(_by_language(LANDMARK_TITLES, language))
+        titles["toc"] = str(_("Table of Contents"))
+        titles.update(self.config.ebook_landmark_titles)
+        self.landmark_titles = titles
+        self.guide_titles = {"toc": titles["toc"], "cover": titles["cover"]}
+        lang = html.escape(language, quote=True)
+        self.html_tag = (
+            f'<html {XHTML_NS} lang="{lang}" xml:lang="{lang}" class="{self.root_class}">'
+        )
+        # After the theme's epub.css, before the project's own stylesheets.
+        self.add_css_file(CSS_FILE, priority=300)
+
+    def init_templates(self) -> None:
+        super().init_templates()
+        # Last in the chain: a project's templates_path or theme may still override it.
+        self.templates.loaders.append(SphinxFileSystemLoader(str(HERE / "templates" / "html")))
+
+    def prepare_writing(self, docnames: Set[str]) -> None:
+        super().prepare_writing(docnames)
+        self.globalcontext["cover_title"] = self.cover_spec().title.replace("\n", "")
+        self.globalcontext["cover_alt"] = self.cover_alt()
+
+    def write_doc(self, docname: str, doctree: nodes.document) -> None:
+        if self.vertical and self.config.ebook_tate_chu_yoko:
+            # Toctrees are resolved after the post-transforms: orient their entries too.
+            orient_tree(doctree, self.config.ebook_tcy_digits)
+        super().write_doc(docname, doctree)
+
+    # -- static files: the stylesheet and the cover ------------------------------------
+
+    def copy_static_files(self) -> None:
+        super().copy_static_files()
+        context = {"vertical": self.vertical}
+        copy_asset_file(
+            HERE / "static" / "ebook.css.jinja", self._static_dir, context=context, force=True
+        )
+        if self.config.epub_cover and self.config.epub_cover[0] == COVER_IMAGE:
+            self.write_cover(self.outdir / COVER_IMAGE)
+
+    def cover_spec(self) -> cover.CoverSpec:
+        config = self.config
+        return cover.CoverSpec(
+            title=config.ebook_cover_title or config.epub_title,
+            subtitle=config.ebook_cover_subtitle,
+            author=config.ebook_cover_author,
+            size=tuple(config.ebook_cover_size),  # type: ignore[arg-type]
+            background=config.ebook_cover_colors[0],
+            foreground=config.ebook_cover_colors[1],
+            accent=config.ebook_cover_colors[2],
+        )
+
+    def cover_alt(self) -> str:
+        spec = self.cover_spec()
+        parts = [spec.title, spec.subtitle, spec.author]
+        return " ".join(p.replace("\n", "") for p in parts if p)
+
+    def write_cover(self, target: Path) -> None:
+        try:
+            fontfile: Path | None = cover.find_font(self.config.ebook_cover_font)
+        except cover.CoverFontError as err:
+            logger.warning(
+                "%s; the cover is drawn without text",
+                err,
+                location=str(self.confdir / "conf.py"),
+                type="ebook",
+                subtype="cover",
+            )
+            fontfile = None
+        data = cover.render_cover(self.cover_spec(), fontfile)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists() or target.read_bytes() != data:
+            target.write_bytes(data)
+
+    # -- package document and navigation -----------------------------------------------
+
+    def uses_ruby(self) -> bool:
+        """Whether any document has a ``ruby`` node (of the ``sangokushi.ruby`` role)."""
+        for docname in sorted(self.env.all_docs):
+            doctree = self.env.get_doctree(docname)
+            if any(node.tagname == "ruby" for node in doctree.findall(nodes.Element)):
+                return True
+        return False
+
+    def content_metadata(self) -> dict[str, Any]:
+        metadata = super().content_metadata()
+        config = self.config
+        features = list(config.ebook_accessibility_features)
+        if "rubyAnnotations" not in features and self.uses_ruby():
+            features.append("rubyAnnotations")
+        summary = config.ebook_accessibility_summary or _by_language(
+            A11Y_SUMMARIES, config.epub_language
+        )
+        metadata.update(
+            access_modes=[html.escape(m) for m in config.ebook_access_modes],
+            access_modes_sufficient=[html.escape(m) for m in config.ebook_access_modes_sufficient],
+            accessibility_features=[html.escape(f) for f in features],
+            accessibility_hazards=[html.escape(h) for h in config.ebook_accessibility_hazards],
+            accessibility_summary=html.escape(summary),
+            conforms_to=html.escape(config.ebook_conforms_to),
+            certified_by=html.escape(config.ebook_certified_by),
+            primary_writing_mode="vertical-rl" if self.vertical else "",
+        )
+        return metadata
+
+    def build_content(self) -> None:
+        # A cover page left by the last build would be listed as a document of its own,
+        # then again as the cover: a duplicate spine entry (EPUBCheck OPF-034).
+        (self.outdir / self.coverpage_name).unlink(missing_ok=True)
+        # Books in the output directory (another edition copied beside this one) and
+        # Sphinx's build-info backup are not content; Sphinx would warn about them.
+        stray = [
+            path.relative_to(self.outdir).as_posix()
+            for pattern in ("*.epub", "*.epub.part", ".buildinfo.bak")
+            for path in sorted(self.outdir.rglob(pattern))
+        ]
+        excluded = self.config.epub_exclude_files
+        self.config.epub_exclude_files = [*excluded, *stray]
+        try:
+            super().build_content()
+        finally:
+            self.config.epub_exclude_files = excluded
+
+    def bodymatter_href(self) -> str:
+        if self.config.ebook_bodymatter:
+            return self.config.ebook_bodymatter + self.out_suffix
+        root = self.config.root_doc + self.out_suffix
+        for refnode in self.refnodes:
+            refuri = refnode["refuri"]
+            if "#" not in refuri and refuri != root and refuri not in self.ignored_files:
+                return refuri
+        return root
+
+    def navigation_doc_metadata(self, navlist: list[NavPoint]) -> dict[str, Any]:
+        metadata = super().navigation_doc_metadata(navlist)
+        if self.vertical and self.config.ebook_tate_chu_yoko:
+            metadata["navlist"] = self._oriented(navlist)
+        titles = self.landmark_titles
+        landmarks = []
+        if self.config.epub_cover and self.config.epub_cover[1]:
+            landmarks.append(("cover", self.coverpage_name, titles["cover"]))
+        landmarks.append(("toc", "nav.xhtml#toc", titles["toc"]))
+        landmarks.append(("bodymatter", self.bodymatter_href(), titles["bodymatter"]))
+        metadata.update(
+            root_class=self.root_class,
+            css_files=[f"_static/{CSS_FILE}"],
+            landmarks=[
+                {"type": t, "href": html.escape(href), "title": html.escape(title)}
+                for t, href, title in landmarks
+            ],
+            landmarks_title=html.escape(titles["landmarks"]),
+        )
+        return metadata
+
+    def _oriented(self, navlist: list[NavPoint]) -> list[NavPoint]:
+        """Nav entries with the same 縦中横/upright spans as the documents' text."""
+        result = []
+        for nav in navlist:
+            runs = orient(html.unescape(nav.text), self.config.ebook_tcy_digits)
+            text = "".join(
+                html.escape(run, quote=False)
+                if cls is None
+                else f'<span class="{cls}">{html.escape(run, quote=False)}</span>'
+                for run, cls in runs
+            )
+            result.append(NavPoint(text, nav.refuri, self._oriented(nav.children)))
+        return result
+
+    def toc_metadata(self, level: int, navpoints: list[Any]) -> dict[str, Any]:
+        metadata = super().toc_metadata(level, navpoints)
+        # The NCX's dtb:uid must be the identifier's value, not its id (EPUBCheck NCX-001).
+        metadata["uid"] = html.escape(self.config.epub_identifier)
+        return metadata
+
+    # -- the container -----------------------------------------------------------------
+
+    def build_epub(self) -> None:
+        outname = self.config.epub_basename + ".epub"
+        logger.info("writing %s file...", outname)
+        target = self.outdir / outname
+        package.write_ocf(target, self.outdir, self.files, package.build_time())
+        if self.config.ebook_verify:
+            self.verify(target)
+
+    def verify(self, target: Path) -> None:
+        """Read the EPUB back with ebooklib; warn about what an e-reader edition lacks."""
+        edition = readback.read_edition(target)
+        cover_page = bool(self.config.epub_cover and self.config.epub_cover[1])
+        for problem in readback.problems(edition, vertical=self.vertical, cover=cover_page):
+            logger.warning(
+                "%s: %s", target.name, problem, location=str(target), type="ebook", subtype="verify"
+            )

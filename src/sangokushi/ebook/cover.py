@@ -1,0 +1,179 @@
+"""A book cover drawn with Pillow: title, subtitle and author in a Japanese OpenType font."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+# A line must not start with these (禁則処理, after JIS X 4051's line-start prohibitions).
+NO_LINE_START = frozenset(
+    "、。，．・：；？！ー）」』】〕〉》ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々…‥,.:;!?)]}"
+)
+
+
+TOKEN = re.compile(r"[A-Za-z0-9]+|.")
+
+
+class CoverFontError(LookupError):
+    """The cover font is neither a file nor known to kpsewhich."""
+
+
+@dataclass(frozen=True)
+class CoverSpec:
+    """What a cover shows and how it looks."""
+
+    title: str
+    subtitle: str = ""
+    author: str = ""
+    size: tuple[int, int] = (1600, 2560)
+    background: str = "#6b1a1a"
+    foreground: str = "#f6eedc"
+    accent: str = "#c8a45a"
+
+
+def find_font(name: str) -> Path:
+    """``name`` if it is a file, else what ``kpsewhich name`` finds (TeX Live's fonts)."""
+    path = Path(name).expanduser()
+    if path.is_file():
+        return path
+    kpsewhich = shutil.which("kpsewhich")
+    if kpsewhich and not path.is_absolute():
+        found = subprocess.run(
+            [kpsewhich, name], capture_output=True, text=True, check=False
+        ).stdout.strip()
+        if found and Path(found).is_file():
+            return Path(found)
+    where = "kpsewhich found nothing" if kpsewhich else "kpsewhich is not installed"
+    raise CoverFontError(
+        f"cover font {name!r} not found ({where}); install TeX Live's Japanese fonts "
+        "(Debian: texlive-lang-japanese) or set ebook_cover_font to an OpenType file"
+    )
+
+
+def _tokens(text: str) -> list[str]:
+    """Units that a line may not split: runs of Latin letters and digits, or one other char."""
+    return TOKEN.findall(text)
+
+
+def _good_break(before: str, after: str) -> bool:
+    """At a space, or where hiragana (a particle, an ending) meets another script."""
+    kana = "\u3041" <= before[-1] <= "\u309f" and not "\u3041" <= after[0] <= "\u309f"
+    return kana or before.isspace() or after.isspace()
+
+
+def wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """Lines of ``text`` no wider than ``width``, broken between phrases where possible.
+
+    Explicit newlines are kept; no line starts with a character that 禁則 forbids there.
+    """
+    return _wrap(text, font, width)[0]
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> tuple[list[str], bool]:
+    """The lines, and whether every break that was added falls between phrases."""
+    lines: list[str] = []
+    phrased = True
+    for paragraph in text.split("\n"):
+        tokens = _tokens(paragraph)
+        while tokens:
+            fits = 1
+            while fits < len(tokens) and font.getlength("".join(tokens[: fits + 1])) <= width:
+                fits += 1
+            cut = fits
+            if fits < len(tokens):
+                allowed = [i for i in range(1, fits + 1) if tokens[i][0] not in NO_LINE_START]
+                good = [
+                    i
+                    for i in allowed
+                    if _good_break(tokens[i - 1], tokens[i])
+                    and font.getlength("".join(tokens[:i])) >= width / 3
+                ]
+                phrased = phrased and bool(good)
+                cut = (good or allowed or [fits])[-1]
+            lines.append("".join(tokens[:cut]).strip())
+            tokens = tokens[cut:]
+        if not paragraph:
+            lines.append("")
+    return lines, phrased
+
+
+def _fit(
+    text: str, fontfile: Path, width: int, height: int, start: int
+) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+    """The largest size (from ``start`` down) at which ``text`` fits the box.
+
+    Down to half of ``start``, a size must keep the text's own line breaks, adding
+    none or (for text without any) only breaks between phrases, in up to three
+    lines; smaller than that, any fitting size will do.
+    """
+    wanted = text.count("\n") + 1
+    for size in range(start, 23, -4):
+        font = ImageFont.truetype(str(fontfile), size)
+        lines, phrased = _wrap(text, font, width)
+        if len(lines) * size * 1.35 > height:
+            continue
+        if size < start // 2 or len(lines) == wanted:
+            return font, lines
+        if wanted == 1 and phrased and len(lines) <= 3:
+            return font, lines
+    font = ImageFont.truetype(str(fontfile), 24)
+    return font, wrap(text, font, width)
+
+
+def _draw_lines(
+    draw: ImageDraw.ImageDraw,
+    lines: list[str],
+    font: ImageFont.FreeTypeFont,
+    centre_x: int,
+    top: float,
+    fill: str,
+) -> float:
+    size = font.size
+    for line in lines:
+        draw.text((centre_x, top), line, font=font, fill=fill, anchor="mt")
+        top += size * 1.35
+    return top
+
+
+def render_cover(spec: CoverSpec, fontfile: Path | None) -> bytes:
+    """The cover as PNG bytes; without a font, the frame alone. Same input, same bytes."""
+    width, height = spec.size
+    image = Image.new("RGB", spec.size, spec.background)
+    draw = ImageDraw.Draw(image)
+    margin = width // 14
+    line = max(2, width // 200)
+    draw.rectangle(
+        (margin, margin, width - margin, height - margin), outline=spec.accent, width=line * 2
+    )
+    inner = margin + line * 6
+    draw.rectangle((inner, inner, width - inner, height - inner), outline=spec.accent, width=line)
+    if fontfile is not None:
+        box = width - 2 * inner - margin
+        title_font, title_lines = _fit(spec.title, fontfile, box, height // 3, width // 9)
+        block = len(title_lines) * title_font.size * 1.35
+        if spec.subtitle:
+            sub_font, sub_lines = _fit(spec.subtitle, fontfile, box, height // 6, width // 20)
+            block += title_font.size * 0.4 + sub_font.size * (1 + 1.35 * len(sub_lines))
+        # The title block centred on the upper two fifths of the page.
+        top = max(inner + margin, height * 0.4 - block / 2)
+        bottom = _draw_lines(draw, title_lines, title_font, width // 2, top, spec.foreground)
+        if spec.subtitle:
+            rule_y = bottom + title_font.size * 0.4
+            draw.line((width * 0.3, rule_y, width * 0.7, rule_y), fill=spec.accent, width=line)
+            _draw_lines(
+                draw, sub_lines, sub_font, width // 2, rule_y + sub_font.size, spec.foreground
+            )
+        if spec.author:
+            author_font, author_lines = _fit(spec.author, fontfile, box, height // 10, width // 22)
+            top = height - inner - margin - len(author_lines) * author_font.size * 1.35
+            _draw_lines(draw, author_lines, author_font, width // 2, top, spec.foreground)
+    out = io.BytesIO()
+    # No text chunks, no time chunk: the bytes depend on the pixels alone.
+    image.save(out, format="PNG", optimize=False, compress_level=9)
+    return out.getvalue()

@@ -1,0 +1,48 @@
+"""Write an EPUB's OCF zip container byte for byte the same from the same files."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from zipfile import ZIP_DEFLATED, ZIP_STORED, ZipFile, ZipInfo
+
+# The metadata files an EPUB opens with, in this order; mimetype must come first, stored.
+LEADING = ("mimetype", "META-INF/container.xml", "content.opf", "toc.ncx")
+ZIP_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest time a zip entry can hold
+ZIP_END = 4354819199  # 2107-12-31T23:59:59Z, the latest
+
+
+def build_time() -> int:
+    """``SOURCE_DATE_EPOCH`` if set, else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return int(epoch) if epoch else int(time.time())
+
+
+def zip_date_time(timestamp: int) -> tuple[int, int, int, int, int, int]:
+    """``timestamp`` (UTC) as a zip entry's date and time, clamped to what zip can hold."""
+    clamped = min(max(timestamp, ZIP_EPOCH), ZIP_END)
+    return time.gmtime(clamped)[:6]
+
+
+def write_ocf(target: Path, root: Path, names: Iterable[str], timestamp: int) -> None:
+    """Zip ``names`` (paths relative to ``root``) into ``target``, metadata first, the rest sorted.
+
+    Every entry gets the same time and permissions, so the bytes depend only on
+    the files' contents; ``target`` is replaced atomically.
+    """
+    rest = sorted(set(names) - set(LEADING))
+    date_time = zip_date_time(timestamp)
+    partial = target.with_name(target.name + ".part")
+    try:
+        with ZipFile(partial, "w") as ocf:
+            for name in (*LEADING, *rest):
+                info = ZipInfo(name, date_time=date_time)
+                info.create_system = 3  # Unix, whatever the build machine
+                info.external_attr = 0o100644 << 16
+                info.compress_type = ZIP_STORED if name == "mimetype" else ZIP_DEFLATED
+                ocf.writestr(info, (root / name).read_bytes(), compresslevel=9)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)

@@ -1,0 +1,364 @@
+"""Both e-reader editions (縦書き, 横書き): EPUBCheck, an ebooklib read-back, reproducibility."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageFont
+from sphinx._cli.util.errors import strip_escape_sequences
+from sphinx.testing.util import SphinxTestApp
+
+from sangokushi.ebook import check, cover, package, readback
+from sangokushi.ebook.tategaki import orient
+
+EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
+MODES = ("horizontal", "vertical")
+
+
+@dataclass
+class Build:
+    outdir: Path
+    warnings: str
+
+    @property
+    def epub(self) -> Path:
+        return self.outdir / "test-book.epub"
+
+
+def sphinx_build(
+    root: Path | None, dest: Path, buildername: str = "epub", **overrides: object
+) -> Build:
+    """Build a copy of ``root`` into ``dest`` afresh; without ``root``, rebuild ``dest``."""
+    src = dest / "src"
+    if root is not None:
+        shutil.copytree(root, src)
+    app = SphinxTestApp(
+        buildername,
+        srcdir=src,
+        builddir=dest / "_build",
+        confoverrides=overrides,
+        freshenv=root is not None,
+    )
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    return Build(Path(app.outdir), strip_escape_sequences(app.warning.getvalue()))
+
+
+def build_edition(root: Path | None, dest: Path, mode: str, **overrides: object) -> Build:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        return sphinx_build(root, dest, epub_writing_mode=mode, **overrides)
+
+
+@pytest.fixture(scope="module")
+def ebook_root(rootdir: Path) -> Path:
+    return rootdir / "test-ebook"
+
+
+@pytest.fixture(scope="module")
+def editions(ebook_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Build]:
+    """Both editions, each built once for the whole module."""
+    return {
+        mode: build_edition(ebook_root, tmp_path_factory.mktemp(f"ebook-{mode}"), mode)
+        for mode in MODES
+    }
+
+
+@pytest.fixture(params=MODES)
+def edition(request: pytest.FixtureRequest, editions: dict[str, Build]) -> tuple[str, Build]:
+    return request.param, editions[request.param]
+
+
+@pytest.fixture
+def read(edition: tuple[str, Build]) -> readback.Edition:
+    return readback.read_edition(edition[1].epub)
+
+
+def test_builds_without_warnings(edition: tuple[str, Build]) -> None:
+    _, build = edition
+    assert build.warnings == ""
+    assert build.epub.is_file()
+
+
+def test_epubcheck_and_readback_find_nothing(edition: tuple[str, Build]) -> None:
+    if shutil.which("java") is None:
+        pytest.skip("EPUBCheck needs java (Debian: default-jre-headless)")
+    mode, build = edition
+    result = check.run_epubcheck(build.epub)
+    assert result.ok, result.summary() + "\n" + "\n".join(result.messages)
+    assert readback.problems(readback.read_edition(build.epub), vertical=mode == "vertical") == []
+
+
+def test_writing_mode_and_page_progression(
+    edition: tuple[str, Build], read: readback.Edition
+) -> None:
+    mode = edition[0]
+    vertical = mode == "vertical"
+    assert read.direction == ("rtl" if vertical else "ltr")
+    assert read.named.get("primary-writing-mode") == ("vertical-rl" if vertical else None)
+    expected = "vertical-rl" if vertical else "horizontal-tb"
+    assert read.nav == "nav.xhtml"
+    for href in [*read.documents, "nav.xhtml"]:
+        assert read.root_attributes(href)["class"] == ("vrtl" if vertical else "hltr")
+        assert read.root_writing_modes(href) == {expected}, href
+    css = read.stylesheets["_static/ebook.css"].decode()
+    for prefix in ("", "-epub-", "-webkit-"):
+        assert f"{prefix}writing-mode: vertical-rl;" in css
+
+
+def test_every_document_is_japanese(read: readback.Edition) -> None:
+    assert read.language == "ja"
+    assert set(read.documents) >= {"index.xhtml", "chapter1.xhtml", "epub-cover.xhtml", "nav.xhtml"}
+    for href in read.documents:
+        attrs = read.root_attributes(href)
+        assert (attrs["lang"], attrs["xml:lang"]) == ("ja", "ja"), href
+
+
+def test_cover_is_first(read: readback.Edition) -> None:
+    assert read.cover_image == "_static/ebook-cover.png"
+    assert read.spine[0] == ("epub-cover.xhtml", True)
+    assert read.spine[-1] == ("nav.xhtml", False)
+    page = read.documents["epub-cover.xhtml"].decode()
+    assert 'src="_static/ebook-cover.png"' in page
+    assert 'alt="テストの本 副題 — 2023年の話 試験 太郎"' in page
+    with zipfile.ZipFile(read.path) as ocf:
+        image = Image.open(BytesIO(ocf.read("_static/ebook-cover.png")))
+    assert (image.format, image.size) == ("PNG", (1600, 2560))
+    assert not image.info.keys() & {"date", "Creation Time", "tIME"}
+
+
+def test_accessibility_metadata(read: readback.Edition) -> None:
+    props = read.properties
+    assert props["schema:accessMode"] == ["textual"]
+    assert props["schema:accessModeSufficient"] == ["textual"]
+    assert props["schema:accessibilityFeature"] == [
+        "structuralNavigation",
+        "tableOfContents",
+        "readingOrder",
+        "displayTransformability",
+        "rubyAnnotations",
+    ]
+    assert props["schema:accessibilityHazard"] == ["none"]
+    assert props["schema:accessibilitySummary"] == [
+        "テスト用の本です。本文はすべてテキストで、目次と見出しで移動できます。"
+    ]
+    assert props["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.1 Level AA"]
+    assert props["dcterms:modified"] == ["2023-11-14T22:13:20Z"]
+    assert read.identifier == "urn:test-book:1"
+
+
+def test_navigation_document(read: readback.Edition) -> None:
+    nav = read.documents["nav.xhtml"].decode()
+    assert "<title>目次</title>" in nav
+    assert '<h1 id="toc-title">目次</h1>' in nav
+    landmarks = re.findall(r'<a epub:type="(\w+)" href="([^"]+)">([^<]+)</a>', nav)
+    assert landmarks == [
+        ("cover", "epub-cover.xhtml", "表紙"),
+        ("toc", "nav.xhtml#toc", "目次"),
+        ("bodymatter", "chapter1.xhtml", "本文"),
+    ]
+    assert 'href="_static/ebook.css"' in nav
+
+
+def test_ruby_markup(read: readback.Edition) -> None:
+    chapter = read.documents["chapter1.xhtml"].decode()
+    assert "<ruby>司馬懿<rp>(</rp><rt>しばい</rt><rp>)</rp></ruby>" in chapter
+
+
+def test_tate_chu_yoko_in_vertical_edition_only(
+    edition: tuple[str, Build], read: readback.Edition
+) -> None:
+    chapter = read.documents["chapter1.xhtml"].decode()
+    nav = read.documents["nav.xhtml"].decode()
+    if edition[0] == "horizontal":
+        assert 'class="tcy"' not in chapter + nav
+        assert 'class="upright"' not in chapter + nav
+        return
+    for markup in (
+        '<span class="upright">2023</span>年<span class="tcy">7</span>月',
+        '<span class="tcy">19</span>日、',
+        'わずか<span class="tcy">8</span>ヶ月',
+        "OpenAIのGPT-3.5は",  # a name with its version stays sideways, whole
+        "MetaはLlama 2を",
+        '<span class="upright">100%</span>',
+        '<span class="tcy">AI</span>と<span class="upright">LLM</span>',
+        '<span class="upright">2000</span>万ドル',
+        '<span class="tcy">3.5</span>倍',
+        '<span class="tcy">!?</span>',
+        '第<span class="tcy">1</span>章',
+    ):
+        assert markup in chapter
+    assert "print(2023)" in chapter  # code is left alone
+    assert "# 2ヶ月" in chapter
+    # A short table is a horizontal island: its figures are not oriented.
+    assert '<table class="hltr docutils align-default" id="id3">' in chapter
+    assert "2022年11月30日" in chapter
+    # A long one (10 rows) turns with the text, so it can be split across pages.
+    chapter2 = read.documents["chapter2.xhtml"].decode()
+    assert re.search(r'<table class="[^"]*\bvrtl\b', chapter2)
+    assert '<td><p><span class="tcy">11</span>月</p></td>' in chapter2
+    assert '第<span class="tcy">2</span>章 呉の国' in nav
+    # toctree entries are resolved after the post-transforms, and oriented all the same
+    index = read.documents["index.xhtml"].decode()
+    assert 'href="chapter1.xhtml">第<span class="tcy">1</span>章 魏の国</a>' in index
+
+
+def test_rebuild_is_byte_identical(
+    edition: tuple[str, Build], ebook_root: Path, tmp_path: Path
+) -> None:
+    mode, first = edition
+    original = first.epub.read_bytes()
+    again = build_edition(ebook_root, tmp_path, mode)
+    assert again.epub.read_bytes() == original
+    # An incremental build over the first one (its cover page and environment left,
+    # the other edition copied beside it as the Makefile does).
+    shutil.copyfile(first.epub, first.outdir / "test-book-other.epub")
+    incremental = build_edition(None, first.outdir.parent.parent, mode)
+    assert incremental.warnings == ""
+    assert incremental.epub.read_bytes() == original
+
+
+def test_zip_container(edition: tuple[str, Build]) -> None:
+    with zipfile.ZipFile(edition[1].epub) as ocf:
+        infos = ocf.infolist()
+    assert infos[0].filename == "mimetype"
+    assert infos[0].compress_type == zipfile.ZIP_STORED
+    assert infos[0].extra == b""
+    names = [i.filename for i in infos]
+    assert names[:4] == list(package.LEADING)
+    assert names[4:] == sorted(names[4:])
+    assert {i.date_time for i in infos} == {(2023, 11, 14, 22, 13, 20)}
+
+
+def test_zip_times_before_1980_are_clamped(tmp_path: Path) -> None:
+    for name in package.LEADING:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name)
+    target = tmp_path / "book.epub"
+    package.write_ocf(target, tmp_path, [], 0)
+    with zipfile.ZipFile(target) as ocf:
+        assert {i.date_time for i in ocf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("7月19日", [("7", "tcy"), ("月", None), ("19", "tcy"), ("日", None)]),
+        ("2ヶ月", [("2", "tcy"), ("ヶ月", None)]),
+        ("2023年", [("2023", "upright"), ("年", None)]),
+        ("100%の", [("100%", "upright"), ("の", None)]),
+        ("50%", [("50", "tcy"), ("%", "upright")]),
+        ("3.5倍", [("3.5", "tcy"), ("倍", None)]),
+        ("12.75倍", [("12.75", "upright"), ("倍", None)]),
+        ("1,000人", [("1,000", "upright"), ("人", None)]),
+        ("GPT-3.5と", [("GPT-3.5と", None)]),
+        ("Llama 2の", [("Llama 2の", None)]),
+        ("OpenAIとChatGPT", [("OpenAIとChatGPT", None)]),
+        ("AIとX", [("AI", "tcy"), ("と", None), ("X", "upright")]),
+        ("LLM三国志", [("LLM", "upright"), ("三国志", None)]),
+        ("NVDAとAMAZON", [("NVDA", "upright"), ("とAMAZON", None)]),
+        ("70B", [("70B", None)]),
+        ("本当!?", [("本当", None), ("!?", "tcy")]),
+        ("なぜ?", [("なぜ", None), ("?", "upright")]),
+        ("漢字だけ", [("漢字だけ", None)]),
+    ],
+)
+def test_orientation_rules(text: str, expected: list[tuple[str, str | None]]) -> None:
+    assert orient(text) == expected
+
+
+def test_missing_cover_font_warns_and_still_builds(ebook_root: Path, tmp_path: Path) -> None:
+    build = build_edition(ebook_root, tmp_path, "horizontal", ebook_cover_font="NoSuchFont.otf")
+    assert "cover font 'NoSuchFont.otf' not found" in build.warnings
+    assert "[ebook.cover]" in build.warnings
+    assert readback.read_edition(build.epub).cover_image == "_static/ebook-cover.png"
+
+
+def test_find_font_uses_kpsewhich() -> None:
+    if shutil.which("kpsewhich") is None:
+        pytest.skip("TeX Live is not installed")
+    assert cover.find_font("HaranoAjiMincho-Regular.otf").name == "HaranoAjiMincho-Regular.otf"
+
+
+def test_check_command(
+    editions: dict[str, Build],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # EPUBCheck itself runs above; here only what the command makes of the read-back.
+    monkeypatch.setattr(check, "run_epubcheck", lambda epub: check.EpubCheckResult())
+    horizontal, vertical = str(editions["horizontal"].epub), str(editions["vertical"].epub)
+    assert check.main([horizontal, "--vertical", vertical]) == 0
+    assert check.main(["--vertical", horizontal]) == 1
+    assert "page-progression-direction is 'ltr', not 'rtl'" in capsys.readouterr().err
+
+
+def test_vertical_chapter_renders_vertically(editions: dict[str, Build], tmp_path: Path) -> None:
+    """Chromium lays the chapter out as 縦書き: 縦中横 in one em, upright runs stacked."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed")
+    with zipfile.ZipFile(editions["vertical"].epub) as ocf:
+        ocf.extractall(tmp_path)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 800, "height": 1000})
+            page.goto((tmp_path / "chapter1.xhtml").as_uri())
+            layout = page.evaluate(
+                """() => {
+                  const box = (el) => {
+                    const r = el.getBoundingClientRect();
+                    return {w: r.width, h: r.height};
+                  };
+                  const style = (el) => getComputedStyle(el);
+                  const p = document.querySelector('section p');
+                  return {
+                    root: style(document.documentElement).writingMode,
+                    em: parseFloat(style(p).fontSize),
+                    paragraph: box(p),
+                    tcy: [...p.querySelectorAll('.tcy')].map(box),
+                    combine: style(p.querySelector('.tcy')).textCombineUpright,
+                    upright: box(p.querySelector('.upright')),
+                    table: style(document.querySelector('table')).writingMode,
+                  };
+                }"""
+            )
+        finally:
+            browser.close()
+    assert layout["root"] == "vertical-rl"
+    assert layout["paragraph"]["h"] > layout["paragraph"]["w"]  # lines run top to bottom
+    em = layout["em"]
+    assert layout["combine"] == "all"
+    # 7, 19, 8: each one em high (a lone digit set sideways would be half that)
+    assert [round(tcy["h"] / em, 1) for tcy in layout["tcy"][:3]] == [1.0, 1.0, 1.0], layout
+    # 2023: four digits stacked upright, an em each (sideways they would take two)
+    assert layout["upright"]["h"] > 3.5 * em, layout
+    assert layout["table"] == "horizontal-tb"
+
+
+def test_cover_title_breaks_between_phrases() -> None:
+    if shutil.which("kpsewhich") is None:
+        pytest.skip("TeX Live is not installed")
+    fontfile = cover.find_font("HaranoAjiMincho-Regular.otf")
+    font = ImageFont.truetype(str(fontfile), 120)
+    title = "Llama 2の登場でLLM三国志が始まった"
+    assert cover.wrap(title, font, 1200) == ["Llama 2の登場で", "LLM三国志が", "始まった"]
+    assert cover.wrap("Llama 2の登場で\nLLM三国志が始まった", font, 1400) == [
+        "Llama 2の登場で",
+        "LLM三国志が始まった",
+    ]
+    # 禁則: no line starts with 。 or ー, even where the text must break anyway
+    for line in cover.wrap("ああああああ。ーーああああ", font, 720)[1:]:
+        assert line[0] not in "。ー"
+    spec = cover.CoverSpec(title=title, subtitle="副題")
+    assert cover.render_cover(spec, fontfile) == cover.render_cover(spec, fontfile)
