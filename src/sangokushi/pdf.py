@@ -8,20 +8,27 @@ import subprocess
 import sys
 from pathlib import Path
 
+TIMEOUT = 900
+
 
 def build_pdf(tex: Path, target: Path) -> int:
     """Compile ``tex`` with latexmk (LuaLaTeX) and move the result to ``target`` atomically."""
     workdir = tex.parent
     target.parent.mkdir(parents=True, exist_ok=True)
     target.unlink(missing_ok=True)
-    result = subprocess.run(
-        ["latexmk", "-lualatex", "-interaction=nonstopmode", "-halt-on-error", "-f-", tex.name],
-        cwd=workdir,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        check=False,
-    )
+    try:
+        result = subprocess.run(
+            ["latexmk", "-lualatex", "-interaction=nonstopmode", "-halt-on-error", "-f-", tex.name],
+            cwd=workdir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            check=False,
+            timeout=TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        print(f"PDF build failed: latexmk ran over {TIMEOUT} s in {workdir}", file=sys.stderr)
+        return 1
     built = workdir / tex.with_suffix(".pdf").name
     if result.returncode != 0 or not built.exists():
         log = workdir / tex.with_suffix(".log").name

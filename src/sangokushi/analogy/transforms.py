@@ -129,14 +129,19 @@ class AnalogyTransform(SphinxPostTransform):
         return [table]
 
 
-LATEX_SHARES = (4, 15, 11, 22, 22, 26)
+LATEX_SHARES = (4, 15, 10, 20, 25, 26)
 
 
 def fix_column_shares(table: nodes.table) -> None:
-    """LaTeX cannot fit columns to their content: give each column a fixed share."""
-    table["classes"] = [c for c in table["classes"] if c != "colwidths-auto"] + ["colwidths-given"]
+    """LaTeX cannot fit columns to their content: fixed shares, and the table may break pages."""
+    table["classes"] = [c for c in table["classes"] if c != "colwidths-auto"]
+    table["classes"] += ["colwidths-given", "longtable"]
     for colspec, share in zip(table.findall(nodes.colspec), LATEX_SHARES, strict=True):
         colspec["colwidth"] = share
+    # Narrow cells read better ragged-right and unhyphenated; the group ends after the table.
+    ragged = r"\begingroup\hyphenpenalty=10000\def\sphinxAtStartPar{\raggedright}"
+    table.parent.insert(table.parent.index(table), nodes.raw("", ragged, format="latex"))
+    table.parent.insert(table.parent.index(table) + 1, nodes.raw("", r"\endgroup", format="latex"))
 
 
 class AnalogyHTMLTransform(SphinxPostTransform):
@@ -179,7 +184,7 @@ class AnalogyLaTeXTransform(SphinxPostTransform):
                     xref["reftarget"] = f"{docname}#"
             page = analogy_pageref("", target=target, label=self.config.analogy_page_label)
             xref.parent.insert(xref.parent.index(xref) + 1, page)
-        for table in self.document.findall(nodes.table):
+        for table in list(self.document.findall(nodes.table)):
             if "analogy-table" in table["classes"]:
                 fix_column_shares(table)
 
