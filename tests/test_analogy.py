@@ -191,6 +191,10 @@ def test_latex(app: SphinxTestApp) -> None:
         "{\\hyperref[\\detokenize{wei:analogy-wei}]{\\sphinxcrossref{Wei chapter}}}"
         "~(p.~\\pageref{\\detokenize{wei:analogy-wei}})"
     ) in tex
+    # the table has fixed column shares, may break across pages, and its cells are ragged
+    table = tex[tex.index("\\begingroup\\hyphenpenalty=10000") :]
+    assert table.index("\\begin{longtable}") < table.index("\\endgroup")
+    assert "{\\X{4}{100}\\X{15}{100}\\X{10}{100}" in table
 
 
 @pytest.mark.sphinx("latex", testroot="analogy-numfig", freshenv=True)
