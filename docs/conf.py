@@ -156,3 +156,11 @@ latex_elements = {
     % {"edition": f"第{version}版", "date": japanese_date(built_at)},
     "tableofcontents": r"\renewcommand{\contentsname}{目次}\sphinxtableofcontents",
 }
+
+# -- Versioned site ---------------------------------------------------------
+# `make site` sets SANGOKUSHI_SITE_URL (and the edition's name) for each edition's HTML build,
+# never for its EPUB or PDF: only then do pages get the version switcher, downloads, old-edition
+# banner, 404 page, OGP tags and canonical URLs. On Read the Docs: its canonical URL only.
+from sangokushi.site.sphinxconf import configure_site  # noqa: E402
+
+configure_site(globals())
