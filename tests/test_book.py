@@ -216,3 +216,9 @@ def test_correspondence_table_in_every_edition(book: Path) -> None:
     table = text[start : text.index("付録B", start)]
     assert all(name in table for name in ("魏", "蜀", "呉", "袁紹", "五斗米道"))
     assert re.search(r"\(p\.\d+\)", table), table
+
+
+def test_epubs_are_byte_identical_when_rebuilt(book: Path, tmp_path: Path) -> None:
+    make("epub", BUILDDIR=tmp_path)
+    for edition in (EPUB, TATE):
+        assert (tmp_path / edition).read_bytes() == (book / edition).read_bytes(), edition
