@@ -79,7 +79,6 @@ epub_scheme = "URL"
 epub_identifier = "urn:llm-sangokushi:ja"
 epub_uid = "llm-sangokushi"
 epub_use_index = False
-epub_exclude_files = [".buildinfo", ".buildinfo.bak"]
 epub_show_urls = "no"
 epub_tocdepth = 2
 epub_css_files = ["book.css"]

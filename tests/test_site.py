@@ -163,11 +163,11 @@ def test_root_files(site: Site) -> None:
 
 
 def pdf_text(path: Path) -> str:
-    return re.sub(r"\s+", "", fidelity.pdf_edition_text(path))
+    return fidelity.normalize(fidelity.pdf_edition_text(path))
 
 
 def epub_text(path: Path) -> str:
-    return re.sub(r"\s+", "", fidelity.epub_edition_text(path))
+    return fidelity.normalize(fidelity.epub_edition_text(path))
 
 
 @pytest.mark.slow
