@@ -9,12 +9,12 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
-from sangokushi.book import KINDS
-
 NUMBER_CLASS = "chapter-number"
 # Between the number and the title: an ideographic space, as in a printed table of contents.
 SEPARATOR = "\u3000"
-NUMBERED, UNNUMBERED, APPENDIX = KINDS
+# The ``book-chapter`` kinds (sangokushi.book) that carry a number; any other kind
+# (unnumbered, a colophon) has none.
+NUMBERED, APPENDIX = "numbered", "appendix"
 
 
 def reading_order(env: BuildEnvironment) -> list[str]:
@@ -38,12 +38,13 @@ def chapter_labels(env: BuildEnvironment) -> dict[str, str]:
     """Each numbered document's label: 第1章… for chapters, 付録A… for appendices.
 
     The kind comes from the document's ``book-chapter`` field, as in the PDF
-    (:mod:`sangokushi.book`); the root document (the title page) has no number.
+    (:mod:`sangokushi.book`); the root document (the title page) and pages that are
+    not documents (``genindex`` listed in a toctree) have no number.
     """
     labels: dict[str, str] = {}
     chapters = appendices = 0
     for docname in reading_order(env):
-        if docname == env.config.root_doc:
+        if docname == env.config.root_doc or docname not in env.found_docs:
             continue
         kind = env.metadata.get(docname, {}).get("book-chapter", NUMBERED)
         if kind == NUMBERED:

@@ -7,3 +7,5 @@ latex_engine = "lualatex"
 latex_docclass = {"manual": "ltjsbook"}
 latex_elements = {"polyglossia": "", "babel": "", "fncychap": ""}
 myst_enable_extensions = ["colon_fence"]
+# The index is listed in the toctree, as the book lists 索引; LaTeX has its own.
+suppress_warnings = ["toc.not_readable"]
