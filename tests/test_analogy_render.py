@@ -29,13 +29,16 @@ CONTRASTS = """() => {
     const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
     const style = getComputedStyle(el);
     if (!own || style.visibility !== 'visible' || Number(style.opacity) === 0) continue;
-    const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(background(el))];
-    result.push([el.textContent.trim().slice(0, 20), (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)]);
+    const [a, b] = [lum(rgb(style.color)), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    result.push([el.textContent.trim().slice(0, 20), ratio]);
   }
   return result;
 }"""
 
-OVERFLOW = """() => [...document.querySelectorAll('div.analogy, dl.analogy-list, table')].map((el) => {
+OVERFLOW = """() => [
+  ...document.querySelectorAll('div.analogy, dl.analogy-list, table'),
+].map((el) => {
   const box = el.getBoundingClientRect();
   return [el.tagName + '.' + el.className, box.width, box.height];
 })"""
