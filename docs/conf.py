@@ -24,6 +24,7 @@ extensions = [
     "sangokushi.analogy",
     "sangokushi.ruby",
     "sangokushi.ebook",
+    "sangokushi.yomi",
 ]
 myst_enable_extensions = ["colon_fence", "substitution"]
 myst_heading_anchors = 2
@@ -78,7 +79,7 @@ epub_contributor = "llm-sangokushi 編集"
 epub_scheme = "URL"
 epub_identifier = "urn:llm-sangokushi:ja"
 epub_uid = "llm-sangokushi"
-epub_use_index = False
+epub_use_index = True
 epub_show_urls = "no"
 epub_tocdepth = 2
 epub_css_files = ["book.css"]
@@ -155,6 +156,9 @@ latex_elements = {
     % {"edition": f"第{version}版", "date": japanese_date(built_at)},
     "tableofcontents": r"\renewcommand{\contentsname}{目次}\sphinxtableofcontents",
 }
+
+# -- Index (sangokushi.yomi: entries sorted by reading, listed before 奥付) ----------------
+yomi_separator = "、"
 
 # -- Versioned site ---------------------------------------------------------
 # `make site` sets SANGOKUSHI_SITE_URL (and the edition's name) for each edition's HTML build,
