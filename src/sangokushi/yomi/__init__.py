@@ -13,7 +13,6 @@ from sphinx.domains import Domain
 from sphinx.environment.adapters.indexentries import IndexEntries
 from sphinx.errors import NoUri
 from sphinx.locale import _
-from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 
@@ -176,11 +175,12 @@ class YomiDomain(Domain):
         """Text -> reading: an index entry's own reading wins over ruby, first one wins."""
         table: dict[str, str] = {}
         ranked = sorted(
-            (not r.explicit, docname, r.lineno or 0, r)
+            (not r.explicit, docname, position)
             for docname, rs in self.readings.items()
-            for r in rs
+            for position, r in enumerate(rs)
         )
-        for *_ignored, reading in ranked:
+        for _ruby, docname, position in ranked:
+            reading = self.readings[docname][position]
             table.setdefault(reading.text, collation.hiragana(reading.reading))
         return table
 
@@ -414,48 +414,47 @@ def latex_index(groups: list[Group], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-class IndexLaTeXTransform(SphinxPostTransform):
-    """Mark every index target with a label and place the sorted index where the toctree says."""
+def place_latex_index(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """In LaTeX: label every index target and put the sorted index where the toctree lists it.
 
-    default_priority = 400
-    formats = ("latex",)
-
-    def run(self, **kwargs: Any) -> None:
-        root = self.env.docname
-        # Sphinx's inline_all_toctrees does not reparent a document's top-level nodes:
-        # find each index node's document top-down (inner documents come later).
-        docname_of = {id(n): root for n in self.document.findall(addnodes.index)}
-        for start in self.document.findall(addnodes.start_of_file):
-            for index in start.findall(addnodes.index):
-                docname_of[id(index)] = start["docname"]
-        for index in list(self.document.findall(addnodes.index)):
-            docname = docname_of[id(index)]
-            marks = "".join(
-                rf"\yomimark{{{label(docname, target)}}}"
-                for _type, _value, target, _main, _key in index["entries"]
-            )
-            index.replace_self(nodes.raw("", marks, format="latex"))
-        for target in list(self.document.findall(nodes.target)):
-            # The role's own anchors: \yomimark is their LaTeX.
-            if target.get("yomi"):
-                target.parent.remove(target)
-        if root != self.config.root_doc:
-            return
-        groups = build_index(self.env, self.app.builder)
-        if not groups:
-            return
-        raw = nodes.raw("", latex_index(groups, str(_("Index"))), format="latex")
-        domain: YomiDomain = self.env.domains["yomi"]  # type: ignore[assignment]
-        placement = domain.placement()
-        files = {n["docname"]: n for n in self.document.findall(addnodes.start_of_file)}
-        if placement and placement.before in files:
-            node = files[placement.before]
-            node.parent.insert(node.parent.index(node), raw)
-        elif placement and placement.after in files:
-            node = files[placement.after]
-            node.parent.insert(node.parent.index(node) + 1, raw)
-        else:
-            self.document.append(raw)
+    Runs on ``doctree-resolved``, after the post-transforms, on the LaTeX builder's one
+    assembled document (the builder is needed for Sphinx's index entries' URIs).
+    """
+    if app.builder.format != "latex":
+        return
+    # Sphinx's inline_all_toctrees does not reparent a document's top-level nodes:
+    # find each index node's document top-down (inner documents come later).
+    docname_of = {id(n): docname for n in doctree.findall(addnodes.index)}
+    for start in doctree.findall(addnodes.start_of_file):
+        for index in start.findall(addnodes.index):
+            docname_of[id(index)] = start["docname"]
+    for index in list(doctree.findall(addnodes.index)):
+        marks = "".join(
+            rf"\yomimark{{{label(docname_of[id(index)], target)}}}"
+            for _type, _value, target, _main, _key in index["entries"]
+        )
+        index.replace_self(nodes.raw("", marks, format="latex"))
+    for target in list(doctree.findall(nodes.target)):
+        # The role's own anchors: \yomimark is their LaTeX.
+        if target.get("yomi"):
+            target.parent.remove(target)
+    if docname != app.config.root_doc:
+        return
+    groups = build_index(app.env, app.builder)
+    if not groups:
+        return
+    raw = nodes.raw("", latex_index(groups, str(_("Index"))), format="latex")
+    domain: YomiDomain = app.env.domains["yomi"]  # type: ignore[assignment]
+    placement = domain.placement()
+    files = {n["docname"]: n for n in doctree.findall(addnodes.start_of_file)}
+    if placement and placement.before in files:
+        node = files[placement.before]
+        node.parent.insert(node.parent.index(node), raw)
+    elif placement and placement.after in files:
+        node = files[placement.after]
+        node.parent.insert(node.parent.index(node) + 1, raw)
+    else:
+        doctree.append(raw)
 
 
 STY = r"""\NeedsTeXFormat{LaTeX2e}
@@ -463,15 +462,24 @@ STY = r"""\NeedsTeXFormat{LaTeX2e}
 \RequirePackage{refcount}
 \RequirePackage{multicol}
 \makeatletter
-% An index target: an anchor for the link and a label for the page number.
-\newcommand{\yomimark}[1]{\ifhmode\phantomsection\fi\label{#1}}
+% An index target: a destination showing its page and a label for the page number. Both
+% are whatsits: LuaTeX-ja keeps 和欧間 spacing and line breaks around them (hyperref's
+% \phantomsection puts a box there, which loses both).
+\ifdefined\pdfextension
+  \newcommand{\yomi@dest}[1]{\pdfextension dest name{#1} fit\relax}
+\else\ifdefined\pdfdest
+  \newcommand{\yomi@dest}[1]{\pdfdest name{#1} fit\relax}
+\else
+  \newcommand{\yomi@dest}[1]{\special{pdf:dest (#1) [@thispage /Fit]}}
+\fi\fi
+\newcommand{\yomimark}[1]{\leavevmode\yomi@dest{#1}\label{#1}}
 % The pages of a comma-separated list of labels, each page once, each a link.
 \newcommand{\yomipages}[1]{%
   \def\yomi@last{}\def\yomi@sep{}%
   \@for\yomi@label:=#1\do{%
     \edef\yomi@page{\getpagerefnumber{\yomi@label}}%
     \ifx\yomi@page\yomi@last\else
-      \yomi@sep\expandafter\pageref\expandafter{\yomi@label}%
+      \yomi@sep\hyperlink{\yomi@label}{\yomi@page}%
       \let\yomi@last\yomi@page\def\yomi@sep{\yomipageseparator}%
     \fi}}
 \providecommand{\yomipageseparator}{@SEPARATOR@}
@@ -528,7 +536,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("yomi_separator", ", ", "html", types=frozenset({str}))
     app.add_domain(YomiDomain)
     app.add_role("idx", IndexTermRole())
-    app.add_post_transform(IndexLaTeXTransform)
+    app.connect("doctree-resolved", place_latex_index)
     app.add_css_file("yomi.css")
     app.add_latex_package("sangokushiyomi")
     app.connect("config-inited", _config_inited)

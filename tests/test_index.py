@@ -1,0 +1,328 @@
+"""The index sorted by reading (sangokushi.yomi): collation, the role, every builder, bad input."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sphinx.testing.util import SphinxTestApp
+from sphinx.util.console import strip_escape_sequences
+
+from sangokushi import fidelity
+from sangokushi.yomi import collation, parse
+
+
+def build(root: Path, dest: Path, buildername: str, **overrides: object) -> tuple[Path, str]:
+    src = dest / "src"
+    shutil.copytree(root, src)
+    app = SphinxTestApp(
+        buildername, srcdir=src, builddir=dest / "_build", confoverrides=overrides, freshenv=True
+    )
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    return Path(app.outdir), strip_escape_sequences(app.warning.getvalue())
+
+
+# -- collation ------------------------------------------------------------------------
+
+
+def test_readings_sort_as_a_japanese_index() -> None:
+    # JIS X 4061: 清音 first, then 濁音 and 半濁音; small kana before large; ー is the vowel
+    # it lengthens (カーテン = かあてん); katakana and hiragana are one.
+    words = ["はは", "ばば", "ぱぱ", "ハハ", "かっこう", "かこう", "がっこう", "カーテン", "かい"]
+    words += ["きやく", "きゃく", "グーグル", "くうき", "あ", "ん", "わ", "を"]
+    assert sorted(words, key=collation.sort_key) == [
+        "あ",
+        "カーテン",
+        "かい",
+        "かこう",
+        "かっこう",
+        "がっこう",
+        "きゃく",
+        "きやく",
+        "くうき",
+        "グーグル",
+        "はは",
+        "ハハ",
+        "ばば",
+        "ぱぱ",
+        "わ",
+        "を",
+        "ん",
+    ]
+
+
+def test_rows_and_kana() -> None:
+    rows = {w: collation.row(w) for w in ("アルトマン", "がっこう", "ぢ", "ぴ", "ゆ", "ろ", "ん")}
+    assert rows == {
+        "アルトマン": "あ",
+        "がっこう": "か",
+        "ぢ": "た",
+        "ぴ": "は",
+        "ゆ": "や",
+        "ろ": "ら",
+        "ん": "わ",
+    }
+    assert collation.row("OpenAI") is None
+    assert collation.is_kana("アルトマン、サム") and collation.is_kana("ディープマインド")
+    assert not collation.is_kana("曹操") and not collation.is_kana("ちょう魯")
+    assert collation.hiragana("ｸﾞｰｸﾞﾙ") == "ぐーぐる"
+
+
+def test_role_syntax() -> None:
+    assert parse("曹操") == ("曹操", "曹操", "")
+    assert parse("Google|グーグル") == ("Google", "Google", "グーグル")
+    assert parse("サム・アルトマン <アルトマン、サム>") == (
+        "サム・アルトマン",
+        "アルトマン、サム",
+        "",
+    )
+    assert parse("<曹操>") == ("", "曹操", "")
+    assert parse("<Google|グーグル>") == ("", "Google", "グーグル")
+
+
+# -- a small book in every builder ---------------------------------------------------
+
+ROOT_ORDER = {
+    "あ": ["アルトマン、サム", "OpenAI"],
+    "か": ["カーテン", "かこう", "かっこう", "がっこう", "きゃく", "きやく", "Google"],
+    "さ": ["司馬懿", "曹操"],
+    "ま": ["Microsoft"],
+    "ら": ["劉備"],
+    "A": ["Alpha"],
+    "Z": ["Zeta"],
+}
+
+
+def html_index(page: str) -> dict[str, list[str]]:
+    """Group label -> headings, in the order the genindex page lists them."""
+    groups: dict[str, list[str]] = {}
+    for label, body in re.findall(
+        r"<h2>([^<]*)</h2>\s*<ul class=\"yomi-entries\">(.*?)</ul>", page, re.S
+    ):
+        groups[label] = re.findall(r'<span class="yomi-heading">([^<]*)</span>', body)
+    return groups
+
+
+def test_html_genindex_by_reading(rootdir: Path, tmp_path: Path) -> None:
+    outdir, warnings = build(rootdir / "test-index", tmp_path, "html")
+    assert warnings == ""
+    page = (outdir / "genindex.html").read_text(encoding="utf-8")
+    assert html_index(page) == ROOT_ORDER
+    # Each chapter linked once, in reading order, to its first occurrence.
+    soso = re.search(r'曹操</span> <span class="yomi-links">(.*?)</span>', page)[1]
+    assert soso == '<a href="wei.html#yomi-0">魏</a>、<a href="shu.html#yomi-0">蜀</a>'
+    # The text shown is the text written; an index mark after a ruby shows nothing.
+    wei = (outdir / "wei.html").read_text(encoding="utf-8")
+    assert "の政治力" in fidelity.html_text(wei)
+    text = fidelity.normalize(fidelity.html_text(wei))
+    assert "曹操サム・アルトマンの政治力。Microsoftが軍師・司馬懿のように" in text
+    assert '<span class="target" id="yomi-0"></span>' in wei
+    # The toctree lists the index before the colophon.
+    root = (outdir / "index.html").read_text(encoding="utf-8")
+    assert root.index('href="genindex.html"') < root.index('href="colophon.html"')
+
+
+def test_epub_index_page_before_colophon(rootdir: Path, tmp_path: Path) -> None:
+    outdir, warnings = build(rootdir / "test-index", tmp_path, "epub")
+    assert warnings == ""
+    with zipfile.ZipFile(outdir / "index-book.epub") as epub:
+        opf = epub.read("content.opf").decode()
+        nav = epub.read("nav.xhtml").decode()
+        page = epub.read("genindex.xhtml").decode()
+    ids = dict(re.findall(r'<item id="([^"]+)" href="([^"]+)"', opf))
+    spine = [ids[i] for i in re.findall(r'<itemref idref="([^"]+)"', opf) if i in ids]
+    assert spine.count("genindex.xhtml") == 1
+    assert spine.index("genindex.xhtml") + 1 == spine.index("colophon.xhtml")
+    assert nav.index("genindex.xhtml") < nav.index("colophon.xhtml")
+    assert html_index(page) == ROOT_ORDER
+    assert 'href="wei.xhtml#yomi-0"' in page
+
+
+def test_latex_index_with_labels(rootdir: Path, tmp_path: Path) -> None:
+    outdir, warnings = build(rootdir / "test-index", tmp_path, "latex")
+    assert warnings == ""
+    tex = (outdir / "index-book.tex").read_text(encoding="utf-8")
+    assert r"\usepackage{sangokushiyomi}" in tex
+    assert (outdir / "sangokushiyomi.sty").exists()
+    assert r"\index{" not in tex
+    assert r"\ruby{曹操}{そうそう}\yomimark{yomi:wei:yomi-0}" in tex
+    assert r"\yomimark{yomi:shu:yomi-0}曹操は" in tex
+    body = tex[tex.index(r"\begin{yomitheindex}") : tex.index(r"\end{yomitheindex}")]
+    headings = re.findall(r"\\yomientry\{([^}]*)\}", body)
+    assert headings == [h for group in ROOT_ORDER.values() for h in group]
+    assert re.findall(r"\\yomigroup\{([^}]*)\}", body) == list(ROOT_ORDER)
+    assert r"\yomientry{曹操}{\yomipages{yomi:wei:yomi-0,yomi:shu:yomi-0,yomi:shu:yomi-5}}" in body
+    # The index where the toctree lists it: after 蜀, before the colophon's chapter.
+    assert tex.index(r"\chapter{蜀}") < tex.index("yomitheindex") < tex.index(r"\chapter{奥付}")
+
+
+def test_bad_entries_warn_with_file_and_line(rootdir: Path, tmp_path: Path) -> None:
+    _outdir, warnings = build(rootdir / "test-index-bad", tmp_path, "html")
+    expected = [
+        r"index\.md:3: WARNING: idx: no reading for '諸葛亮'.*\[yomi\.reading\]",
+        r"index\.md:5: WARNING: idx: '曹操' read 'そうし' here but 'そうそう' elsewhere",
+        r"index\.md:7: WARNING: idx: reading 'ちょう魯' of '張魯' is not kana \[yomi\.reading\]",
+        r"index\.md:9: WARNING: idx: expected .* got 'a\|b\|c' \[yomi\.syntax\]",
+    ]
+    for pattern in expected:
+        assert re.search(pattern, warnings), (pattern, warnings)
+    assert len(warnings.strip().splitlines()) == 5, warnings
+    assert "Traceback" not in warnings
+
+
+# -- the book: one order in every edition, pages that hold their terms ---------------
+
+BOOK_ORDER = {
+    "あ": ["Amazon", "アルトマン、サム", "Anthropic", "xAI", "袁紹", "OpenAI"],
+    "か": ["Google"],
+    "さ": ["ザッカーバーグ、マーク", "司馬懿", "諸葛亮", "曹操", "孫氏"],
+    "た": ["張陵", "張魯", "DeepMind"],
+    "は": ["ハサビス、デミス"],
+    "ま": ["Microsoft", "マスク、イーロン", "Meta"],
+    "ら": ["劉備", "ルカン、ヤン"],
+}
+EPUBS = ["epub/llm-sangokushi.epub", "epub/llm-sangokushi-tate.epub"]
+PDF = "pdf/llm-sangokushi.pdf"
+ENTRY = re.compile(r"^(?P<heading>.+?)(?P<pages>\d+(?:、\d+)*)$")
+WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>'
+)
+
+
+def term(heading: str) -> str:
+    """What the text says for an index heading: an inverted name's family name."""
+    return heading.partition("、")[0]
+
+
+def links_resolve(page: str, base: Path, read) -> None:
+    """Every link of the index page leads to an anchor on a page that holds the term."""
+    for heading, links in re.findall(
+        r'<span class="yomi-heading">([^<]*)</span> <span class="yomi-links">(.*?)</span>', page
+    ):
+        hrefs = re.findall(r'href="([^"#]+)#([^"]+)"', links)
+        assert hrefs, heading
+        for name, anchor in hrefs:
+            target = read(name)
+            assert f'id="{anchor}"' in target, (heading, name, anchor)
+            assert term(heading) in fidelity.html_text(target), (heading, name)
+
+
+@pytest.mark.slow
+def test_book_html_index(book: Path) -> None:
+    html = book / "html"
+    page = (html / "genindex.html").read_text(encoding="utf-8")
+    assert html_index(page) == BOOK_ORDER
+    links_resolve(page, html, lambda name: (html / name).read_text(encoding="utf-8"))
+    root = (html / "index.html").read_text(encoding="utf-8")
+    assert root.index('href="genindex.html"') < root.index('href="appendix/colophon.html"')
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("edition", EPUBS)
+def test_book_epub_index(book: Path, edition: str) -> None:
+    with zipfile.ZipFile(book / edition) as epub:
+        files = {name: epub.read(name) for name in epub.namelist()}
+    opf = files["content.opf"].decode()
+    ids = dict(re.findall(r'<item id="([^"]+)" href="([^"]+)"', opf))
+    spine = [ids[i] for i in re.findall(r'<itemref idref="([^"]+)" />', opf)]  # linear ones
+    assert spine.count("genindex.xhtml") == 1
+    assert spine[spine.index("genindex.xhtml") + 1 :] == ["appendix/colophon.xhtml"]
+    nav = files["nav.xhtml"].decode()
+    assert nav.index('"genindex.xhtml"') < nav.index('"appendix/colophon.xhtml"')
+    page = files["genindex.xhtml"].decode()
+    assert html_index(page) == BOOK_ORDER
+    assert re.search(r"<h1>索引</h1>", page)
+    links_resolve(page, Path(), lambda name: files[name].decode())
+
+
+def pdf_index_lines(pdf: Path, first: int, last: int) -> list[str]:
+    """The index pages' lines (1-based pages), column by column, without the folio."""
+    lines: list[str] = []
+    for number in range(first, last + 1):
+        markup = subprocess.run(
+            [
+                "pdftotext",
+                "-enc",
+                "UTF-8",
+                "-bbox",
+                "-f",
+                str(number),
+                "-l",
+                str(number),
+                str(pdf),
+                "-",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        width = float(re.search(r'<page width="([\d.]+)"', markup)[1])
+        columns: dict[bool, list[tuple[float, float, str]]] = {False: [], True: []}
+        for x0, y0, y1, word in WORD.findall(markup):
+            if float(y1) > fidelity.BODY_BOTTOM:
+                continue  # the folio
+            middle = (float(y0) + float(y1)) / 2
+            columns[float(x0) > width / 2].append((middle, float(x0), word))
+        for right in (False, True):
+            rows: list[list[tuple[float, float, str]]] = []
+            for word in sorted(columns[right]):
+                if rows and word[0] - rows[-1][0][0] < 4:  # glyphs of one line differ by < 4pt
+                    rows[-1].append(word)
+                else:
+                    rows.append([word])
+            lines += ["".join(w for _y, _x, w in sorted(row, key=lambda w: w[1])) for row in rows]
+    return lines
+
+
+@pytest.mark.slow
+def test_book_pdf_index(book: Path) -> None:
+    reader = PdfReader(book / PDF)
+    outline = {
+        o.title: reader.get_destination_page_number(o)
+        for o in reader.outline
+        if not isinstance(o, list)
+    }
+    first, colophon = outline["索引"], outline["奥付"]
+    assert outline["編集注記"] < first < colophon
+    groups: dict[str, list[str]] = {}
+    pages: dict[str, list[str]] = {}
+    for line in pdf_index_lines(book / PDF, first + 1, colophon):
+        if line == "索引":
+            continue
+        if collation.row(line) == line:
+            groups[line] = []
+            continue
+        entry = ENTRY.match(line)
+        assert entry and groups, line
+        groups[list(groups)[-1]].append(entry["heading"])
+        pages[entry["heading"]] = entry["pages"].split("、")
+    assert groups == BOOK_ORDER
+    physical = {label: i for i, label in enumerate(reader.page_labels) if i > outline["序章"] - 1}
+    for heading, folios in pages.items():
+        assert folios == sorted(set(folios), key=int), (heading, folios)
+        for folio in folios:
+            text = subprocess.run(
+                [
+                    "pdftotext",
+                    "-enc",
+                    "UTF-8",
+                    "-f",
+                    str(physical[folio] + 1),
+                    "-l",
+                    str(physical[folio] + 1),
+                    str(book / PDF),
+                    "-",
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            assert term(heading) in fidelity.normalize(text), (heading, folio)
