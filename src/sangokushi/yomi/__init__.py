@@ -472,7 +472,8 @@ STY = r"""\NeedsTeXFormat{LaTeX2e}
 \else
   \newcommand{\yomi@dest}[1]{\special{pdf:dest (#1) [@thispage /Fit]}}
 \fi\fi
-\newcommand{\yomimark}[1]{\leavevmode\yomi@dest{#1}\label{#1}}
+% In vertical mode (a mark Sphinx moved out of a heading) both stay in the vertical list.
+\newcommand{\yomimark}[1]{\yomi@dest{#1}\label{#1}}
 % The pages of a comma-separated list of labels, each page once, each a link.
 \newcommand{\yomipages}[1]{%
   \def\yomi@last{}\def\yomi@sep{}%
@@ -483,9 +484,11 @@ STY = r"""\NeedsTeXFormat{LaTeX2e}
       \let\yomi@last\yomi@page\def\yomi@sep{\yomipageseparator}%
     \fi}}
 \providecommand{\yomipageseparator}{@SEPARATOR@}
+% The contents line and bookmark go to a whole-page destination written after \chapter*, on
+% the page the class chose (a recto or not), whatever the class.
 \newenvironment{yomitheindex}[1]{%
-  \clearpage\phantomsection\addcontentsline{toc}{chapter}{#1}%
-  \chapter*{#1}\markboth{#1}{#1}%
+  \chapter*{#1}\yomi@dest{yomi-index}\def\@currentHref{yomi-index}%
+  \addcontentsline{toc}{chapter}{#1}\markboth{#1}{#1}%
   \begin{multicols}{2}\raggedright\setlength{\parindent}{0pt}\setlength{\parskip}{0pt}%
   \def\yomi@first{1}}
   {\end{multicols}\clearpage}
