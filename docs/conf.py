@@ -157,9 +157,6 @@ latex_elements = {
     "tableofcontents": r"\renewcommand{\contentsname}{目次}\sphinxtableofcontents",
 }
 
-# -- Index (sangokushi.yomi: entries sorted by reading, listed before 奥付) ----------------
-yomi_separator = "、"
-
 # -- Versioned site ---------------------------------------------------------
 # `make site` sets SANGOKUSHI_SITE_URL (and the edition's name) for each edition's HTML build,
 # never for its EPUB or PDF: only then do pages get the version switcher, downloads, old-edition

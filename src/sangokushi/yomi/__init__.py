@@ -378,11 +378,18 @@ def html_page_context(
         }
         for number, group in enumerate(groups, start=1)
     ]
-    context["yomi_separator"] = app.config.yomi_separator
+    context["yomi_separator"] = separator(app.config)
     return TEMPLATE
 
 
 # -- LaTeX: labels at every entry, the index written out sorted ---------------------
+
+
+def separator(config: Config) -> str:
+    """Between page numbers and chapter links: ``yomi_separator``, else by ``language``."""
+    if config.yomi_separator:
+        return config.yomi_separator
+    return "、" if (config.language or "").split("_")[0].split("-")[0] in ("ja", "zh") else ", "
 
 
 def _tex(text: str) -> str:
@@ -506,7 +513,7 @@ STY = r"""\NeedsTeXFormat{LaTeX2e}
 def _write_sty(app: Sphinx) -> None:
     if app.builder.format == "latex":
         app.outdir.mkdir(parents=True, exist_ok=True)
-        text = STY.replace("@SEPARATOR@", _tex(app.config.yomi_separator))
+        text = STY.replace("@SEPARATOR@", _tex(separator(app.config)))
         (app.outdir / "sangokushiyomi.sty").write_text(text, encoding="utf-8")
 
 
@@ -536,7 +543,7 @@ def _check(app: Sphinx, env: BuildEnvironment) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.add_config_value("yomi_separator", ", ", "html", types=frozenset({str}))
+    app.add_config_value("yomi_separator", "", "html", types=frozenset({str}))
     app.add_domain(YomiDomain)
     app.add_role("idx", IndexTermRole())
     app.connect("doctree-resolved", place_latex_index)

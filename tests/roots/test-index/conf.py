@@ -10,7 +10,6 @@ version = release = "1.0"
 language = "ja"
 root_doc = "index"
 exclude_patterns = ["_build"]
-yomi_separator = "、"
 
 epub_basename = "index-book"
 epub_theme = "epub"
