@@ -359,3 +359,53 @@ def test_pdf_of_a_small_book(
     assert not re.search(r"LaTeX Warning: (Reference|Label|There were)", log), log[-2000:]
     outline = check_pdf_index(target, ROOT_ORDER, "魏")
     assert outline["蜀 — Google"] < outline["索引"] < outline["奥付"]
+
+
+@pytest.mark.slow
+def test_index_pages_fit_a_phone(book: Path, tmp_path: Path) -> None:
+    """At 390 px: no sideways scrolling in HTML and the 横書き EPUB; the 縦書き page is set
+    vertically, its lines (columns) no taller than the screen."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed")
+    for edition in EPUBS:
+        with zipfile.ZipFile(book / edition) as epub:
+            epub.extractall(tmp_path / Path(edition).stem)
+    pages = {
+        "html": book / "html" / "genindex.html",
+        "epub": tmp_path / "llm-sangokushi" / "genindex.xhtml",
+        "tate": tmp_path / "llm-sangokushi-tate" / "genindex.xhtml",
+    }
+    measure = """() => {
+      const root = document.documentElement;
+      const items = [...document.querySelectorAll('ul.yomi-entries li')];
+      return {
+        mode: getComputedStyle(root).writingMode,
+        width: root.scrollWidth,
+        height: root.scrollHeight,
+        items: items.length,
+        tallest: Math.max(...items.map((li) => li.getBoundingClientRect().height)),
+      };
+    }"""
+    found = {}
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            for name, path in pages.items():
+                page = browser.new_page(viewport={"width": 390, "height": 844})
+                page.goto(path.as_uri())
+                found[name] = page.evaluate(measure)
+                page.screenshot(path=str(tmp_path / f"index-{name}.png"), full_page=True)
+                page.close()
+        finally:
+            browser.close()
+    count = sum(len(entries) for entries in BOOK_ORDER.values())
+    for name in ("html", "epub"):
+        assert found[name]["mode"] == "horizontal-tb", found
+        assert found[name]["width"] <= 390, found
+        assert found[name]["items"] == count, found
+    tate = found["tate"]
+    assert tate["mode"] == "vertical-rl", found
+    assert tate["height"] <= 844 and tate["tallest"] <= 844, found
+    assert tate["items"] == count, found
