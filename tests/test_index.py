@@ -409,3 +409,33 @@ def test_index_pages_fit_a_phone(book: Path, tmp_path: Path) -> None:
     assert tate["mode"] == "vertical-rl", found
     assert tate["height"] <= 844 and tate["tallest"] <= 844, found
     assert tate["items"] == count, found
+
+
+def test_incremental_and_parallel_builds(rootdir: Path, tmp_path: Path) -> None:
+    """A reading added in one chapter reaches the index; only that chapter is read again."""
+    src = tmp_path / "src"
+    shutil.copytree(rootdir / "test-index", src)
+
+    def html(**kwargs: object) -> tuple[SphinxTestApp, str]:
+        app = SphinxTestApp("html", srcdir=src, builddir=tmp_path / "_build", **kwargs)
+        try:
+            app.build()
+        finally:
+            app.cleanup()
+        page = (Path(app.outdir) / "genindex.html").read_text(encoding="utf-8")
+        return app, page
+
+    app, page = html(freshenv=True)
+    assert html_index(page) == ROOT_ORDER
+    with (src / "shu.md").open("a", encoding="utf-8") as f:
+        f.write("\n{idx}`諸葛亮|しょかつりょう`と{idx}`ゆうき`。\n")
+    app, page = html()
+    status = strip_escape_sequences(app.status.getvalue())
+    assert "reading sources... [100%] shu\n" in status, status  # shu alone
+    expected = {**ROOT_ORDER, "さ": ["司馬懿", "諸葛亮", "曹操"], "や": ["ゆうき"]}
+    expected = {k: expected[k] for k in ("あ", "か", "さ", "ま", "や", "ら", "A", "Z")}
+    assert html_index(page) == expected
+    assert strip_escape_sequences(app.warning.getvalue()) == ""
+    # The same index from two processes (the domain's data merged).
+    _app, parallel = html(freshenv=True, parallel=2)
+    assert html_index(parallel) == expected
