@@ -105,9 +105,9 @@ def html_index(page: str) -> dict[str, list[str]]:
     """Group label -> headings, in the order the genindex page lists them."""
     groups: dict[str, list[str]] = {}
     for label, body in re.findall(
-        r"<h2>([^<]*)</h2>\s*<ul class=\"yomi-entries\">(.*?)</ul>", page, re.S
+        r'<h2>([^<]*)</h2>\s*<ul class="yomi-entries"[^>]*>(.*?)</ul>', page, re.S
     ):
-        groups[label] = re.findall(r'<span class="yomi-heading">([^<]*)</span>', body)
+        groups[label] = re.findall(r'<span class="yomi-heading"[^>]*>([^<]*)</span>', body)
     return groups
 
 
@@ -116,6 +116,7 @@ def test_html_genindex_by_reading(rootdir: Path, tmp_path: Path) -> None:
     assert warnings == ""
     page = (outdir / "genindex.html").read_text(encoding="utf-8")
     assert html_index(page) == ROOT_ORDER
+    assert "epub:type" not in page
     # Each chapter linked once, in reading order, to its first occurrence.
     soso = re.search(r'曹操</span> <span class="yomi-links">(.*?)</span>', page)[1]
     assert soso == '<a href="wei.html#yomi-0">魏</a>、<a href="shu.html#yomi-1">蜀 — Google</a>'
@@ -143,7 +144,10 @@ def test_epub_index_page_before_colophon(rootdir: Path, tmp_path: Path) -> None:
     assert spine.index("genindex.xhtml") + 1 == spine.index("colophon.xhtml")
     assert nav.index("genindex.xhtml") < nav.index("colophon.xhtml")
     assert html_index(page) == ROOT_ORDER
-    assert 'href="wei.xhtml#yomi-0"' in page
+    assert '<a epub:type="index-locator" href="wei.xhtml#yomi-0">魏</a>' in page
+    # EPUB Indexes semantics for reading systems (HTML pages do not get epub:type).
+    for kind in ("index", "index-group", "index-entry-list", "index-entry", "index-term"):
+        assert f'epub:type="{kind}"' in page, kind
 
 
 def test_latex_index_with_labels(rootdir: Path, tmp_path: Path) -> None:
@@ -214,7 +218,8 @@ def term(heading: str) -> str:
 def links_resolve(page: str, base: Path, read) -> None:
     """Every link of the index page leads to an anchor on a page that holds the term."""
     for heading, links in re.findall(
-        r'<span class="yomi-heading">([^<]*)</span> <span class="yomi-links">(.*?)</span>', page
+        r'<span class="yomi-heading"[^>]*>([^<]*)</span> <span class="yomi-links">(.*?)</span>',
+        page,
     ):
         hrefs = re.findall(r'href="([^"#]+)#([^"]+)"', links)
         assert hrefs, heading
