@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from sangokushi.buildinfo import build_timestamp, japanese_date, project_version, toolchain
+from sangokushi.editions import BOOK as BASENAME
 
 ROOT = Path(__file__).resolve().parent.parent
-BASENAME = "llm-sangokushi"
 
 project = "Llama 2の登場でLLM三国志が始まった"
 author = ""
@@ -157,7 +157,7 @@ latex_elements = {
 }
 
 # -- Versioned site ---------------------------------------------------------
-# `make site` sets SANGOKUSHI_SITE_URL (and the edition's name) for each edition's HTML build,
+# `make site` hands each version's HTML build its data (sphinx-polyversion's POLYVERSION_DATA),
 # never for its EPUB or PDF: only then do pages get the version switcher, downloads, old-edition
 # banner, 404 page, OGP tags and canonical URLs. On Read the Docs: its canonical URL only.
 from sangokushi.site.sphinxconf import configure_site  # noqa: E402

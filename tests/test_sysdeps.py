@@ -11,8 +11,11 @@ def test_missing_finds_only_absent_packages() -> None:
     assert sysdeps.missing(("dpkg", "no-such-package-sangokushi")) == ["no-such-package-sangokushi"]
 
 
-def test_the_book_group_is_installed_after_make() -> None:
-    assert sysdeps.missing(sysdeps.GROUPS["book"]) == []
+def test_a_command_on_path_stands_in_for_its_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sysdeps.COMMANDS, "no-such-package-sangokushi", "sh")
+    assert sysdeps.missing(("no-such-package-sangokushi",)) == []
+    monkeypatch.setitem(sysdeps.COMMANDS, "no-such-package-sangokushi", "no-such-command-x")
+    assert sysdeps.missing(("no-such-package-sangokushi",)) == ["no-such-package-sangokushi"]
 
 
 def test_non_root_gets_the_exact_apt_command(
