@@ -301,8 +301,9 @@ def locked(builddir: Path, say: Callable[[str], None]) -> Iterator[int]:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
             say(f"another build (pid {holder}) is using {builddir}; waiting for it to finish")
             fcntl.flock(fd, fcntl.LOCK_EX)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        with suppress(OSError):  # the pid is for the message only; a full disk may refuse it
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         _held.append(fd)
         yield fd
     finally:
