@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sangokushi import fidelity
-from sangokushi.editions import BY_NAME, RUNNING, check_epub, check_pdf
+from sangokushi.editions import BY_NAME, RUNNING, Edition, check_epub, check_pdf
 from support import DOCS, ROOT, make
 
 PDF = BY_NAME["pdf"]
@@ -78,6 +78,23 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.endswith((".part", ".new", ".old")))
 
 
+def first_build(target: str, edition: Edition, docs: Path, build: Path) -> tuple[Path, bytes]:
+    """Build ``target`` once; return ``edition``'s published file and its bytes."""
+    make(target, SOURCEDIR=docs, BUILDDIR=build)
+    path = edition.published(build)
+    return path, path.read_bytes()
+
+
+def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    """A failed build's one ``editions:`` line, having checked there is no traceback."""
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "Traceback" not in output and "report this" not in output, output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("editions: ")]
+    assert len(errors) == 1, result.stderr
+    return errors[0]
+
+
 @pytest.fixture
 def docs(tmp_path: Path) -> Path:
     return copy_docs(tmp_path / "docs")
@@ -135,9 +152,7 @@ def test_interrupted_pdf_keeps_the_previous_one_and_the_next_build_succeeds(
     tmp_path: Path, docs: Path
 ) -> None:
     build = tmp_path / "build"
-    make("pdf", SOURCEDIR=docs, BUILDDIR=build)
-    pdf = PDF.published(build)
-    good = pdf.read_bytes()
+    pdf, good = first_build("pdf", PDF, docs, build)
     for number, sig in enumerate((signal.SIGINT, signal.SIGTERM, signal.SIGKILL)):
         add_sentence(docs, f"中断の試し{number}。")
         process = start("pdf", SOURCEDIR=docs, BUILDDIR=build)
@@ -167,9 +182,7 @@ def test_interrupted_epub_zip_keeps_the_previous_one(
     # An incompressible image makes the zip take long enough to be interrupted while it writes.
     (docs / "_static" / "slow-to-zip.png").write_bytes(os.urandom(16 * 1024 * 1024))
     build = tmp_path / "build"
-    make("epub", SOURCEDIR=docs, BUILDDIR=build)
-    epub = EPUB.published(build)
-    good = epub.read_bytes()
+    epub, good = first_build("epub", EPUB, docs, build)
     add_sentence(docs, "中断の試し。")
     partial = EPUB.workdir(build) / (EPUB.filename + ".part")
     process = start("epub", SOURCEDIR=docs, BUILDDIR=build)
@@ -242,13 +255,8 @@ def test_full_disk_is_one_line_and_keeps_the_previous_epubs(
     before = {e.name: e.published(build).read_bytes() for e in (EPUB, BY_NAME["epub-tate"])}
     fill(small_disk, leave)
     add_sentence(docs, "満杯の試し。")
-    result = make("epub", check=False, SOURCEDIR=docs, BUILDDIR=build)
-    output = result.stdout + result.stderr
-    assert result.returncode != 0
-    assert "Traceback" not in output and "report this" not in output, output
-    errors = [line for line in result.stderr.splitlines() if line.startswith("editions: ")]
-    assert len(errors) == 1, result.stderr
-    assert "No space left on device" in errors[0] and str(build) in errors[0], errors
+    error = one_error_line(make("epub", check=False, SOURCEDIR=docs, BUILDDIR=build))
+    assert "No space left on device" in error and str(build) in error, error
     for edition in (EPUB, BY_NAME["epub-tate"]):
         assert edition.published(build).read_bytes() == before[edition.name]
     assert leftovers(EPUB.published(build).parent) == []
@@ -262,12 +270,8 @@ def test_full_disk_inside_sphinx_is_one_line(small_disk: Path, docs: Path) -> No
     make("epub", SOURCEDIR=docs, BUILDDIR=build)
     fill(small_disk, 100 * 1024)
     # The HTML tree is new and larger than what is left: Sphinx's own writes fail.
-    result = make("html", check=False, SOURCEDIR=docs, BUILDDIR=build)
-    output = result.stdout + result.stderr
-    assert result.returncode != 0
-    assert "Traceback" not in output and "report this" not in output, output
-    errors = [line for line in result.stderr.splitlines() if line.startswith("editions: ")]
-    assert len(errors) == 1 and "No space left on device" in errors[0], result.stderr
+    error = one_error_line(make("html", check=False, SOURCEDIR=docs, BUILDDIR=build))
+    assert "No space left on device" in error, error
     assert not (build / "html").exists()
     assert check_epub(EPUB.published(build)) is None
 
@@ -276,14 +280,8 @@ def test_read_only_output_is_one_line_and_keeps_the_previous_epub(
     small_disk: Path, docs: Path
 ) -> None:
     build = small_disk / "build"
-    make("epub", SOURCEDIR=docs, BUILDDIR=build)
-    epub = EPUB.published(build)
-    good = epub.read_bytes()
+    epub, good = first_build("epub", EPUB, docs, build)
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
-    result = make("epub", check=False, SOURCEDIR=docs, BUILDDIR=build)
-    assert result.returncode != 0
-    errors = [line for line in result.stderr.splitlines() if line.startswith("editions: ")]
-    assert len(errors) == 1 and "Read-only file system" in errors[0], result.stderr
-    assert str(build) in errors[0]
-    assert "Traceback" not in result.stdout + result.stderr
+    error = one_error_line(make("epub", check=False, SOURCEDIR=docs, BUILDDIR=build))
+    assert "Read-only file system" in error and str(build) in error, error
     assert epub.read_bytes() == good
