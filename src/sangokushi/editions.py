@@ -573,7 +573,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except Interrupted as exc:
         print(
-            f"editions: interrupted ({exc}); {builddir} keeps the editions it had", file=sys.stderr
+            f"editions: interrupted ({exc}); nothing half-built was published in {builddir}",
+            file=sys.stderr,
         )
         return 130
     except OSError as exc:
