@@ -69,15 +69,15 @@ epub_theme = "epub"
 epub_title = project
 epub_author = "原著者不詳"
 epub_language = "ja"
-epub_publisher = "llm-sangokushi"
+epub_publisher = BASENAME
 epub_copyright = copyright
 epub_description = (
     "2023年夏、Llama 2の登場で始まったLLM各社の競争を三国志の勢力になぞらえて読み解くエッセイ。"
 )
-epub_contributor = "llm-sangokushi 編集"
+epub_contributor = f"{BASENAME} 編集"
 epub_scheme = "URL"
-epub_identifier = "urn:llm-sangokushi:ja"
-epub_uid = "llm-sangokushi"
+epub_identifier = f"urn:{BASENAME}:ja"
+epub_uid = BASENAME
 epub_use_index = False
 epub_show_urls = "no"
 epub_tocdepth = 2
@@ -114,7 +114,7 @@ latex_elements = {
 \newfontfamily\booksymbolfont{DejaVu Sans}
 """,
     "preamble": r"""
-\hypersetup{pdftitle={%(title)s}, pdflang={ja}, pdfcreator={llm-sangokushi}}
+\hypersetup{pdftitle={%(title)s}, pdflang={ja}, pdfcreator={%(creator)s}}
 \setlength{\parindent}{1\zw}
 \setlength{\parskip}{0pt plus 1pt}
 \usepackage{newunicodechar}
@@ -139,7 +139,7 @@ latex_elements = {
   {\par\vspace*{-1.5\baselineskip}\begin{flushright}\large}{\end{flushright}\bigskip}
 \newenvironment{sphinxclasssignature}{\begin{flushright}\itshape}{\end{flushright}}
 """
-    % {"title": project},
+    % {"title": project, "creator": BASENAME},
     "maketitle": r"""
 \begin{titlepage}
 \vspace*{0.22\textheight}
