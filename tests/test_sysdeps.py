@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from sangokushi import sysdeps
+from support import ROOT
 
 
 def test_missing_finds_only_absent_packages() -> None:
@@ -29,3 +31,8 @@ def test_non_root_gets_the_exact_apt_command(
         "sudo apt-get update && sudo apt-get install -y -q --no-install-recommends latexmk tex-gyre"
         in err
     )
+
+
+def test_read_the_docs_installs_the_book_group() -> None:
+    config = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text(encoding="utf-8"))
+    assert sorted(config["build"]["apt_packages"]) == sorted(sysdeps.GROUPS["book"])

@@ -514,19 +514,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sangokushi.editions", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="build and publish editions (default: all)")
-    build.add_argument("names", nargs="*", metavar="EDITION")
-    build.add_argument(
-        "--group", action="append", default=[], help="a make target: " + ", ".join(GROUPS)
-    )
-    for command in (build, commands.add_parser("clean", help="remove what builds wrote")):
-        command.add_argument("--builddir", default=os.environ.get("BUILDDIR", "build"))
-    build.add_argument("--sourcedir", default=os.environ.get("SOURCEDIR", "docs"))
-    build.add_argument("--sphinxopts", default=os.environ.get("SPHINXOPTS", ""))
     checking = commands.add_parser("check", help="run the checks that apply (default: all)")
-    checking.add_argument("names", nargs="*", metavar="EDITION")
-    checking.add_argument("--group", action="append", default=[])
-    checking.add_argument("--builddir", default=os.environ.get("BUILDDIR", "build"))
-    checking.add_argument("--sourcedir", default=os.environ.get("SOURCEDIR", "docs"))
+    cleaning = commands.add_parser("clean", help="remove what builds wrote")
+    for command in (build, checking):
+        command.add_argument("names", nargs="*", metavar="EDITION")
+        command.add_argument("--group", action="append", default=[], help=", ".join(GROUPS))
+        command.add_argument(
+            "--sourcedir", default=os.environ.get("SOURCEDIR", "docs"), help="$SOURCEDIR or docs"
+        )
+    for command in (build, checking, cleaning):
+        command.add_argument(
+            "--builddir", default=os.environ.get("BUILDDIR", "build"), help="$BUILDDIR or build"
+        )
+    build.add_argument(
+        "--sphinxopts", default=os.environ.get("SPHINXOPTS", ""), help="$SPHINXOPTS: more options"
+    )
     listing = commands.add_parser("list", help="the registry, as JSON or by field")
     listing.add_argument("--field", choices=["name", "group"], help="one value per line")
     rtd = commands.add_parser("readthedocs", help="build the edition RTD offers as FORMAT")
