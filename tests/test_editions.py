@@ -166,4 +166,4 @@ def test_clean_removes_only_what_builds_wrote(tmp_path: Path) -> None:
 
 def test_check_asks_for_a_build_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert editions.main(["check", "--builddir", str(tmp_path), "pdf"]) == 1
-    assert f"pdf: {tmp_path / 'pdf' / 'llm-sangokushi.pdf'} is missing" in capsys.readouterr().err
+    assert f"pdf: {BY_NAME['pdf'].published(tmp_path)} is missing" in capsys.readouterr().err
