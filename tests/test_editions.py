@@ -167,3 +167,11 @@ def test_clean_removes_only_what_builds_wrote(tmp_path: Path) -> None:
 def test_check_asks_for_a_build_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert editions.main(["check", "--builddir", str(tmp_path), "pdf"]) == 1
     assert f"pdf: {BY_NAME['pdf'].published(tmp_path)} is missing" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_pdf_is_the_same_bytes_in_any_builddir(book: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "another build dir"
+    make("pdf", BUILDDIR=elsewhere)
+    pdf = BY_NAME["pdf"]
+    assert pdf.published(elsewhere).read_bytes() == pdf.published(book).read_bytes()

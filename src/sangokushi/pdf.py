@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -17,7 +18,25 @@ TEXMF_CACHE = Path.home() / ".cache" / BOOK / "texmf-var"
 def texmf_environ(environ: dict[str, str]) -> dict[str, str]:
     """``environ`` with LuaLaTeX's font cache where every build of the book finds it."""
     cache = environ.get("TEXMFCACHE") or str(TEXMF_CACHE)
-    return {**environ, "TEXMFCACHE": cache, "TEXMFVAR": environ.get("TEXMFVAR") or cache}
+    return {
+        **environ,
+        "TEXMFCACHE": cache,
+        "TEXMFVAR": environ.get("TEXMFVAR") or cache,
+        # Sphinx's latexmkrc reads it; unset, Perl warns about it on every run.
+        "LATEXOPTS": environ.get("LATEXOPTS", ""),
+    }
+
+
+def trailer_id(tex: Path) -> str:
+    """A PDF ``/ID`` from the LaTeX source and the build time, not from the folder's path.
+
+    LuaTeX derives the ID from the output's full path by default, so the same book built in
+    another BUILDDIR (or in `make site`'s temporary checkouts) came out with other bytes.
+    """
+    digest = hashlib.md5(tex.read_bytes(), usedforsecurity=False)
+    digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    value = digest.hexdigest().upper()
+    return rf"\pdfvariable trailerid{{[<{value}><{value}>]}}"
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
@@ -40,6 +59,7 @@ def build_pdf(tex: Path) -> Path:
     built = tex.with_suffix(".pdf")
     log = tex.with_suffix(".log")
     command = ["latexmk", "-lualatex", "-interaction=nonstopmode", "-halt-on-error", "-f-"]
+    command.append(f"-usepretex={trailer_id(tex)}")
     # Its own process group, so that an interrupt ends LuaLaTeX too; BUILDDIR's lock is
     # inherited, so a LuaLaTeX outliving this process still keeps other builds out.
     process = subprocess.Popen(
