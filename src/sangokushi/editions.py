@@ -384,6 +384,8 @@ class Build:
             args = edition.sphinx_args(self.sourcedir, self.builddir, options)
             status, docnames = run_sphinx(args)
         except SphinxError as exc:
+            if {"-T", "--show-traceback"} & set(options):
+                raise
             raise BuildError(f"{exc.category}: {exc}") from None
         if status:
             raise BuildError("Sphinx reported the warnings above (with -W they fail the build)")
