@@ -11,7 +11,11 @@ VENV_STAMP    := $(VENV)/.installed
 # publishes them (atomically, under a lock in BUILDDIR). Paths reach it through the
 # environment, never pasted into a shell line: a BUILDDIR with spaces or quotes is safe.
 EDITIONS      := $(VENV)/bin/python -m sangokushi.editions
-export SOURCEDIR BUILDDIR SPHINXOPTS
+# Exported to these targets only: `make test` must not hand its BUILDDIR to the tests' builds.
+BUILDS        := book html epub pdf check-epub clean live
+$(BUILDS): export SOURCEDIR := $(SOURCEDIR)
+$(BUILDS): export BUILDDIR := $(BUILDDIR)
+$(BUILDS): export SPHINXOPTS := $(SPHINXOPTS)
 ifneq ($(findstring $$,$(value BUILDDIR)$(value SOURCEDIR)$(value SITE_DIR)),)
 $(error BUILDDIR, SOURCEDIR and SITE_DIR may hold spaces and quotes, but not '$$')
 endif
@@ -77,7 +81,12 @@ SITE_BRANCH ?= main
 SITE_TAGS   ?= v*
 LIVE_PORT   ?= 8001
 
-export SITE_URL SITE_DIR SITE_REPO SITE_BRANCH SITE_TAGS VENV
+site serve: export SITE_DIR := $(SITE_DIR)
+site serve: export SITE_URL := $(SITE_URL)
+site: export SITE_REPO := $(SITE_REPO)
+site: export SITE_BRANCH := $(SITE_BRANCH)
+site: export SITE_TAGS := $(SITE_TAGS)
+site: export VENV := $(VENV)
 
 site: $(VENV_STAMP) sysdeps
 	$(VENV)/bin/python -m sangokushi.site build --repo "$$SITE_REPO" --out "$$SITE_DIR" \

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import zipfile
 from pathlib import Path
@@ -175,3 +176,23 @@ def test_the_pdf_is_the_same_bytes_in_any_builddir(book: Path, tmp_path: Path) -
     make("pdf", BUILDDIR=elsewhere)
     pdf = BY_NAME["pdf"]
     assert pdf.published(elsewhere).read_bytes() == pdf.published(book).read_bytes()
+
+
+def test_make_test_hands_no_build_paths_to_the_tests(tmp_path: Path) -> None:
+    """The tests run their own builds: `make test` must not export its BUILDDIR or SITE_DIR."""
+    probe = tmp_path / "test_probe.py"
+    probe.write_text(
+        "import os\n\ndef test_env():\n"
+        "    names = {'BUILDDIR', 'SOURCEDIR', 'SPHINXOPTS', 'SITE_DIR', 'SITE_URL'}\n"
+        "    leaked = names & set(os.environ)\n"
+        "    assert not leaked, leaked\n"
+    )
+    skip_setup = ["-o", ".venv/.installed", "-o", "sysdeps"]
+    args = f"-q -p no:cacheprovider --rootdir={tmp_path} {probe}"
+    result = subprocess.run(
+        ["make", "-s", "-C", str(ROOT), *skip_setup, "test", f"PYTEST_ARGS={args}"],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k not in ("BUILDDIR", "SITE_DIR")},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
