@@ -24,6 +24,7 @@ extensions = [
     "sangokushi.analogy",
     "sangokushi.ruby",
     "sangokushi.ebook",
+    "sangokushi.yomi",
 ]
 myst_enable_extensions = ["colon_fence", "substitution"]
 myst_heading_anchors = 2
@@ -78,7 +79,7 @@ epub_contributor = f"{BASENAME} 編集"
 epub_scheme = "URL"
 epub_identifier = f"urn:{BASENAME}:ja"
 epub_uid = BASENAME
-epub_use_index = False
+epub_use_index = True
 epub_show_urls = "no"
 epub_tocdepth = 2
 epub_css_files = ["book.css"]
