@@ -25,11 +25,17 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "fonts-dejavu-core",
     ),
     # pdftotext/pdffonts, a browser with Japanese fonts for the site tests, Java for EPUBCheck.
-    "test": ("poppler-utils", "chromium", "fonts-ipaexfont-gothic", "fonts-ipaexfont-mincho"),
+    "test": (
+        "poppler-utils",
+        "chromium",
+        "fonts-ipaexfont-gothic",
+        "fonts-ipaexfont-mincho",
+        "default-jre-headless",
+        "npm",
+    ),
 }
-# Commands that satisfy a package without it (a JRE installed some other way).
+# Packages a command on PATH stands in for (a JRE or npm installed some other way).
 COMMANDS: dict[str, str] = {"default-jre-headless": "java", "npm": "npm"}
-GROUPS["test"] += ("default-jre-headless", "npm")
 
 # The checkers publishers and browsers run (DAISY Ace, axe-core, the W3C Nu checker), pinned
 # in package-lock.json; `npm ci` only when the lock is newer than what is installed.
