@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from sangokushi.editions import BY_NAME
 from support import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = ROOT / "build" / "screenshots"
 PHONE, TABLET = 390, 800
-EPUBS = {"yoko": "llm-sangokushi.epub", "tate": "llm-sangokushi-tate.epub"}
+# Each EPUB's path inside a BUILDDIR, from the editions registry.
+EPUBS = {"yoko": BY_NAME["epub"].output, "tate": BY_NAME["epub-tate"].output}
 
 
 def launch() -> Iterator[object]:

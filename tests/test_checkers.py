@@ -32,7 +32,7 @@ def need(tool: Path) -> Path:
 @pytest.mark.parametrize("edition", sorted(EPUBS))
 def test_daisy_ace_finds_no_violation(book: Path, edition: str, tmp_path: Path) -> None:
     env = dict(os.environ, PUPPETEER_EXECUTABLE_PATH=CHROMIUM, PUPPETEER_SKIP_DOWNLOAD="1")
-    epub = book / "epub" / EPUBS[edition]
+    epub = book / EPUBS[edition]
     run = subprocess.run(
         [str(need(ACE)), "-f", "-s", "-o", str(tmp_path), str(epub)],
         capture_output=True,

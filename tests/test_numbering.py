@@ -26,7 +26,7 @@ def text(markup: str) -> str:
 
 
 def epub_file(book: Path, edition: str, name: str) -> str:
-    with zipfile.ZipFile(book / "epub" / EPUBS[edition]) as ocf:
+    with zipfile.ZipFile(book / EPUBS[edition]) as ocf:
         return ocf.read(name).decode("utf-8")
 
 

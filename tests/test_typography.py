@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from chromium import EPUBS, PHONE, SCREENSHOTS, TABLET, html_pages, launch, unpack
 
+from sangokushi.editions import BY_NAME
 from sangokushi.jatext import is_wide, join_lines, phrase_html, phrases
 
 # JIS X 4051 characters that may not start a line (行頭禁則): closing brackets, hyphens,
@@ -79,8 +80,7 @@ def browser() -> Iterator[object]:
 def documents(book: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
     """Each edition's pages: the two EPUBs unpacked (spine order) and the HTML."""
     docs = {
-        name: unpack(book / "epub" / epub, tmp_path_factory.mktemp(name))
-        for name, epub in EPUBS.items()
+        name: unpack(book / epub, tmp_path_factory.mktemp(name)) for name, epub in EPUBS.items()
     }
     docs["html"] = html_pages(book / "html")
     return docs
@@ -159,5 +159,5 @@ def test_every_edition_reads_the_source_without_stray_spaces(book: Path) -> None
     page = (book / "html" / "appendix" / "editorial-notes.html").read_text(encoding="utf-8")
     assert "用い、著者の言葉" in page
     assert "用い、 著者" not in page and "用い、\n著者" not in page
-    tex = (book / "latex" / "llm-sangokushi.tex").read_text(encoding="utf-8")
+    tex = next(BY_NAME["pdf"].workdir(book).glob("*.tex")).read_text(encoding="utf-8")
     assert "用い、著者の言葉" in tex
