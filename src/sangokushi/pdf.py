@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sangokushi import texlog
+
 TIMEOUT = 900
 
 
@@ -35,6 +37,8 @@ def build_pdf(tex: Path, target: Path) -> int:
         tail = "\n".join(result.stdout.splitlines()[-30:])
         print(f"{tail}\nPDF build failed: see {log}", file=sys.stderr)
         return result.returncode or 1
+    if texlog.check(workdir / tex.with_suffix(".log").name, tex):
+        return 1
     partial = target.with_suffix(".pdf.part")
     shutil.copyfile(built, partial)
     os.replace(partial, target)
