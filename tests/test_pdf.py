@@ -1,0 +1,288 @@
+"""The PDF as a Japanese book: nothing off the page, the 版面, front and back matter."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import RectangleObject
+from sphinx.testing.util import SphinxTestApp
+
+from sangokushi import fidelity, pdf, texlog
+from sangokushi.book import PAGE, latex_class_options
+from sangokushi.buildinfo import edition_name, japanese_date
+from support import DOCS, ROOT, make
+
+PDF = "pdf/llm-sangokushi.pdf"
+TITLE = "Llama 2の登場でLLM三国志が始まった"
+WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+)
+
+
+def text(pdf_path: Path, first: int | None = None, last: int | None = None) -> str:
+    pages = [*(["-f", str(first)] if first else []), *(["-l", str(last)] if last else [])]
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", *pages, str(pdf_path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def words(pdf_path: Path, page: int) -> list[tuple[float, float, float, float, str]]:
+    markup = subprocess.run(
+        [
+            "pdftotext",
+            "-enc",
+            "UTF-8",
+            "-bbox",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            str(pdf_path),
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in WORD.findall(markup)]
+
+
+def widened(pdf_path: Path, out: Path, margin: float = 2000) -> Path:
+    """The same PDF with every page's boxes grown by ``margin`` points on each side."""
+    writer = PdfWriter(clone_from=pdf_path)
+    for page in writer.pages:
+        x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+        box = RectangleObject([x0 - margin, y0 - margin, x1 + margin, y1 + margin])
+        page.mediabox = page.cropbox = box
+    writer.write(out)
+    return out
+
+
+def git_epoch() -> int:
+    out = subprocess.run(
+        ["git", "-C", str(ROOT), "log", "-1", "--format=%ct"], capture_output=True, text=True
+    ).stdout.strip()
+    return int(out)
+
+
+# -- Nothing off the page ------------------------------------------------------------------
+
+
+def test_nothing_is_printed_outside_the_page(book: Path, tmp_path: Path) -> None:
+    inside = fidelity.normalize(text(book / PDF))
+    everything = fidelity.normalize(text(widened(book / PDF, tmp_path / "wide.pdf")))
+    assert inside == everything
+
+
+def test_the_widened_crop_check_can_fail(tmp_path: Path) -> None:
+    # A page whose text was set below its bottom edge: only the widened crop shows it.
+    src = tmp_path / "off.tex"
+    src.write_text(
+        "\\documentclass{article}\\begin{document}\\vspace*{30cm}off the page\\end{document}\n"
+    )
+    subprocess.run(
+        ["lualatex", "-interaction=nonstopmode", src.name],
+        cwd=tmp_path,
+        check=False,
+        capture_output=True,
+    )
+    off = tmp_path / "off.pdf"
+    assert "off the page" not in text(off)
+    assert "off the page" in text(widened(off, tmp_path / "off-wide.pdf"))
+
+
+def test_every_cell_of_the_editorial_notes_is_on_a_page(book: Path) -> None:
+    printed = fidelity.normalize(text(book / PDF))
+    edits = fidelity.load_edits(DOCS / "appendix" / "editorial-notes.md")
+    assert len(edits) >= 18
+    for edit in edits:
+        for cell in edit:
+            assert fidelity.normalize(cell) in printed, (edit.number, cell)
+
+
+def test_long_table_repeats_its_head(book: Path) -> None:
+    reader = PdfReader(book / PDF)
+    pages = [i for i, p in enumerate(reader.pages, 1) if "編集注記" in (p.extract_text() or "")]
+    notes = [i for i in pages if "変更後" in text(book / PDF, i, i)]
+    assert len(notes) >= 2, notes  # the table breaks across pages, each with its head row
+
+
+def test_overfull_text_fails_the_build_naming_the_source(tmp_path: Path) -> None:
+    src = tmp_path / "docs"
+    shutil.copytree(DOCS, src)
+    with (src / "prologue.md").open("a", encoding="utf-8") as f:
+        f.write("\n" + "Supercalifragilisticexpialidocious" * 4 + "\n")
+    result = make("pdf", check=False, SOURCEDIR=src, BUILDDIR=tmp_path / "out")
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert re.search(r"prologue\.md \(LaTeX line \d+\): line [\d.]+pt past the margin", log), log
+    assert "Traceback" not in log
+    assert not (tmp_path / "out" / PDF).exists()
+
+
+def test_texlog_reads_pages_and_lines(tmp_path: Path) -> None:
+    tex = tmp_path / "book.tex"
+    tex.write_text(
+        "\\begin{document}\n% sangokushi-source: docs/a.md\nA\nB\n"
+        "% sangokushi-source: docs/b.md\nC\n"
+    )
+    log = tmp_path / "book.log"
+    log.write_text(
+        "Overfull \\hbox (0.8pt too wide) in paragraph at lines 3--3\n[]\\TU/x(0)/m/n/9.5 tiny\n\n"
+        "Overfull \\hbox (6.1pt too wide) in paragraph at lines 6--6\n"
+        "[]\\TU/x(0)/m/n/9.5 Anthropi\n\n"
+        "Overfull \\vbox (397.6pt too high) has occurred while \\output is active []\n\n"
+    )
+    found = texlog.overflows(log, tex)
+    assert [(o.kind, o.source, o.text) for o in found] == [
+        ("line", "docs/b.md", "Anthropi"),
+        ("page", "docs/b.md", ""),
+    ]
+    assert texlog.HBOX_THRESHOLD_PT == 1.0
+
+
+# -- The 版面 -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def grid_pdf(rootdir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("grid")
+    src = dest / "src"
+    shutil.copytree(rootdir / "test-pdf-grid", src)
+    app = SphinxTestApp("latex", srcdir=src, builddir=dest / "_build", freshenv=True)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    assert app.warning.getvalue() == ""
+    out = dest / "grid.pdf"
+    assert pdf.build_pdf(Path(app.outdir) / "grid.tex", out) == 0
+    return out
+
+
+def test_class_options_declare_the_page_design() -> None:
+    options = latex_class_options()
+    assert f"line_length={PAGE.chars}zw" in options and f"number_of_lines={PAGE.lines}" in options
+    assert "tombo" in latex_class_options("print") and "tate" in latex_class_options("tate")
+    with pytest.raises(ValueError, match="unknown PDF variant"):
+        latex_class_options("poster")
+
+
+def test_full_line_and_full_page_measured(grid_pdf: Path) -> None:
+    page = [w for w in words(grid_pdf, 2) if set(w[4]) == {"永"}]
+    lines = sorted({round(w[3], 1) for w in page})
+    per_line = {}
+    for x0, _, x1, y1, word in page:
+        per_line.setdefault(round(y1, 1), []).append((x0, x1, len(word)))
+    full = [sum(n for *_, n in row) for row in per_line.values()]
+    assert max(full) == PAGE.chars, full
+    assert len(lines) == PAGE.lines, lines
+    pitch = [b - a for a, b in itertools.pairwise(lines)]
+    assert all(abs(p - PAGE.pitch_pt) < 0.15 for p in pitch), pitch
+    boxes = [box for row in per_line.values() for box in row]
+    width = max(x1 for _, x1, _ in boxes) - min(x0 for x0, _, _ in boxes)
+    assert abs(width - PAGE.text_width_pt) < PAGE.font_pt / 4, width  # glyph boxes, not advances
+
+
+# -- Typesetting ---------------------------------------------------------------------------
+
+
+def test_no_hyphenated_latin_words(book: Path) -> None:
+    assert not re.search(r"[A-Za-z]-\n[a-z]", text(book / PDF))
+
+
+def test_links_print_as_text(book: Path) -> None:
+    reader = PdfReader(book / PDF)
+    links = [
+        a.get_object()
+        for p in reader.pages
+        for a in p.get("/Annots", [])
+        if a.get_object()["/Subtype"] == "/Link"
+    ]
+    assert links, "links stay navigable"
+    for link in links:
+        assert [float(v) for v in link.get("/Border", [0, 0, 0])][:3] == [0, 0, 0], link
+    assert b"0 0 1 rg" not in b"".join(p.get_contents().get_data() for p in reader.pages)
+
+
+def test_running_heads_and_subtitles(book: Path) -> None:
+    reader = PdfReader(book / PDF)
+    heads = []
+    for number in range(1, len(reader.pages) + 1):
+        heads += [w[4] for w in words(book / PDF, number) if w[3] < fidelity.BODY_TOP]
+    assert heads and not any(h.startswith("付録") for h in heads), heads
+    body = fidelity.normalize(fidelity.pdf_edition_text(book / PDF))
+    assert "第1章魏—OpenAI—デファクトとして先行する強力な帝国" in body
+
+
+def test_ruby_on_the_first_occurrence(book: Path) -> None:
+    tex = (book / "latex" / "llm-sangokushi.tex").read_text(encoding="utf-8")
+    first_wei = tex.index("いうならば、")
+    assert tex.index(r"\ltjruby[mode=5]{魏}{ぎ}", first_wei) < tex.index("のような存在", first_wei)
+    page = (book / "html" / "wei.html").read_text(encoding="utf-8")
+    assert re.search(r'href="#analogy-wei"[^>]*><span[^>]*><ruby>魏<rp>', page)
+
+
+# -- Front and back matter -----------------------------------------------------------------
+
+
+def test_title_page_toc_on_recto_colophon_last_on_verso(book: Path) -> None:
+    reader = PdfReader(book / PDF)
+    title = fidelity.normalize(text(book / PDF, 1, 1))
+    assert fidelity.normalize(TITLE) in title
+    assert "著者名の記載なし" in title and "ブログ記事" in title and "2023年7月" in title
+    assert fidelity.normalize(text(book / PDF, 2, 2)) == ""
+    assert fidelity.normalize(text(book / PDF, 3, 3)).startswith("目次")
+    pages = len(reader.pages)
+    assert pages % 2 == 0  # the last page is a verso
+    colophon = fidelity.normalize(text(book / PDF, pages, pages))
+    assert colophon.startswith("奥付") and "付録C" not in fidelity.normalize(text(book / PDF))
+    edition = edition_name((ROOT / "pyproject.toml").read_text().split('version = "')[1][:5])
+    date = japanese_date(git_epoch())
+    for fact in (
+        fidelity.normalize(TITLE),
+        "著者名の記載なし",
+        "2023年7月",
+        edition,
+        date,
+        "jlreq",
+    ):
+        assert fact in colophon, (fact, colophon)
+    assert "sphinx-book-theme" not in colophon
+
+
+def test_html_and_epub_colophon_state_the_same_facts(book: Path) -> None:
+    page = fidelity.html_text(
+        (book / "html" / "appendix" / "colophon.html").read_text(encoding="utf-8")
+    )
+    epub_text = fidelity.epub_edition_text(book / "epub" / "llm-sangokushi.epub")
+    version = (ROOT / "pyproject.toml").read_text().split('version = "')[1][:5]
+    for fact in (
+        "著者名の記載なし",
+        "2023年7月",
+        edition_name(version),
+        japanese_date(git_epoch()),
+    ):
+        assert fact in page and fact in epub_text, fact
+
+
+@pytest.mark.parametrize(
+    ("release", "edition"),
+    [
+        ("1.0.0", "第1版第1刷"),
+        ("1.2.3", "第1版第3刷"),
+        ("2.0.1", "第2版第1刷"),
+        ("1.1", "第1版第2刷"),
+    ],
+)
+def test_edition_from_release(release: str, edition: str) -> None:
+    assert edition_name(release) == edition
