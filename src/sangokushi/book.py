@@ -145,6 +145,9 @@ STYLE = r"""
 % Paragraphs: 1字 indent everywhere, no extra space between them (Sphinx loads parskip).
 \setlength{\parindent}{1\zw}
 \setlength{\parskip}{0pt}
+% The author's half-width ( ) stay as written, set tight against Japanese like full-width ones:
+% no 和欧間 space inside or outside them (「当時(と言っても」, 「搭載)を」).
+\ltjsetparameter{alxspmode={`(,inhibit},alxspmode={`),inhibit}}
 % Latin words in Japanese text are never hyphenated (no "An-thropic").
 \hyphenpenalty=10000 \exhyphenpenalty=10000
 % Links stay navigable but print as text; cross-references are set as the text around them.
