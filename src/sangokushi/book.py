@@ -156,9 +156,15 @@ STYLE = r"""
 \renewcommand{\sphinxstyleemphasis}[1]{\textit{#1}}
 % Chapter openings: 第1章 on its own line, the title under it, in Gothic.
 \ModifyHeading{chapter}{lines=8,pagestyle=plain,font={\jlreq@keepbaselineskip{\LARGE\sffamily\gtfamily\bfseries}},
-  label_format={{\large 第\thechapter 章}},format={\jlreqHeadingLabel{#1\par\noindent}#2},
+  label_format={第\thechapter 章},format={\jlreqHeadingLabel{{\large#1}\par\noindent}#2},
   afterindent=true}
 \ModifyHeading{section}{afterindent=true}
+% A paragraph after a quotation or a list is a new paragraph: indented like any other.
+\AddToHook{env/quote/after}{\@endpefalse}
+\AddToHook{env/itemize/after}{\@endpefalse}
+\AddToHook{env/enumerate/after}{\@endpefalse}
+% Table cells set ragged, never stretched between their characters (「袁　紹」).
+\AddToHook{env/longtable/begin}{\def\sphinxAtStartPar{\raggedright}}
 % A subtitle's leading dash: the two-字 dash ―― in the Japanese font, its text the author's
 % character (U+2014) for search and copy.
 \newcommand{\sphinxbooksubtitledash}{%
