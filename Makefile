@@ -26,16 +26,16 @@ endif
 VENV_STAMP := $(VENV)/.installed
 
 .PHONY: help book html epub check-epub pdf test lint format clean setup sysdeps
-.PHONY: site serve live
+.PHONY: site serve live pdf-print pdf-tate
 
 help:
 	@echo "make book    set up (venv, TeX, fonts) and build HTML, EPUB and PDF into $(BUILDDIR)/"
 	@echo "make test    set up and run the whole test suite"
-	@echo "make html | epub | pdf    build one edition"
+	@echo "make html | epub | pdf | pdf-print | pdf-tate    build one edition"
 	@echo "make lint | format        ruff"
 	@echo "make clean   remove $(BUILDDIR)/"
 
-book: html epub pdf
+book: html epub pdf pdf-print pdf-tate
 
 $(VENV_STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -71,6 +71,13 @@ pdf: $(VENV_STAMP) sysdeps
 	  || { rm -f $(BUILDDIR)/pdf/$(BOOK).pdf; exit 1; }
 	$(VENV)/bin/python -m sangokushi.pdf $(BUILDDIR)/latex/$(BOOK).tex $(BUILDDIR)/pdf/$(BOOK).pdf
 	@echo "PDF: $(BUILDDIR)/pdf/$(BOOK).pdf"
+
+# The same LaTeX with another PDF variant of sangokushi.book.PDF_VARIANTS: print shop, vertical.
+pdf-print pdf-tate: pdf-%: $(VENV_STAMP) sysdeps
+	SANGOKUSHI_PDF_VARIANT=$* $(SPHINXBUILD) -b latex $(STRICT) -d $(DOCTREES)/latex-$* $(SPHINXOPTS) \
+	  $(SOURCEDIR) $(BUILDDIR)/latex-$* || { rm -f $(BUILDDIR)/pdf/$(BOOK)-$*.pdf; exit 1; }
+	$(VENV)/bin/python -m sangokushi.pdf $(BUILDDIR)/latex-$*/$(BOOK).tex $(BUILDDIR)/pdf/$(BOOK)-$*.pdf
+	@echo "PDF: $(BUILDDIR)/pdf/$(BOOK)-$*.pdf"
 
 test: $(VENV_STAMP) sysdeps
 	@$(VENV)/bin/python -m sangokushi.sysdeps test

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sangokushi.book import latex_class_options
+from sangokushi.book import latex_class_options, pdf_variant
 from sangokushi.buildinfo import (
     build_timestamp,
     edition_name,
@@ -107,6 +107,7 @@ ebook_accessibility_summary = (
 # -- LaTeX / PDF ------------------------------------------------------------
 # The jlreq class (W3C Requirements for Japanese Text Layout) on LuaLaTeX; the 版面 and each PDF
 # variant's class options are declared once, in sangokushi.book.
+PDF_VARIANT = book_pdf_variant = os.environ.get("SANGOKUSHI_PDF_VARIANT", "")
 latex_engine = "lualatex"
 latex_docclass = {"manual": "jlreq"}
 latex_documents = [(root_doc, f"{BASENAME}.tex", project, "", "manual", False)]
@@ -115,7 +116,7 @@ latex_use_xindy = False
 latex_elements = {
     "papersize": "",
     "pointsize": "",
-    "extraclassoptions": latex_class_options(os.environ.get("SANGOKUSHI_PDF_VARIANT", "")),
+    "extraclassoptions": latex_class_options(PDF_VARIANT),
     "geometry": "",
     "polyglossia": "",
     "babel": "",
@@ -136,7 +137,8 @@ latex_elements = {
 \newunicodechar{✴}{{\booksymbolfont\ltjalchar"2734}}
 \newunicodechar{^^^^fe0e}{}
 """
-    % {"title": project, "author": AUTHOR},
+    % {"title": project, "author": AUTHOR}
+    + pdf_variant(PDF_VARIANT).preamble,
     "maketitle": r"""
 \begin{titlepage}
 \vspace*{0.18\textheight}

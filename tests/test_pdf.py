@@ -14,7 +14,7 @@ from pypdf.generic import RectangleObject
 from sphinx.testing.util import SphinxTestApp
 
 from sangokushi import fidelity, pdf, texlog
-from sangokushi.book import PAGE, latex_class_options
+from sangokushi.book import PAGE, TATE_PAGE, latex_class_options, pdf_variant
 from sangokushi.buildinfo import edition_name, japanese_date
 from support import DOCS, ROOT, make
 
@@ -202,7 +202,8 @@ def grid_pdf(rootdir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_class_options_declare_the_page_design() -> None:
     options = latex_class_options()
     assert f"line_length={PAGE.chars}zw" in options and f"number_of_lines={PAGE.lines}" in options
-    assert "tombo" in latex_class_options("print") and "tate" in latex_class_options("tate")
+    assert "tate" in latex_class_options("tate").split(",")
+    assert "jlreq-trimmarks" in pdf_variant("print").preamble
     with pytest.raises(ValueError, match="unknown PDF variant"):
         latex_class_options("poster")
 
@@ -316,3 +317,74 @@ def test_html_and_epub_colophon_state_the_same_facts(book: Path) -> None:
 )
 def test_edition_from_release(release: str, edition: str) -> None:
     assert edition_name(release) == edition
+
+
+# -- Print-shop and vertical variants (issue 12) -------------------------------------------
+
+A5_PT = (148 / 25.4 * 72, 210 / 25.4 * 72)
+
+
+@pytest.fixture(scope="module")
+def variants(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    builddir = tmp_path_factory.mktemp("variants")
+    make("pdf-print", "pdf-tate", BUILDDIR=builddir)
+    return builddir / "pdf"
+
+
+def fonts(pdf_path: Path) -> list[list[str]]:
+    out = subprocess.run(["pdffonts", str(pdf_path)], capture_output=True, text=True, check=True)
+    return [row.split() for row in out.stdout.splitlines()[2:]]
+
+
+def test_print_pdf_has_a5_trim_and_3mm_bleed_without_links(variants: Path) -> None:
+    reader = PdfReader(variants / "llm-sangokushi-print.pdf")
+    for page in reader.pages:
+        trim, bleed, media = page.trimbox, page.bleedbox, page.mediabox
+        assert (
+            abs(float(trim.width) - A5_PT[0]) < 0.05 and abs(float(trim.height) - A5_PT[1]) < 0.05
+        )
+        mm3 = 3 / 25.4 * 72 - 0.01
+        assert float(trim.left) - float(bleed.left) >= mm3
+        assert float(bleed.right) - float(trim.right) >= mm3
+        assert float(trim.bottom) - float(bleed.bottom) >= mm3
+        assert float(bleed.top) - float(trim.top) >= mm3
+        assert float(media.width) > float(bleed.width)  # room for the crop marks
+        assert not [a for a in page.get("/Annots", []) if a.get_object()["/Subtype"] == "/Link"]
+    assert all(row[-5] == "yes" for row in fonts(variants / "llm-sangokushi-print.pdf"))
+
+
+def vertical_text(pdf_path: Path) -> str:
+    """Text of a vertically set PDF: columns right to left, each top to bottom; ruby dropped."""
+    foot = TATE_PAGE.head_mm / 25.4 * 72 + TATE_PAGE.chars * TATE_PAGE.font_pt + 2
+    parts = []
+    for number in range(1, len(PdfReader(pdf_path).pages) + 1):
+        found = [w for w in words(pdf_path, number) if w[1] < foot]  # folios stand below
+        single = [w for w in found if len(w[4]) == 1]
+        width = sorted(x1 - x0 for x0, _, x1, _, _ in single)[len(single) // 2] if single else 9
+        height = sorted(y1 - y0 for _, y0, _, y1, _ in single)[len(single) // 2] if single else 9
+        columns: list[list[tuple[float, float, float, float, str]]] = []
+        for word in sorted(found, key=lambda w: -(w[0] + w[2]) / 2):
+            narrow, short = word[2] - word[0] < 0.7 * width, word[3] - word[1] < 0.7 * height
+            if narrow and (short or len(word[4]) > 1) and word[4] != "\u2014":
+                continue  # ruby (a 縦中横 digit is narrow but tall, a turned "no" short but wide)
+            centre = (word[0] + word[2]) / 2
+            if columns and abs((columns[-1][0][0] + columns[-1][0][2]) / 2 - centre) < 4:
+                columns[-1].append(word)
+            else:
+                columns.append([word])
+        parts += ["".join(w[4] for w in sorted(column, key=lambda w: w[1])) for column in columns]
+    return fidelity.normalize("".join(parts))
+
+
+def test_tate_pdf_reads_right_to_left_with_every_sentence(variants: Path) -> None:
+    tate = variants / "llm-sangokushi-tate.pdf"
+    reader = PdfReader(tate)
+    assert reader.trailer["/Root"]["/ViewerPreferences"]["/Direction"] == "/R2L"
+    assert len(reader.outline) >= 7
+    rows = fonts(tate)
+    assert rows and all(row[-5] == "yes" for row in rows)
+    assert not [row for row in rows if "Type" in row and "3" in row]
+    expected = fidelity.expected_sentences(
+        DOCS / "_original" / "essay.txt", DOCS / "appendix" / "editorial-notes.md"
+    )
+    assert fidelity.lost_sentences(expected, vertical_text(tate)) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -38,16 +39,60 @@ class PageDesign(NamedTuple):
 
 
 PAGE = PageDesign()
-
-# The PDF variants built from the same LaTeX: extra jlreq class options for each.
-# "print": crop marks and 3 mm bleed for a print shop; "tate": set vertically.
-PDF_VARIANTS: dict[str, tuple[str, ...]] = {"": (), "print": ("tombo",), "tate": ("tate",)}
+# 縦組: 44字 × 18行 on A5, the same type, 行送り 17 pt (1.79).
+TATE_PAGE = PageDesign(chars=44, lines=18, pitch_pt=17, head_mm=25, gutter_mm=20)
 
 
-def latex_class_options(variant: str = "", page: PageDesign = PAGE) -> str:
-    """The jlreq class options that declare the 版面 (and a variant's extras), comma-separated."""
-    if variant not in PDF_VARIANTS:
-        raise ValueError(f"unknown PDF variant {variant!r} (one of: {', '.join(PDF_VARIANTS)})")
+class PdfVariant(NamedTuple):
+    """One PDF built from the book's LaTeX: its file, 版面, class options and extra preamble."""
+
+    basename: str
+    page: PageDesign = PAGE
+    class_options: tuple[str, ...] = ()
+    preamble: str = ""
+
+    @property
+    def tate(self) -> bool:
+        return "tate" in self.class_options
+
+
+# The PDFs a build makes, by the name SANGOKUSHI_PDF_VARIANT selects (the Makefile's pdf,
+# pdf-print and pdf-tate targets). "print": A5 trimmed, crop marks and 3 mm bleed on every
+# side, TrimBox/BleedBox set, no link annotations. "tate": set vertically, pages right to left.
+PDF_VARIANTS: dict[str, PdfVariant] = {
+    "": PdfVariant("llm-sangokushi"),
+    "print": PdfVariant(
+        "llm-sangokushi-print",
+        preamble=r"""
+\usepackage[show={trimmarks,digital},trimmarks_paper=+{26mm,26mm},bleed_margin=3mm]{jlreq-trimmarks}
+\hypersetup{draft}
+""",
+    ),
+    "tate": PdfVariant(
+        "llm-sangokushi-tate",
+        page=TATE_PAGE,
+        class_options=("tate",),
+        # fancyhdr's running heads do not turn with the page: folios only, at the foot.
+        preamble=r"""
+\hypersetup{pdfdirection=R2L}
+\fancypagestyle{normal}{\fancyhf{}\fancyfoot[C]{\small\thepage}%
+  \renewcommand{\headrulewidth}{0pt}\renewcommand{\footrulewidth}{0pt}}
+""",
+    ),
+}
+
+
+def pdf_variant(name: str) -> PdfVariant:
+    """The variant called ``name`` ("" for the reading PDF), with a clear error otherwise."""
+    if name not in PDF_VARIANTS:
+        raise ValueError(f"unknown PDF variant {name!r} (one of: {', '.join(PDF_VARIANTS)})")
+    return PDF_VARIANTS[name]
+
+
+def latex_class_options(variant: str = "") -> str:
+    """The jlreq class options that declare a variant's 版面 (and its extras), comma-separated."""
+    chosen = pdf_variant(variant)
+    page = chosen.page
     options = [
         f"paper={page.paper}",
         f"fontsize={page.font_pt}pt",
@@ -58,7 +103,7 @@ def latex_class_options(variant: str = "", page: PageDesign = PAGE) -> str:
         f"gutter={page.gutter_mm}mm",
         "book",
         "openany",
-        *PDF_VARIANTS[variant],
+        *chosen.class_options,
     ]
     return ",".join(options)
 
@@ -105,6 +150,11 @@ class SubtitleDash(SphinxPostTransform):
     default_priority = 400
     formats = ("latex",)
 
+    def is_supported(self) -> bool:
+        # Vertical text keeps the author's dash, turned with the line: ActualText does not
+        # survive LuaTeX-ja's vertical boxes.
+        return super().is_supported() and not pdf_variant(self.config.book_pdf_variant).tate
+
     def run(self, **kwargs: Any) -> None:
         for box in self.document.findall(nodes.container):
             if "chapter-subtitle" not in box["classes"]:
@@ -114,6 +164,39 @@ class SubtitleDash(SphinxPostTransform):
                 rest = nodes.Text(text[1:])
                 text.parent.replace(text, rest)
                 rest.parent.insert(rest.parent.index(rest), _raw(r"\sphinxbooksubtitledash{}"))
+
+
+class TateChuYoko(SphinxPostTransform):
+    """In the vertical PDF, set one- and two-digit numbers upright across the line (縦中横).
+
+    Numbers inside Latin text (「Llama 2」「GPT-3.5」) turn with it, as longer numbers do.
+    """
+
+    default_priority = 410
+    formats = ("latex",)
+    NUMBER = re.compile(
+        r"(?<![0-9A-Za-z.,\-])(?<![A-Za-z] )([0-9]{1,2})(?![0-9A-Za-z.,%])(?! [A-Za-z])"
+    )
+
+    def is_supported(self) -> bool:
+        return super().is_supported() and pdf_variant(self.config.book_pdf_variant).tate
+
+    def run(self, **kwargs: Any) -> None:
+        skip = (nodes.literal, nodes.raw, nodes.literal_block, nodes.title)
+        for text in list(self.document.findall(nodes.Text)):
+            parent = text.parent
+            if parent is None or isinstance(parent, skip) or not self.NUMBER.search(text):
+                continue
+            parts: list[nodes.Node] = []
+            for index, piece in enumerate(self.NUMBER.split(text)):
+                if index % 2:
+                    parts.append(_raw(rf"\tatechuyoko*{{{piece}}}"))
+                elif piece:
+                    parts.append(nodes.Text(piece))
+            at = parent.index(text)
+            parent.remove(text)
+            for offset, part in enumerate(parts):
+                parent.insert(at + offset, part)
 
 
 def check_toctree(app: Sphinx, env: BuildEnvironment) -> None:
@@ -233,6 +316,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", mark_chapter)
     app.connect("env-check-consistency", check_toctree)
     app.add_post_transform(SubtitleDash)
+    app.add_post_transform(TateChuYoko)
+    app.add_config_value("book_pdf_variant", "", "env", str)
     app.add_latex_package("sangokushibook", after_hyperref=True)
     app.connect("builder-inited", _write_sty)
     return {
