@@ -231,8 +231,10 @@ STYLE = r"""
 % The author's half-width ( ) stay as written, set tight against Japanese like full-width ones:
 % no 和欧間 space inside or outside them (「当時(と言っても」, 「搭載)を」).
 \ltjsetparameter{alxspmode={`(,inhibit},alxspmode={`),inhibit}}
-% Latin words in Japanese text are never hyphenated (no "An-thropic").
-\hyphenpenalty=10000 \exhyphenpenalty=10000
+% Latin words in Japanese text are never hyphenated (no "An-thropic"): a language without
+% patterns. Explicit break points (after "/" in a path) still work.
+\newlanguage\sphinxbook@nohyphenation
+\language=\sphinxbook@nohyphenation
 % Links stay navigable but print as text; cross-references are set as the text around them.
 \hypersetup{hidelinks}
 \protected\def\sphinxcrossref#1{#1}
