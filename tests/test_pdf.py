@@ -388,3 +388,13 @@ def test_tate_pdf_reads_right_to_left_with_every_sentence(variants: Path) -> Non
         DOCS / "_original" / "essay.txt", DOCS / "appendix" / "editorial-notes.md"
     )
     assert fidelity.lost_sentences(expected, vertical_text(tate)) == []
+
+
+def test_every_bookmark_leads_to_its_chapter(book: Path) -> None:
+    reader = PdfReader(book / PDF)
+    outline = [o for o in reader.outline if not isinstance(o, list)]
+    assert len(outline) >= 11
+    for entry in outline:
+        number = reader.get_destination_page_number(entry) + 1
+        page = fidelity.normalize(text(book / PDF, number, number))
+        assert fidelity.normalize(entry.title) in page, (entry.title, number)

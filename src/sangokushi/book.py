@@ -133,8 +133,10 @@ def mark_chapter(app: Sphinx, doctree: nodes.document) -> None:
         return
     if kind in ("unnumbered", "colophon"):
         # The switch must precede \chapter and be undone after the chapter's last line.
-        before = r"\sphinxbookcolophon" if kind == "colophon" else ""
-        doctree.insert(1, _raw(before + r"\setcounter{secnumdepth}{-1}"))
+        # jlreq sets no link anchor for an unnumbered chapter: give it one on its own page, or
+        # its bookmark and 目次 link lead to the chapter before.
+        before = r"\sphinxbookcolophon" if kind == "colophon" else r"\clearpage"
+        doctree.insert(1, _raw(before + r"\phantomsection\setcounter{secnumdepth}{-1}"))
         doctree.append(_raw(r"\setcounter{secnumdepth}{\sphinxbooksecnumdepth}"))
     elif kind == "appendix":
         doctree.insert(1, _raw(r"\sphinxbookappendix"))
@@ -324,7 +326,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _write_sty)
     return {
         "version": "1.0",
-        "env_version": 2,
+        "env_version": 3,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
