@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from sangokushi.book import latex_class_options, pdf_variant
+from sangokushi.book import latex_class_options
 from sangokushi.buildinfo import (
     build_timestamp,
     edition_name,
@@ -13,9 +12,9 @@ from sangokushi.buildinfo import (
     project_version,
     toolchain,
 )
+from sangokushi.editions import BOOK as BASENAME
 
 ROOT = Path(__file__).resolve().parent.parent
-BASENAME = "llm-sangokushi"
 
 project = "Llama 2の登場でLLM三国志が始まった"
 author = ""
@@ -85,15 +84,15 @@ epub_theme = "epub"
 epub_title = project
 epub_author = "原著者不詳"
 epub_language = "ja"
-epub_publisher = "llm-sangokushi"
+epub_publisher = BASENAME
 epub_copyright = copyright
 epub_description = (
     "2023年夏、Llama 2の登場で始まったLLM各社の競争を三国志の勢力になぞらえて読み解くエッセイ。"
 )
-epub_contributor = "llm-sangokushi 編集"
+epub_contributor = f"{BASENAME} 編集"
 epub_scheme = "URL"
-epub_identifier = "urn:llm-sangokushi:ja"
-epub_uid = "llm-sangokushi"
+epub_identifier = f"urn:{BASENAME}:ja"
+epub_uid = BASENAME
 epub_use_index = True
 epub_show_urls = "no"
 epub_tocdepth = 2
@@ -107,8 +106,7 @@ ebook_accessibility_summary = (
 
 # -- LaTeX / PDF ------------------------------------------------------------
 # The jlreq class (W3C Requirements for Japanese Text Layout) on LuaLaTeX; the 版面 and each PDF
-# variant's class options are declared once, in sangokushi.book.
-PDF_VARIANT = book_pdf_variant = os.environ.get("SANGOKUSHI_PDF_VARIANT", "")
+# variant (-D book_pdf_variant=print|tate, sangokushi.editions) are declared in sangokushi.book.
 latex_engine = "lualatex"
 latex_docclass = {"manual": "jlreq"}
 latex_documents = [(root_doc, f"{BASENAME}.tex", project, "", "manual", False)]
@@ -117,7 +115,8 @@ latex_use_xindy = False
 latex_elements = {
     "papersize": "",
     "pointsize": "",
-    "extraclassoptions": latex_class_options(PDF_VARIANT),
+    # The reading PDF; sangokushi.book switches to a variant when book_pdf_variant is set.
+    "extraclassoptions": latex_class_options(),
     "geometry": "",
     "polyglossia": "",
     "babel": "",
@@ -133,13 +132,13 @@ latex_elements = {
 \newfontfamily\booksymbolfont{DejaVu Sans}
 """,
     "preamble": r"""
-\hypersetup{pdftitle={%(title)s}, pdfauthor={%(author)s}, pdflang={ja}, pdfcreator={llm-sangokushi}}
+\hypersetup{pdftitle={%(title)s}, pdfauthor={%(author)s}, pdflang={ja},
+  pdfcreator={%(creator)s}}
 \usepackage{newunicodechar}
 \newunicodechar{✴}{{\booksymbolfont\ltjalchar"2734}}
 \newunicodechar{^^^^fe0e}{}
 """
-    % {"title": project, "author": AUTHOR}
-    + pdf_variant(PDF_VARIANT).preamble,
+    % {"title": project, "author": AUTHOR, "creator": BASENAME},
     "maketitle": r"""
 \begin{titlepage}
 \vspace*{0.18\textheight}
@@ -163,7 +162,7 @@ latex_elements = {
 }
 
 # -- Versioned site ---------------------------------------------------------
-# `make site` sets SANGOKUSHI_SITE_URL (and the edition's name) for each edition's HTML build,
+# `make site` hands each version's HTML build its data (sphinx-polyversion's POLYVERSION_DATA),
 # never for its EPUB or PDF: only then do pages get the version switcher, downloads, old-edition
 # banner, 404 page, OGP tags and canonical URLs. On Read the Docs: its canonical URL only.
 from sangokushi.site.sphinxconf import configure_site  # noqa: E402

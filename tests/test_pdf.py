@@ -194,9 +194,7 @@ def grid_pdf(rootdir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     finally:
         app.cleanup()
     assert app.warning.getvalue() == ""
-    out = dest / "grid.pdf"
-    assert pdf.build_pdf(Path(app.outdir) / "grid.tex", out) == 0
-    return out
+    return pdf.build_pdf(Path(app.outdir) / "grid.tex")
 
 
 def test_class_options_declare_the_page_design() -> None:
@@ -325,10 +323,9 @@ A5_PT = (148 / 25.4 * 72, 210 / 25.4 * 72)
 
 
 @pytest.fixture(scope="module")
-def variants(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    builddir = tmp_path_factory.mktemp("variants")
-    make("pdf-print", "pdf-tate", BUILDDIR=builddir)
-    return builddir / "pdf"
+def variants(book: Path) -> Path:
+    """The print-shop and vertical PDFs: `make book` builds every edition of the registry."""
+    return book / "pdf"
 
 
 def fonts(pdf_path: Path) -> list[list[str]]:

@@ -56,9 +56,10 @@ class PdfVariant(NamedTuple):
         return "tate" in self.class_options
 
 
-# The PDFs a build makes, by the name SANGOKUSHI_PDF_VARIANT selects (the Makefile's pdf,
-# pdf-print and pdf-tate targets). "print": A5 trimmed, crop marks and 3 mm bleed on every
-# side, TrimBox/BleedBox set, no link annotations. "tate": set vertically, pages right to left.
+# The PDFs built from the book's LaTeX, by the name `-D book_pdf_variant=…` selects
+# (sangokushi.editions declares them: pdf, pdf-print, pdf-tate).
+# "print": A5 trimmed, crop marks and 3 mm bleed on every side, TrimBox/BleedBox set, no link
+# annotations. "tate": set vertically, pages right to left.
 PDF_VARIANTS: dict[str, PdfVariant] = {
     "": PdfVariant("llm-sangokushi"),
     "print": PdfVariant(
@@ -106,6 +107,16 @@ def latex_class_options(variant: str = "") -> str:
         *chosen.class_options,
     ]
     return ",".join(options)
+
+
+def apply_pdf_variant(app: Sphinx, config: Any) -> None:
+    """Give the LaTeX of ``book_pdf_variant`` (set by sangokushi.editions) its class options."""
+    if config.book_pdf_variant:
+        variant = pdf_variant(config.book_pdf_variant)
+        elements = dict(config.latex_elements)
+        elements["extraclassoptions"] = latex_class_options(config.book_pdf_variant)
+        elements["preamble"] = elements.get("preamble", "") + variant.preamble
+        config.latex_elements = elements
 
 
 def _raw(tex: str) -> nodes.raw:
@@ -322,6 +333,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(SubtitleDash)
     app.add_post_transform(TateChuYoko)
     app.add_config_value("book_pdf_variant", "", "env", str)
+    app.connect("config-inited", apply_pdf_variant)
     app.add_latex_package("sangokushibook", after_hyperref=True)
     app.connect("builder-inited", _write_sty)
     return {

@@ -101,15 +101,19 @@ def overflows(log: Path, tex: Path) -> list[Overflow]:
     return found
 
 
+def report(problems: list[Overflow], log: Path) -> str:
+    """The overflows, one ``source: what`` a line, and what failed."""
+    lines = [problem.message() for problem in problems]
+    lines.append(
+        f"PDF build failed: {len(problems)} place(s) set off the page or past the margin "
+        f"(threshold {HBOX_THRESHOLD_PT:g}pt); see {log}"
+    )
+    return "\n".join(lines)
+
+
 def check(log: Path, tex: Path) -> int:
     """Print each overflow as ``source: what`` on stderr; 1 if there is any, else 0."""
     problems = overflows(log, tex)
-    for problem in problems:
-        print(f"{problem.message()}", file=sys.stderr)
     if problems:
-        print(
-            f"PDF build failed: {len(problems)} place(s) set off the page or past the margin "
-            f"(threshold {HBOX_THRESHOLD_PT:g}pt); see {log}",
-            file=sys.stderr,
-        )
+        print(report(problems, log), file=sys.stderr)
     return 1 if problems else 0
