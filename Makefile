@@ -53,8 +53,11 @@ pdf: $(VENV_STAMP) sysdeps
 	@$(EDITIONS) build --group pdf
 
 # The print-shop and vertical PDFs (sangokushi.book.PDF_VARIANTS); `make book` builds them too.
-pdf-print pdf-tate: $(VENV_STAMP) sysdeps
-	@$(EDITIONS) build --group $@
+pdf-print: $(VENV_STAMP) sysdeps
+	@$(EDITIONS) build --group pdf-print
+
+pdf-tate: $(VENV_STAMP) sysdeps
+	@$(EDITIONS) build --group pdf-tate
 
 check-epub: epub
 	@$(EDITIONS) check --group epub
