@@ -16,6 +16,7 @@ from sphinx.testing.util import SphinxTestApp
 from sangokushi import fidelity, pdf, texlog
 from sangokushi.book import PAGE, TATE_PAGE, latex_class_options, pdf_variant
 from sangokushi.buildinfo import edition_name, japanese_date
+from sangokushi.editions import BOOK, BY_NAME
 from support import DOCS, ROOT, make
 
 PDF = "pdf/llm-sangokushi.pdf"
@@ -254,7 +255,7 @@ def test_running_heads_and_subtitles(book: Path) -> None:
 
 
 def test_ruby_on_the_first_occurrence(book: Path) -> None:
-    tex = (book / "latex" / "llm-sangokushi.tex").read_text(encoding="utf-8")
+    tex = (BY_NAME["pdf"].workdir(book) / f"{BOOK}.tex").read_text(encoding="utf-8")
     first_wei = tex.index("いうならば、")
     assert tex.index(r"\ltjruby[mode=5]{魏}{ぎ}", first_wei) < tex.index("のような存在", first_wei)
     page = (book / "html" / "wei.html").read_text(encoding="utf-8")
