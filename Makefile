@@ -86,6 +86,8 @@ SITE_DIR    ?= $(BUILDDIR)/site
 SITE_REPO   ?= .
 SITE_BRANCH ?= main
 SITE_TAGS   ?= v*
+# The editions each version offers for download (names); empty: every labelled edition.
+SITE_DOWNLOADS ?=
 LIVE_PORT   ?= 8001
 
 site serve: export SITE_DIR := $(SITE_DIR)
@@ -93,11 +95,13 @@ site serve: export SITE_URL := $(SITE_URL)
 site: export SITE_REPO := $(SITE_REPO)
 site: export SITE_BRANCH := $(SITE_BRANCH)
 site: export SITE_TAGS := $(SITE_TAGS)
+site: export SITE_DOWNLOADS := $(SITE_DOWNLOADS)
 site: export VENV := $(VENV)
 
 site: $(VENV_STAMP) sysdeps
 	$(VENV)/bin/python -m sangokushi.site build --repo "$$SITE_REPO" --out "$$SITE_DIR" \
-	  --url "$$SITE_URL" --branch "$$SITE_BRANCH" --tags "$$SITE_TAGS" --venv "$$VENV"
+	  --url "$$SITE_URL" --branch "$$SITE_BRANCH" --tags "$$SITE_TAGS" --venv "$$VENV" \
+	  --downloads "$$SITE_DOWNLOADS"
 
 serve: $(VENV_STAMP)
 	$(VENV)/bin/python -m sangokushi.site serve "$$SITE_DIR" --url "$$SITE_URL"

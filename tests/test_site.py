@@ -121,7 +121,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     repo = history(tmp / "repo")
     server = make_server(tmp / "build" / "site", quiet=True)
     url = f"http://127.0.0.1:{server.server_address[1]}/"
-    result = make("site", SITE_REPO=repo, BUILDDIR=tmp / "build", SITE_URL=url)
+    # The print-shop and vertical PDFs are left out here: tests/test_pdf.py checks them, and
+    # six more LuaLaTeX builds would double this fixture's time.
+    offered = "epub epub-tate pdf"
+    result = make(
+        "site", SITE_REPO=repo, BUILDDIR=tmp / "build", SITE_URL=url, SITE_DOWNLOADS=offered
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield Site(repo, tmp / "build", url, result.stdout + result.stderr)

@@ -130,17 +130,17 @@ EDITIONS: tuple[Edition, ...] = (
         readthedocs="pdf",
     ),
     # The same LaTeX with another sangokushi.book.PDF_VARIANTS entry; tests/test_pdf.py checks
-    # them (page boxes, direction, and the vertical text read column by column). No label yet:
-    # not offered as downloads on the site until the site's tests expect them.
+    # them (page boxes, colours, direction, and the vertical text read column by column).
     Edition(
         "pdf-print",
         "latex",
         output=f"pdf/{BOOK}-print.pdf",
         form="pdf",
         group="pdf-print",
+        label="PDF（印刷所入稿用・トンボ付き）",
         overrides={"book_pdf_variant": "print"},
         post=_latexmk,
-        checks=(),
+        checks=("fidelity", "pdf"),
     ),
     Edition(
         "pdf-tate",
@@ -148,9 +148,10 @@ EDITIONS: tuple[Edition, ...] = (
         output=f"pdf/{BOOK}{TATE}.pdf",
         form="pdf",
         group="pdf-tate",
+        label="PDF（縦書き）",
         overrides={"book_pdf_variant": "tate"},
         post=_latexmk,
-        checks=(),
+        checks=("pdf",),
         vertical=True,
     ),
 )

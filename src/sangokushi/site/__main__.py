@@ -19,6 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--venv", type=Path, default=Path(".venv"))
     build.add_argument("--branch", default="main", help="the branch being written")
     build.add_argument("--tags", default="v*", help="glob of the release tags")
+    build.add_argument(
+        "--downloads", default="", help="editions offered for download (default: every labelled)"
+    )
     serve = commands.add_parser("serve", help="serve a built site on this machine")
     serve.add_argument("site", type=Path)
     serve.add_argument("--url", default="http://localhost:8000/")
@@ -41,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             venv=args.venv.absolute(),
             branch=args.branch,
             tags=args.tags,
+            downloads=tuple(args.downloads.split()),
         )
         report = build_site(site)
     except SiteError as error:

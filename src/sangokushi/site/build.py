@@ -49,6 +49,8 @@ class Site:
     venv: Path
     branch: str = "main"
     tags: str = "v*"
+    # Names of the editions offered for download; empty: every edition with a label.
+    downloads: tuple[str, ...] = ()
 
     @property
     def logs(self) -> Path:
@@ -163,7 +165,8 @@ class EditionBuilder(Builder[Environment, dict[str, Any]]):
         where = ["--builddir", str(build), "--sourcedir", str(checkout / "docs")]
         # The version's own registry says what it offers for download.
         registry = json.loads(await self.run(checkout, env, log, "list"))
-        offered = [e for e in registry if e["label"]]
+        wanted = self.site.downloads
+        offered = [e for e in registry if e["label"] and (not wanted or e["name"] in wanted)]
         if offered:
             await self.run(checkout, env, log, "build", *where, *(e["name"] for e in offered))
         downloads = build / DOWNLOADS / "download"
