@@ -348,15 +348,44 @@ def test_print_pdf_has_a5_trim_and_3mm_bleed_without_links(variants: Path) -> No
         assert float(bleed.top) - float(trim.top) >= mm3
         assert float(media.width) > float(bleed.width)  # room for the crop marks
         assert not [a for a in page.get("/Annots", []) if a.get_object()["/Subtype"] == "/Link"]
-    assert all(row[-5] == "yes" for row in fonts(variants / "llm-sangokushi-print.pdf"))
+        # Black text, grey shading: DeviceGray operators only, no RGB or CMYK colours.
+        colours = COLOUR.findall(page.get_contents().get_data())
+        assert colours and set(colours) <= {b"g", b"G"}, set(colours)
+    rows = fonts(variants / "llm-sangokushi-print.pdf")
+    assert rows and all(row[-5] == "yes" for row in rows)
+    assert not [row for row in rows if "Type" in row and "3" in row]
+
+
+COLOUR = re.compile(rb"(?<![A-Za-z/])(rg|RG|k|K|g|G|scn|SCN|sc|SC)(?![A-Za-z])")
+
+
+def test_tate_pdf_has_running_heads_and_upright_page_numbers(variants: Path) -> None:
+    tate = variants / "llm-sangokushi-tate.pdf"
+    head = TATE_PAGE.head_mm / 25.4 * 72 - 2
+    pages = len(PdfReader(tate).pages)
+    heads = {n: [w for w in words(tate, n) if w[3] < head] for n in range(1, pages + 1)}
+    # 柱: the book's title on even pages, the chapter on odd ones, above the text block.
+    assert any("Llama" in "".join(w[4] for w in found) for found in heads.values())
+    assert any("魏" in "".join(w[4] for w in found) for found in heads.values())
+
+    # Page numbers in the index are 縦中横: upright, taller than wide (turned, they lie flat).
+    def is_index(number: int) -> bool:
+        found = {w[4] for w in words(tate, number)}
+        return {"索", "引", "あ"} <= found
+
+    index = next(n for n in range(1, pages + 1) if is_index(n))
+    two_digit = [w for w in words(tate, index) if re.fullmatch(r"\d\d", w[4])]
+    assert two_digit and all(w[3] - w[1] > w[2] - w[0] for w in two_digit)
 
 
 def vertical_text(pdf_path: Path) -> str:
     """Text of a vertically set PDF: columns right to left, each top to bottom; ruby dropped."""
-    foot = TATE_PAGE.head_mm / 25.4 * 72 + TATE_PAGE.chars * TATE_PAGE.font_pt + 2
+    head = TATE_PAGE.head_mm / 25.4 * 72 - 2
+    foot = head + TATE_PAGE.chars * TATE_PAGE.font_pt + 4
     parts = []
     for number in range(1, len(PdfReader(pdf_path).pages) + 1):
-        found = [w for w in words(pdf_path, number) if w[1] < foot]  # folios stand below
+        # Running heads stand above the text block, folios below it.
+        found = [w for w in words(pdf_path, number) if w[3] > head and w[1] < foot]
         single = [w for w in found if len(w[4]) == 1]
         width = sorted(x1 - x0 for x0, _, x1, _, _ in single)[len(single) // 2] if single else 9
         height = sorted(y1 - y0 for _, y0, _, y1, _ in single)[len(single) // 2] if single else 9

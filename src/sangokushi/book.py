@@ -73,11 +73,24 @@ PDF_VARIANTS: dict[str, PdfVariant] = {
         "llm-sangokushi-tate",
         page=TATE_PAGE,
         class_options=("tate",),
-        # fancyhdr's running heads do not turn with the page: folios only, at the foot.
+        # Running heads the jlreq way, which turns with the page: 柱 (the book title on even
+        # pages, the chapter on odd ones) in the fore-edge margin, ノンブル at its foot; page
+        # numbers, there and in the index and page references, 縦中横.
         preamble=r"""
 \hypersetup{pdfdirection=R2L}
-\fancypagestyle{normal}{\fancyhf{}\fancyfoot[C]{\small\thepage}%
-  \renewcommand{\headrulewidth}{0pt}\renewcommand{\footrulewidth}{0pt}}
+\makeatletter
+\newcommand{\sphinxbooktatepage}[1]{\tatechuyoko*{#1}}
+\NewPageStyle{sangokushitate}{nombre={\sphinxbooktatepage{\thepage}},
+  nombre_position=bottom-left,running_head_position=top-left,
+  odd_running_head={\leftmark},even_running_head={\@title},
+  running_head_font={\small},nombre_font={\small},clear_markcommand=false}
+\RenewPageStyle{plain}{nombre={\sphinxbooktatepage{\thepage}},nombre_position=bottom-left,
+  odd_running_head={},even_running_head={},nombre_font={\small},clear_markcommand=false}
+\let\ps@normal\ps@sangokushitate
+\renewcommand{\yomipage}[1]{\sphinxbooktatepage{#1}}
+\AtBeginDocument{\let\sphinxbook@pageref\pageref
+  \DeclareRobustCommand{\pageref}[1]{\sphinxbooktatepage{\sphinxbook@pageref{#1}}}}
+\makeatother
 """,
     ),
 }

@@ -487,10 +487,12 @@ STY = r"""\NeedsTeXFormat{LaTeX2e}
   \@for\yomi@label:=#1\do{%
     \edef\yomi@page{\getpagerefnumber{\yomi@label}}%
     \ifx\yomi@page\yomi@last\else
-      \yomi@sep\hyperlink{\yomi@label}{\yomi@page}%
+      \yomi@sep\hyperlink{\yomi@label}{\yomipage{\yomi@page}}%
       \let\yomi@last\yomi@page\def\yomi@sep{\yomipageseparator}%
     \fi}}
 \providecommand{\yomipageseparator}{@SEPARATOR@}
+% One page number (a vertical book sets it 縦中横).
+\providecommand{\yomipage}[1]{#1}
 % The contents line and bookmark go to a whole-page destination written after \chapter*, on
 % the page the class chose (a recto or not), whatever the class.
 \newenvironment{yomitheindex}[1]{%
