@@ -117,7 +117,8 @@ def epub_edition_text(epub: Path) -> str:
         )
 
 
-# The type area of the A5 book (conf.py's geometry: top=20mm, 28 lines), in points:
+# The type area of the A5 book (conf.py's geometry: top=20mm, 28 lines), in points from the
+# top of its TrimBox:
 # running heads sit above it and page numbers below it, so they cannot split a sentence.
 BODY_TOP, BODY_BOTTOM = 50, 530
 # Ruby is set at half the size of its base text: words this much smaller are readings.
@@ -127,8 +128,23 @@ WORD = re.compile(
 )
 
 
+def trim_offset(pdf: Path) -> float:
+    """How far the first page's TrimBox lies below its CropBox's top (a print shop's sheet)."""
+    info = subprocess.run(
+        ["pdfinfo", "-box", "-f", "1", "-l", "1", str(pdf)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    boxes = dict(re.findall(r"(CropBox|TrimBox):\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+([\d.]+)", info))
+    if len(boxes) < 2:
+        return 0.0
+    return float(boxes["CropBox"]) - float(boxes["TrimBox"])
+
+
 def pdf_edition_text(pdf: Path) -> str:
     """The PDF's body text as pdftotext reads it, without running heads, folios and ruby."""
+    top, bottom = (edge + trim_offset(pdf) for edge in (BODY_TOP, BODY_BOTTOM))
     markup = subprocess.run(
         ["pdftotext", "-enc", "UTF-8", "-bbox", str(pdf), "-"],
         capture_output=True,
@@ -138,7 +154,7 @@ def pdf_edition_text(pdf: Path) -> str:
     words = [
         (float(y1) - float(y0), html.unescape(word))
         for y0, y1, word in WORD.findall(markup)
-        if float(y0) >= BODY_TOP and float(y1) <= BODY_BOTTOM
+        if float(y0) >= top and float(y1) <= bottom
     ]
     if not words:
         return ""
