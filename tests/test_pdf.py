@@ -378,10 +378,15 @@ def test_tate_pdf_has_running_heads_and_upright_page_numbers(variants: Path) -> 
     assert two_digit and all(w[3] - w[1] > w[2] - w[0] for w in two_digit)
 
 
-def vertical_text(pdf_path: Path) -> str:
-    """Text of a vertically set PDF: columns right to left, each top to bottom; ruby dropped."""
+def vertical_text(pdf_path: Path, band: tuple[float, float] = (0, 1)) -> str:
+    """Text of a vertically set PDF: columns right to left, each top to bottom; ruby dropped.
+
+    ``band`` reads only part of the text block's height (an index set in two 段: the top one
+    is (0, 0.5)).
+    """
     head = TATE_PAGE.head_mm / 25.4 * 72 - 2
     foot = head + TATE_PAGE.chars * TATE_PAGE.font_pt + 4
+    head, foot = head + band[0] * (foot - head), head + band[1] * (foot - head)
     parts = []
     for number in range(1, len(PdfReader(pdf_path).pages) + 1):
         # Running heads stand above the text block, folios below it.

@@ -1,0 +1,64 @@
+"""The 索引 of the print-shop and vertical PDFs: the same order and pages as the A5 PDF's."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+from test_index import BOOK_ORDER, check_pdf_index, pdftotext
+from test_pdf import vertical_text
+
+from sangokushi import fidelity
+from sangokushi.editions import BY_NAME
+
+HEADINGS = [heading for group in BOOK_ORDER.values() for heading in group]
+
+
+def chapter_pages(pdf: Path, title: str, following: str) -> range:
+    """The 0-based pages from the bookmark ``title`` up to the one of ``following``."""
+    reader = PdfReader(pdf)
+    outline = {
+        o.title: reader.get_destination_page_number(o)
+        for o in reader.outline
+        if not isinstance(o, list)
+    }
+    return range(outline[title], outline[following])
+
+
+@pytest.mark.slow
+def test_print_pdf_index_is_the_a5_index(book: Path) -> None:
+    # The print-shop PDF is the A5 book on a larger sheet, without bookmarks: its index pages
+    # hold the same text as the A5 PDF's, whose order and pages check_pdf_index verifies.
+    a5 = BY_NAME["pdf"].published(book)
+    printed = BY_NAME["pdf-print"].published(book)
+    check_pdf_index(a5, BOOK_ORDER, "序章")
+    assert len(PdfReader(printed).pages) == len(PdfReader(a5).pages)
+    for page in chapter_pages(a5, "索引", "奥付"):
+        same = fidelity.normalize(pdftotext(printed, page + 1))
+        assert same == fidelity.normalize(pdftotext(a5, page + 1)), page + 1
+        assert "索引" in same or "張" in same
+
+
+@pytest.mark.slow
+def test_tate_pdf_index_in_reading_order(book: Path, tmp_path: Path) -> None:
+    tate = BY_NAME["pdf-tate"].published(book)
+    pages = chapter_pages(tate, "索引", "奥付")
+    assert len(pages) >= 1
+    # Each page's two 段, the upper first, column by column right to left.
+    parts = []
+    reader = PdfReader(tate)
+    for page in pages:
+        single = tmp_path / f"index-{page}.pdf"
+        writer = PdfWriter()
+        writer.add_page(reader.pages[page])
+        writer.write(single)
+        parts += [vertical_text(single, (0, 0.5)), vertical_text(single, (0.5, 1))]
+    text = "".join(parts)
+    at = 0
+    for heading in HEADINGS:
+        found = re.compile(re.escape(fidelity.normalize(heading)) + r"(\d+(?:、\d+)*)")
+        match = found.search(text, at)
+        assert match, (heading, text[at : at + 80])
+        at = match.end()
