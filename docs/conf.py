@@ -24,6 +24,7 @@ extensions = [
     "sangokushi.analogy",
     "sangokushi.ruby",
     "sangokushi.ebook",
+    "sangokushi.navigation",
 ]
 myst_enable_extensions = ["colon_fence", "substitution"]
 myst_heading_anchors = 2

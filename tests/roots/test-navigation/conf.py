@@ -1,0 +1,5 @@
+extensions = ["myst_parser", "sangokushi.navigation"]
+html_theme = "sphinx_book_theme"
+html_theme_options = {"home_page_in_toc": True}
+exclude_patterns = ["_build"]
+myst_enable_extensions = ["colon_fence"]

@@ -1,0 +1,77 @@
+"""The cached sidebar navigation is the theme's own, page by page."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from sangokushi import navigation
+from support import make
+
+
+def sidebars(outdir: Path) -> dict[str, str]:
+    """Every page's whole-book navigation, re-serialised by one parser."""
+    navs = {}
+    for page in sorted(outdir.rglob("*.html")):
+        nav = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select_one(
+            "nav.bd-docs-nav"
+        )
+        navs[page.relative_to(outdir).as_posix()] = nav.decode() if nav else ""
+    return navs
+
+
+def build(make_app, rootdir: Path, tmp_path: Path, name: str, cache: bool) -> tuple[Path, bool]:
+    """The root built into its own folder; whether the cached navigation was used."""
+    srcdir = tmp_path / name
+    srcdir.mkdir()
+    for path in (rootdir / "test-navigation").rglob("*"):
+        target = srcdir / path.relative_to(rootdir / "test-navigation")
+        if path.is_dir():
+            target.mkdir(exist_ok=True)
+        else:
+            target.write_bytes(path.read_bytes())
+    warnings = StringIO()
+    app = make_app(
+        "html", srcdir=srcdir, warning=warnings, confoverrides={"navigation_cache": cache}
+    )
+    try:
+        app.build()
+        assert warnings.getvalue() == ""
+        return Path(app.outdir), bool(navigation._CACHE.get(app.builder))
+    finally:
+        app.cleanup()  # unregister docutils nodes and roles before the next app
+
+
+def test_sidebars_equal_the_themes_on_nested_toctrees(make_app, rootdir, tmp_path) -> None:
+    cached, used = build(make_app, rootdir, tmp_path, "cached", True)
+    assert used, "the cached navigation was not used"
+    stock, used = build(make_app, rootdir, tmp_path, "stock", False)
+    assert not used
+    mine, theirs = sidebars(cached), sidebars(stock)
+    assert mine.keys() == theirs.keys()
+    assert {"part/deep/leaf.html", "extra/lone.html", "search.html"} <= mine.keys()
+    for page in theirs:
+        assert mine[page] == theirs[page], page
+    # The test means something: the current page is marked, and deep pages open their branch.
+    leaf = BeautifulSoup(mine["part/deep/leaf.html"], "html.parser")
+    current = [li.a.get_text() for li in leaf.select("li.current.active")]
+    assert current == ["Part", "Deep", "Leaf"]
+    assert len(leaf.select("details[open]")) == 2
+    assert leaf.select_one("a.current")["href"] == "#"
+    assert leaf.select_one('a[href="../../first.html"]') is not None
+    assert not BeautifulSoup(mine["extra/lone.html"], "html.parser").select(".current")
+
+
+@pytest.mark.slow
+def test_book_sidebars_equal_the_themes(book: Path, tmp_path: Path) -> None:
+    make("html", BUILDDIR=tmp_path, SPHINXOPTS="-D navigation_cache=0")
+    mine, theirs = sidebars(book / "html"), sidebars(tmp_path / "html")
+    assert mine.keys() == theirs.keys()
+    assert len(mine) > 10
+    for page in theirs:
+        assert mine[page] == theirs[page], page
+    wei = BeautifulSoup(mine["wei.html"], "html.parser")
+    assert [a.get_text() for a in wei.select("a.current")] == ["魏 — OpenAI"]
