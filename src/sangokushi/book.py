@@ -73,6 +73,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-check-consistency", check_toctree)
     app.add_latex_package("sangokushibook")
     app.connect("builder-inited", _write_sty)
+    app.setup_extension("sangokushi.latexwriter")
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
 
 
