@@ -30,6 +30,9 @@ GROUPS: dict[str, tuple[str, ...]] = {
 # Commands that satisfy a package without it (a JRE installed some other way).
 COMMANDS: dict[str, str] = {"default-jre-headless": "java"}
 GROUPS["test"] += ("default-jre-headless",)
+# pandoc, the peer `make bench` times on the same text (the smoke run in `make test` too).
+GROUPS["bench"] = ("pandoc",)
+GROUPS["test"] += GROUPS["bench"]
 
 
 def missing(packages: tuple[str, ...]) -> list[str]:
