@@ -6,6 +6,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+import sphinx.builders.html
 from bs4 import BeautifulSoup
 
 from sangokushi import navigation
@@ -45,11 +46,24 @@ def build(make_app, rootdir: Path, tmp_path: Path, name: str, cache: bool) -> tu
         app.cleanup()  # unregister docutils nodes and roles before the next app
 
 
-def test_sidebars_equal_the_themes_on_nested_toctrees(make_app, rootdir, tmp_path) -> None:
+def test_sidebars_equal_the_themes_on_nested_toctrees(
+    make_app, rootdir, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every page's own toctree() call, which the theme's sidebar makes on every page.
+    per_page: list[str] = []
+    resolve = sphinx.builders.html.global_toctree_for_doc
+
+    def counting(env, docname, *args, **kwargs):
+        per_page.append(docname)
+        return resolve(env, docname, *args, **kwargs)
+
+    monkeypatch.setattr(sphinx.builders.html, "global_toctree_for_doc", counting)
     cached, used = build(make_app, rootdir, tmp_path, "cached", True)
     assert used, "the cached navigation was not used"
+    assert per_page == []
     stock, used = build(make_app, rootdir, tmp_path, "stock", False)
     assert not used
+    assert len(per_page) >= 9
     mine, theirs = sidebars(cached), sidebars(stock)
     assert mine.keys() == theirs.keys()
     assert {"part/deep/leaf.html", "extra/lone.html", "search.html"} <= mine.keys()
@@ -73,5 +87,8 @@ def test_book_sidebars_equal_the_themes(book: Path, tmp_path: Path) -> None:
     assert len(mine) > 10
     for page in theirs:
         assert mine[page] == theirs[page], page
+    # More than the sidebar: every page is the theme's to the byte.
+    for page in theirs:
+        assert (book / "html" / page).read_bytes() == (tmp_path / "html" / page).read_bytes(), page
     wei = BeautifulSoup(mine["wei.html"], "html.parser")
     assert [a.get_text() for a in wei.select("a.current")] == ["魏 — OpenAI"]

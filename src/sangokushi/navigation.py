@@ -1,4 +1,11 @@
-"""The theme's whole-book sidebar rendered once per build; each page only marks itself in it."""
+"""The theme's whole-book sidebar rendered once per build; each page only marks itself in it.
+
+sphinx-book-theme's sidebar calls pydata-sphinx-theme's ``generate_toctree_html`` on every
+page, which resolves, renders, parses (BeautifulSoup) and rewrites the whole book's toctree:
+the HTML build grows with the square of the book. Here the theme's own function renders the
+navigation once, for a page that is in no toctree; each page then gets that text with its own
+links made relative and its branch marked as the theme marks it.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +14,22 @@ import re
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
+from sphinx.config import Config
 from sphinx.environment.adapters.toctree import global_toctree_for_doc
 
 # A page name no toctree can contain: the navigation rendered "for" it marks no entry current,
 # and its links are relative to the output root.
 NEUTRAL = "\x00navigation"
+# Overrides sphinx-book-theme's sbt-sidebar-nav.html: the theme's own template, its
+# generate_toctree_html() replaced by sangokushi_toctree_html().
+TEMPLATES = Path(__file__).parent / "templates" / "navigation"
 HREF = "\ue000"  # stands for a link's target until the page's folder is known
 SLOT = "data-sangokushi-navslot-"
 SLOT_RE = re.compile(rf' {SLOT}(\d+)=""')
@@ -149,33 +161,39 @@ def _neutral_toctree(builder: Builder) -> Callable[..., str]:
 def install(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    """Replace the theme's ``generate_toctree_html`` in ``context`` by the cached navigation."""
-    stock = context.get("generate_toctree_html")
-    if stock is None or not app.config.navigation_cache:
-        return
-    from pydata_sphinx_theme.toctree import add_toctree_functions
+    """Give the page ``sangokushi_toctree_html``: the cached navigation, else the theme's."""
+    rendered: dict[tuple, Any] = {}
 
-    def generate_toctree_html(
-        kind: str, startdepth: int = 1, show_nav_level: int = 1, **kwargs: Any
-    ) -> Any:
+    def toctree_html(kind: str, startdepth: int = 1, show_nav_level: int = 1, **kwargs: Any) -> Any:
+        stock = context["generate_toctree_html"]  # the theme's, set later in this same event
         # Only the whole-book, never-collapsed sidebar is page-independent but for the marks.
         if (
-            kind != "sidebar"
+            not app.config.navigation_cache
+            or kind != "sidebar"
             or startdepth != 0
             or int(show_nav_level) < 1
             or kwargs.get("collapse", True)
         ):
             return stock(kind, startdepth, show_nav_level, **kwargs)
         key = (kind, startdepth, int(show_nav_level), tuple(sorted(kwargs.items())))
-        cache = _CACHE.setdefault(app.builder, {})
-        if key not in cache:
-            neutral: dict[str, Any] = {"toctree": _neutral_toctree(app.builder)}
-            add_toctree_functions(app, NEUTRAL, templatename, neutral, None)
-            soup = neutral["generate_toctree_html"](kind, startdepth, show_nav_level, **kwargs)
-            cache[key] = Navigation.from_soup(soup, app.builder)
-        return Markup(cache[key].render(pagename))
+        if key not in rendered:  # the theme renders the sidebar twice per page
+            cache = _CACHE.setdefault(app.builder, {})
+            if key not in cache:
+                from pydata_sphinx_theme.toctree import add_toctree_functions
 
-    context["generate_toctree_html"] = generate_toctree_html
+                neutral: dict[str, Any] = {"toctree": _neutral_toctree(app.builder)}
+                add_toctree_functions(app, NEUTRAL, templatename, neutral, None)
+                soup = neutral["generate_toctree_html"](kind, startdepth, show_nav_level, **kwargs)
+                cache[key] = Navigation.from_soup(soup, app.builder)
+            rendered[key] = Markup(cache[key].render(pagename))
+        return rendered[key]
+
+    context["sangokushi_toctree_html"] = toctree_html
+
+
+def add_templates(app: Sphinx, config: Config) -> None:
+    """Put the sidebar template override after the project's own templates."""
+    config.templates_path = [*config.templates_path, str(TEMPLATES)]
 
 
 def _reset(app: Sphinx, env: Any) -> None:
@@ -184,7 +202,9 @@ def _reset(app: Sphinx, env: Any) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("navigation_cache", True, "html", types=(bool,))
-    # After the theme's own html-page-context handler (priority 500) has filled the context.
-    app.connect("html-page-context", install, priority=600)
+    app.connect("config-inited", add_templates)
+    # Before the theme's handlers: pydata-sphinx-theme renders the sidebar in its own
+    # html-page-context handler already (to drop empty templates).
+    app.connect("html-page-context", install, priority=400)
     app.connect("env-updated", _reset)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
