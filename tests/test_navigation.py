@@ -66,7 +66,7 @@ def test_sidebars_equal_the_themes_on_nested_toctrees(
     assert len(per_page) >= 9
     mine, theirs = sidebars(cached), sidebars(stock)
     assert mine.keys() == theirs.keys()
-    assert {"part/deep/leaf.html", "extra/lone.html", "search.html"} <= mine.keys()
+    assert {"part/deep/leaf.html", "extra/lone.html", "search.html", "404.html"} <= mine.keys()
     for page in theirs:
         assert mine[page] == theirs[page], page
     # The test means something: the current page is marked, and deep pages open their branch.
@@ -77,6 +77,8 @@ def test_sidebars_equal_the_themes_on_nested_toctrees(
     assert leaf.select_one("a.current")["href"] == "#"
     assert leaf.select_one('a[href="../../first.html"]') is not None
     assert not BeautifulSoup(mine["extra/lone.html"], "html.parser").select(".current")
+    # sphinx-notfound-page gives the 404 page its own toctree(), with absolute links: kept.
+    assert 'href="/book/part/alpha.html"' in mine["404.html"]
 
 
 @pytest.mark.slow

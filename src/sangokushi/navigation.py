@@ -163,12 +163,15 @@ def install(
 ) -> None:
     """Give the page ``sangokushi_toctree_html``: the cached navigation, else the theme's."""
     rendered: dict[tuple, Any] = {}
+    sphinx_toctree = context.get("toctree")  # Sphinx's own: this handler runs first
 
     def toctree_html(kind: str, startdepth: int = 1, show_nav_level: int = 1, **kwargs: Any) -> Any:
         stock = context["generate_toctree_html"]  # the theme's, set later in this same event
         # Only the whole-book, never-collapsed sidebar is page-independent but for the marks.
         if (
             not app.config.navigation_cache
+            # An extension gave this page its own toctree() (sphinx-notfound-page's 404 page).
+            or context.get("toctree") is not sphinx_toctree
             or kind != "sidebar"
             or startdepth != 0
             or int(show_nav_level) < 1
@@ -203,8 +206,8 @@ def _reset(app: Sphinx, env: Any) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("navigation_cache", True, "html", types=(bool,))
     app.connect("config-inited", add_templates)
-    # Before the theme's handlers: pydata-sphinx-theme renders the sidebar in its own
-    # html-page-context handler already (to drop empty templates).
-    app.connect("html-page-context", install, priority=400)
+    # Before every other handler: pydata-sphinx-theme renders the sidebar in its own
+    # (to drop empty templates), and others may replace the page's toctree().
+    app.connect("html-page-context", install, priority=100)
     app.connect("env-updated", _reset)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
