@@ -35,6 +35,7 @@ class Record:
     scenario: str
     seconds: list[float] = field(default_factory=list)
     peak_kb: list[int] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system seconds, all processes
 
     @property
     def key(self) -> tuple[int, str, str]:
@@ -47,10 +48,22 @@ class Record:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    def add(self, seconds: float, peak_kb: int, cpu: float) -> None:
+        self.seconds.append(round(seconds, 3))
+        self.peak_kb.append(peak_kb)
+        self.cpu.append(round(cpu, 3))
 
-def run(commands: Sequence[Sequence[str]], env: dict[str, str], cwd: Path) -> tuple[float, int]:
-    """Wall time of ``commands`` one after the other, and the largest process's peak RSS (KiB)."""
-    start, peak = time.perf_counter(), 0
+
+def _show(seconds: float, peak_kb: int, cpu: float) -> str:
+    return f"{seconds:.2f} s (CPU {cpu:.2f} s), {peak_kb // 1024} MiB"
+
+
+def run(
+    commands: Sequence[Sequence[str]], env: dict[str, str], cwd: Path
+) -> tuple[float, int, float]:
+    """Wall time of ``commands`` one after the other, the largest process's peak RSS (KiB)
+    and the CPU time (user + system) of every process they ran."""
+    start, peak, cpu = time.perf_counter(), 0, 0.0
     for command in commands:
         proc = subprocess.Popen(
             command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -61,10 +74,11 @@ def run(commands: Sequence[Sequence[str]], env: dict[str, str], cwd: Path) -> tu
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         peak = max(peak, usage.ru_maxrss)
+        cpu += usage.ru_utime + usage.ru_stime
         if proc.returncode != 0:
             tail = output.decode("utf-8", "replace")[-3000:]
             raise RuntimeError(f"{' '.join(map(str, command))} failed:\n{tail}")
-    return time.perf_counter() - start, peak
+    return time.perf_counter() - start, peak, cpu
 
 
 def _has_registry() -> bool:
@@ -175,16 +189,14 @@ def measure_size(
             ]
             for scenario, prepare in steps:
                 prepare()
-                seconds, peak = run(edition_commands(edition, book.srcdir, builddir), env, work)
+                measured = run(edition_commands(edition, book.srcdir, builddir), env, work)
                 if scenario in records:
-                    records[scenario].seconds.append(round(seconds, 3))
-                    records[scenario].peak_kb.append(peak)
-                    log(f"x{size} {edition} {scenario}: {seconds:.2f} s, {peak // 1024} MiB")
+                    records[scenario].add(*measured)
+                    log(f"x{size} {edition} {scenario}: {_show(*measured)}")
                 if scenario == "cold" and peer:
-                    seconds, peak = run(peer_commands(peer, markdown, builddir), env, work)
-                    peer_record.seconds.append(round(seconds, 3))
-                    peer_record.peak_kb.append(peak)
-                    log(f"x{size} {peer} cold: {seconds:.2f} s, {peak // 1024} MiB")
+                    measured = run(peer_commands(peer, markdown, builddir), env, work)
+                    peer_record.add(*measured)
+                    log(f"x{size} {peer} cold: {_show(*measured)}")
                 if scenario == last:
                     break
         for path, data in originals.items():
