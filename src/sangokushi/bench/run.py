@@ -93,7 +93,7 @@ def edition_commands(edition: str, srcdir: Path, builddir: Path) -> list[list[st
     if _has_registry():
         command = [python, "-m", "sangokushi.editions", "build", name]
         command += ["--builddir", str(builddir), "--sourcedir", str(srcdir)]
-        return [command + (["--sphinxopts", " ".join(STOCK_OPTS)] if stock else [])]
+        return [command + ([f"--sphinxopts={' '.join(STOCK_OPTS)}"] if stock else [])]
     # The Makefile's own commands, for trees without the editions registry.
     sphinx = [str(Path(python).parent / "sphinx-build"), "-W", "--keep-going", "-n"]
     doctrees = builddir / "doctrees" / name
