@@ -88,6 +88,10 @@ def markdown(records: dict[tuple, dict]) -> str:
         "",
         f"Machine: {machine()}.",
         "",
+        "## Summary",
+        "",
+        summary(records),
+        "",
         "## Seconds per build (median of the runs; whole processes, as `make` runs them)",
         "",
         "| × | documents | edition | "
@@ -128,6 +132,40 @@ def markdown(records: dict[tuple, dict]) -> str:
         lines.append(f"| {size} | " + " | ".join(cells) + " |")
     lines += ["", "## Issue 13's targets", "", *targets(records)]
     return "\n".join(lines) + "\n"
+
+
+def _cell(record: dict | None) -> str:
+    wall, cpu = _median(record), _median(record, "cpu")
+    if wall is None:
+        return "–"
+    return f"{wall:.1f}" + ("" if cpu is None else f" ({cpu:.1f})")
+
+
+def summary(records: dict[tuple, dict]) -> str:
+    """The headline table: cold builds by size, the largest book's rebuilds, in seconds."""
+    sizes = sorted({k[0] for k in records})
+    big = sizes[-1]
+    head = [f"×{n} cold" for n in sizes] + [
+        f"×{big} no change",
+        f"×{big} paragraph edit",
+        f"×{big} box edit",
+        f"×{big} peak MiB",
+    ]
+    lines = ["| edition | " + " | ".join(head) + " |", "|---|" + "---:|" * len(head)]
+    for edition in sorted({k[1] for k in records}, key=_rank):
+        cells = [_cell(records.get((n, edition, "cold"))) for n in sizes]
+        cells += [_cell(records.get((big, edition, s))) for s in ("nochange", "paragraph", "box")]
+        peaks = [max(r["peak_kb"]) for k, r in records.items() if k[:2] == (big, edition)]
+        cells.append(str(max(peaks) // 1024) if peaks else "–")
+        lines.append(f"| {edition} | " + " | ".join(cells) + " |")
+    docs = {k[0]: r["documents"] for k, r in records.items()}
+    lines += [
+        "",
+        "Seconds, wall (CPU: user + system of every process); documents per size: "
+        + ", ".join(f"×{n} {docs[n]}" for n in sizes)
+        + ".",
+    ]
+    return "\n".join(lines)
 
 
 def _per_doc(
