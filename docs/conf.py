@@ -25,6 +25,7 @@ extensions = [
     "sangokushi.ruby",
     "sangokushi.ebook",
     "sangokushi.navigation",
+    "sangokushi.yomi",
 ]
 myst_enable_extensions = ["colon_fence", "substitution"]
 myst_heading_anchors = 2
@@ -79,7 +80,7 @@ epub_contributor = "llm-sangokushi 編集"
 epub_scheme = "URL"
 epub_identifier = "urn:llm-sangokushi:ja"
 epub_uid = "llm-sangokushi"
-epub_use_index = False
+epub_use_index = True
 epub_show_urls = "no"
 epub_tocdepth = 2
 epub_css_files = ["book.css"]

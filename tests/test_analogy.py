@@ -87,7 +87,7 @@ def test_html_table(app: SphinxTestApp) -> None:
     assert heads == ["No.", "Modern", "Historical", "Figures", "Defined in", "Referenced from"]
     rows = re.findall(r"<tr class=\"row-(?:even|odd)\"><td>.*?</tr>", table.group(0), re.S)
     assert [re.search(r"<td><p>(\d+)</p></td>", row).group(1) for row in rows] == ["1", "2", "3"]
-    assert "<td><p>Sam Altman = Cao Cao; Microsoft = Sima Yi</p></td>" in rows[0]
+    assert "<td><p>Sam Altman = Cao Cao, Microsoft = Sima Yi</p></td>" in rows[0]
     assert (
         '<a class="reference internal" href="wei.html#analogy-wei" '
         'title="Analogy 1: OpenAI ≒ Wei"><span>Wei chapter</span></a>'
@@ -114,8 +114,9 @@ def test_html_escapes_option_text(app: SphinxTestApp) -> None:
 def test_html_css(app: SphinxTestApp) -> None:
     app.build()
     css = read(app, "_static/analogy.css")
-    assert "var(--pst-color-border" in css
-    assert "border-inline-start" in css
+    # no CSS variables: e-book converters (Calibre, Kindle) drop the rules that use them
+    assert "var(" not in css
+    assert "border-block-start" in css
     assert not re.search(r"\b(margin|padding|border)-(left|right|top|bottom)\b", css)
     assert re.search(
         r'<link rel="stylesheet" type="text/css" href="_static/analogy.css[^"]*" />',
@@ -133,16 +134,28 @@ def test_numfig_numbers_agree_with_numref(app: SphinxTestApp) -> None:
     index, wei, wu = (read(app, f"{name}.html") for name in ("index", "wei", "wu"))
     # reading order: a box before the toctree, the chapters, a box after it
     titles = re.findall(r'<span class="analogy-number">(.*?)</span>', index + wei + wu)
-    assert titles == ["比喩 1", "比喩 4", "比喩 2", "比喩 3"]
-    assert re.findall(r'<span class="std std-numref">(.*?)</span>', index) == ["比喩 2", "比喩 4"]
-    assert '<span class="std std-numref">比喩 2</span>' in wu
+    assert titles == ["比喩1", "比喩4", "比喩2", "比喩3"]
+    assert re.findall(r'<span class="std std-numref">(.*?)</span>', index) == ["比喩2", "比喩4"]
+    assert '<span class="std std-numref">比喩2</span>' in wu
+    # Japanese typography: full-width separators, no ASCII ": " or ", "
+    assert '<span class="analogy-number">比喩2</span>\u3000<span class="analogy-modern">' in wei
+    assert 'title="比喩2：OpenAI ≒ 魏"' in wu
     # numref counts as a reference for the back-references
-    backrefs = '<p class="analogy-backrefs">参照元: <a class="reference internal" href="index.html'
+    backrefs = '<p class="analogy-backrefs">参照元：<a class="reference internal" href="index.html'
     assert backrefs in wei
-    assert 'href="wu.html#meta"><span>呉 — Meta</span></a></p>' in box(wei, "wei")
+    assert (
+        '</a>、<a class="reference internal" href="wu.html#meta"><span>呉 — Meta</span></a></p>'
+        in (box(wei, "wei"))
+    )
     assert '<th class="head"><p>現代</p></th>\n<th class="head"><p>三国志</p></th>' in wei
     heads = re.findall(r'<th class="head"><p>(.*?)</p></th>', wu.split("analogy-table")[1])
     assert heads == ["番号", "現代", "三国志", "人物", "定義", "参照"]
+    rows = re.findall(
+        r'<tr class="row-(?:even|odd)"><td>.*?</tr>', wu.split("analogy-table")[1], re.S
+    )
+    assert "<td><p>サム・アルトマン＝曹操、Microsoft＝司馬懿</p></td>" in rows[1]
+    # wu's section refers to wei and holds the table: the table does not list itself
+    assert "<span>本</span></a></p></td>" in rows[1] and "#meta" not in rows[1]
 
 
 @pytest.mark.sphinx(
@@ -152,7 +165,7 @@ def test_without_numfig_numbers_in_reading_order(app: SphinxTestApp) -> None:
     app.build()
     pages = "".join(read(app, f"{name}.html") for name in ("index", "wei", "wu"))
     titles = re.findall(r'<span class="analogy-number">(.*?)</span>', pages)
-    assert titles == ["比喩 1", "比喩 4", "比喩 2", "比喩 3"]
+    assert titles == ["比喩1", "比喩4", "比喩2", "比喩3"]
     assert "numfig is disabled" in warnings(app)  # Sphinx's own numref warning
 
 
@@ -164,33 +177,60 @@ def test_latex(app: SphinxTestApp) -> None:
     app.build()
     assert warnings(app) == ""
     tex = read(app, "analogytest.tex")
+    # the extension's own style file, used and shipped
+    assert "\\usepackage{sangokushianalogy}" in tex
+    assert "\\RequirePackage[breakable]{tcolorbox}" in read(app, "sangokushianalogy.sty")
     assert (
-        "\\begin{sphinxadmonition}{note}{Analogy 1 OpenAI \\(\\fallingdotseq\\) Wei}\n"
+        "\\begin{sangokushianalogy}\n"
+        "\\sangokushianalogytitle{Analogy 1}{OpenAI \\(\\fallingdotseq\\) Wei}\n"
         "\\begingroup\\expandafter\\def\\csname @currentlabel\\endcsname{1}"
         "\\phantomsection\\label{\\detokenize{wei:analogy-wei}}\\endgroup\n"
     ) in tex
-    start = tex.index("{Analogy 1 OpenAI")
-    end = tex.index("\\end{sphinxadmonition}", start)
-    inside = tex[start:end]
-    assert "\\begin{tabulary}" in inside and "Sam Altman" in inside
+    start = tex.index("{Analogy 1}")
+    inside = tex[start : tex.index("\\end{sangokushianalogy}", start)]
+    # figures as rows that may break across pages, not an unbreakable tabulary
     assert (
+        "\\begin{sangokushianalogyfigures}{Modern}{Historical}\n"
+        "\\sangokushianalogyfigure{Sam Altman}{Cao Cao}\n"
+        "\\sangokushianalogyfigure{Microsoft}{Sima Yi}\n"
+        "\\end{sangokushianalogyfigures}"
+    ) in inside
+    assert "tabulary" not in inside
+    assert (
+        "\\begin{sangokushianalogybackrefs}\n"
         "Referenced from: {\\hyperref[\\detokenize{shu:shu-chapter}]"
-        "{\\sphinxcrossref{Shu chapter}}}~(p.~\\pageref{\\detokenize{shu:shu-chapter}})"
+        "{\\sphinxcrossref{Shu chapter}}}\u00a0(p.\u00a0\\pageref{\\detokenize{shu:shu-chapter}})"
     ) in inside
     # option text comes out literally
     assert (
-        "{Analogy 3 \\textless{}script\\textgreater{}alert(1)\\textless{}/script\\textgreater{} "
+        "{Analogy 3}{\\textless{}script\\textgreater{}alert(1)\\textless{}/script\\textgreater{} "
         "\\& 100\\% \\{x\\} \\textbackslash{} C\\# \\(\\fallingdotseq\\) Wu}"
     ) in tex
     assert (
         "{\\hyperref[\\detokenize{shu:analogy-shu}]{\\sphinxcrossref{\\DUrole{xref}"
         "{\\DUrole{analogy}{Shu}}}}}"
     ) in tex
-    # the table: links with page numbers
+    # the correspondence list (LaTeX's default layout): links with page numbers
+    listing = tex[tex.index("\\begin{sangokushianalogylist}") :]
+    assert listing.index("\\begin{description}") < listing.index("\\end{sangokushianalogylist}")
+    assert "\\sphinxlineitem{Analogy 1 OpenAI \\(\\fallingdotseq\\) Wei}" in listing
+    assert "Figures: Sam Altman = Cao Cao, Microsoft = Sima Yi" in listing
     assert (
-        "{\\hyperref[\\detokenize{wei:analogy-wei}]{\\sphinxcrossref{Wei chapter}}}"
-        "~(p.~\\pageref{\\detokenize{wei:analogy-wei}})"
-    ) in tex
+        "Defined in: {\\hyperref[\\detokenize{wei:analogy-wei}]{\\sphinxcrossref{Wei chapter}}}"
+        "\u00a0(p.\u00a0\\pageref{\\detokenize{wei:analogy-wei}})"
+    ) in listing
+
+
+@pytest.mark.sphinx(
+    "latex",
+    testroot="analogy-basic",
+    freshenv=True,
+    confoverrides={"analogy_table_layout": {"latex": "table"}},
+)
+def test_latex_table_layout(app: SphinxTestApp) -> None:
+    app.build()
+    assert warnings(app) == ""
+    tex = read(app, "analogytest.tex")
     # the table has fixed column shares, may break across pages, and its cells are ragged
     table = tex[tex.index("\\begingroup\\hyphenpenalty=10000") :]
     assert table.index("\\begin{longtable}") < table.index("\\endgroup")
@@ -203,19 +243,22 @@ def test_latex_numref_and_root_title(app: SphinxTestApp) -> None:
     assert warnings(app) == ""
     tex = read(app, "sphinx.tex")
     assert (
-        "\\begin{sphinxadmonition}{note}{比喩 2 OpenAI ≒ 魏}\n"
+        "\\begin{sangokushianalogy}\n\\sangokushianalogytitle{比喩2}{OpenAI ≒ 魏}\n"
         "\\begingroup\\expandafter\\def\\csname @currentlabel\\endcsname{2}"
         "\\phantomsection\\label{\\detokenize{wei:analogy-wei}}\\endgroup"
     ) in tex
     # \ref prints \@currentlabel, i.e. the number in the title
-    numref = "\\hyperref[\\detokenize{wei:analogy-wei}]{比喩 \\ref{\\detokenize{wei:analogy-wei}}}"
+    numref = "\\hyperref[\\detokenize{wei:analogy-wei}]{比喩\\ref{\\detokenize{wei:analogy-wei}}}"
     assert numref in tex
-    # the root document's title becomes the PDF title and has no label: link the document
+    # the root document's title becomes the PDF title and has no label: link the document;
+    # Japanese page references
     assert "\\detokenize{index:id1}" not in tex
     assert (
-        "参照元: {\\hyperref[\\detokenize{index::doc}]{\\sphinxcrossref{本}}}"
-        "~(p.~\\pageref{\\detokenize{index::doc}})"
+        "参照元：{\\hyperref[\\detokenize{index::doc}]{\\sphinxcrossref{本}}}"
+        "（\\pageref{\\detokenize{index::doc}}ページ）、"
     ) in tex
+    assert "\\sphinxlineitem{比喩2\u3000OpenAI ≒ 魏}" in tex
+    assert "人物：サム・アルトマン＝曹操、Microsoft＝司馬懿" in tex
 
 
 # -- text, EPUB and the other builders ----------------------------------------
@@ -245,6 +288,12 @@ def test_epub(app: SphinxTestApp) -> None:
     app.build()
     assert warnings(app) == ""
     assert 'href="_static/analogy.css" media-type="text/css"' in read(app, "content.opf")
+    assert "var(" not in read(app, "_static/analogy.css")
+    # the correspondence table is a list per box in e-books (phones, vertical writing)
+    listing = read(app, "appendix.xhtml")
+    assert '<dl class="analogy-table analogy-list' in listing
+    assert "<dt>Analogy 1 OpenAI ≒ Wei</dt>" in listing
+    assert "<p>Figures: Sam Altman = Cao Cao, Microsoft = Sima Yi</p>" in listing
     wei = read(app, "wei.xhtml")
     assert 'href="_static/analogy.css' in wei
     title = re.search(r'<p class="analogy-title">.*?</p>', wei).group(0)
@@ -283,6 +332,16 @@ BAD = [
     ),
     ("bad.md:28", "analogy 'figs': figure '= W' has an empty side [analogy.figures]"),
     ("bad.md:28", "analogy 'figs': figure 'V =' has an empty side [analogy.figures]"),
+    ("bad.md:53", "analogy 'figs-double': figure 'a == b' has more than one '=' [analogy.figures]"),
+    (
+        "bad.md:59",
+        "analogy 'figs-semicolons': empty figure between ';' separators [analogy.figures]",
+    ),
+    (
+        "bad.md:65",
+        "analogy 'figs-empty': empty :figures: option (write 'modern = historical; …' "
+        "or leave it out) [analogy.figures]",
+    ),
     ("bad.md:39", "duplicate analogy id 'dup', also defined at bad.md:34 [analogy.duplicate]"),
     ("other.md:5", "duplicate analogy id 'ok', also defined at bad.md:3 [analogy.duplicate]"),
     ("bad.md:44", "unknown analogy id 'gone' [ref.ref]"),
@@ -320,6 +379,9 @@ def test_bad_input_warnings(app: SphinxTestApp) -> None:
     assert html.count('id="analogy-dup"') == 1
     assert '<span class="analogy-modern">A2</span>' in html
     assert "<p>Body text.</p>" in read(app, "rst.html")
+    # a malformed figure is left out, the good ones stay
+    double = box(html, "figs-double")
+    assert "<td><p>c</p></td>" in double and "a ==" not in double and "= b" not in double
 
 
 @pytest.mark.sphinx(

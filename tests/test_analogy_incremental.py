@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-ROOT = Path(__file__).parent / "roots" / "test-analogy-incremental"
+ROOTS = Path(__file__).parent / "roots"
+ROOT = ROOTS / "test-analogy-incremental"
 PAGES = ("index", "prologue", "wei", "shu", "wu", "yuan", "wudoumi", "epilogue", "table")
 
 MakeApp = Callable[..., SphinxTestApp]
@@ -18,8 +20,8 @@ MakeApp = Callable[..., SphinxTestApp]
 class Build:
     """A build of a copy of the incremental root, recording the documents read and written."""
 
-    def __init__(self, make_app: MakeApp, srcdir: Path, parallel: int = 0) -> None:
-        self.app = make_app("html", srcdir=srcdir, parallel=parallel)
+    def __init__(self, make_app: MakeApp, srcdir: Path, parallel: int = 0, **kwargs: Any) -> None:
+        self.app = make_app("html", srcdir=srcdir, parallel=parallel, **kwargs)
         self.read: set[str] = set()
         self.written: set[str] = set()
         self.app.connect("env-before-read-docs", lambda app, env, docs: self.read.update(docs))
@@ -45,11 +47,11 @@ class Build:
 
 
 @pytest.fixture
-def srcdir(tmp_path: Path) -> Callable[[str], Path]:
-    def copy(name: str) -> Path:
+def srcdir(tmp_path: Path) -> Callable[..., Path]:
+    def copy(name: str, root: Path = ROOT) -> Path:
         target = tmp_path / name
         target.mkdir()
-        for source in ROOT.iterdir():
+        for source in root.iterdir():
             (target / source.name).write_bytes(source.read_bytes())
         return target
 
@@ -72,9 +74,10 @@ def test_renamed_box_updates_every_page(make_app: MakeApp, srcdir) -> None:
     edit(src, "wei", ":historical: Wei", ":historical: Cao Wei")
     second = Build(make_app, src)
     assert second.warnings == ""
-    # wei changed; wu and epilogue refer to it; wei refers to shu (back-references); the table
-    assert second.read == {"wei", "wu", "epilogue", "shu", "table"}
-    assert {"wei", "wu", "epilogue", "shu", "table"} <= second.written
+    # Only wei is read again; what others show of it is written after reading: wu and
+    # epilogue refer to it, the table lists it (shu shows nothing of wei's box).
+    assert second.read == {"wei"}
+    assert {"wei", "wu", "epilogue", "table"} <= second.written
     assert '<span class="xref analogy">Cao Wei</span>' in second.page("wu")
     assert '<span class="xref analogy">Cao Wei</span>' in second.page("epilogue")
     assert "<td><p>Cao Wei</p></td>" in second.page("table")
@@ -111,7 +114,8 @@ def test_deleted_box_warns_and_renumbers(make_app: MakeApp, srcdir) -> None:
     Build(make_app, src)
     (src / "yuan.md").write_text("# Yuan Shao\n\nGone.\n", encoding="utf-8")
     second = Build(make_app, src)
-    assert second.read == {"yuan", "epilogue", "table"}
+    assert second.read == {"yuan"}
+    assert {"yuan", "epilogue", "table", "wudoumi"} <= second.written
     assert f"{src / 'epilogue.md'}:3: WARNING: unknown analogy id 'yuan' [ref.ref]" in (
         second.warnings
     )
@@ -132,7 +136,7 @@ def test_parallel_equals_serial(make_app: MakeApp, srcdir) -> None:
         edit(src, "wei", ":historical: Wei", ":historical: Cao Wei")
     serial = Build(make_app, serial_src)
     parallel = Build(make_app, parallel_src, parallel=3)
-    assert parallel.read == serial.read == {"wei", "wu", "epilogue", "shu", "table"}
+    assert parallel.read == serial.read == {"wei"}
     assert parallel.fragments() == serial.fragments()
 
 
@@ -149,3 +153,49 @@ def test_parallel_reports_duplicates(make_app: MakeApp, tmp_path: Path) -> None:
     serial = lines(0)
     assert any("duplicate analogy id 'ok'" in line for line in serial)
     assert lines(3) == serial
+
+
+def test_label_moves_to_the_remaining_duplicate(make_app: MakeApp, srcdir) -> None:
+    """Two boxes ``dup`` (a, b), {numref} in c: when a's goes, the label moves to b's."""
+    src = srcdir("dup", ROOTS / "test-analogy-dup")
+    first = Build(make_app, src)
+    assert "duplicate analogy id 'dup'" in first.warnings
+    assert 'href="a.html#analogy-dup"' in first.page("c")
+
+    without_box = ":::{analogy} dup\n:modern: Alpha\n:historical: First\n:::", "No box."
+    edit(src, "a", *without_box)
+    second = Build(make_app, src, warningiserror=True)  # -W
+    assert second.warnings == ""
+    assert second.read == {"a"}
+    assert {"a", "b", "c"} <= second.written
+    c = second.page("c")
+    assert '<a class="reference internal" href="b.html#analogy-dup">' in c
+    assert '<span class="std std-numref">Analogy 1</span>' in c
+    assert '<span class="std std-ref">Beta ≒ Second</span>' in c
+    assert '<span class="analogy-number">Analogy 1</span>' in second.page("b")
+
+    fresh = srcdir("dup-fresh", ROOTS / "test-analogy-dup")
+    edit(fresh, "a", *without_box)
+    assert Build(make_app, fresh).page("c") == c
+
+
+def test_output_labels_rewrite_without_reading(make_app: MakeApp, srcdir) -> None:
+    """Labels and separators only change output: pages are rewritten, nothing is read."""
+    src = srcdir("labels")
+    Build(make_app, src)
+    second = Build(
+        make_app,
+        src,
+        confoverrides={"analogy_backref_label": "Cited by", "analogy_list_separator": " / "},
+    )
+    assert second.read == set()
+    assert {"wei", "shu", "wu", "epilogue", "table"} <= second.written
+    assert '<p class="analogy-backrefs">Cited by: ' in second.page("wei")
+    assert "</a> / <a" in second.page("wei")
+    third = Build(
+        make_app,
+        src,
+        confoverrides={"analogy_backref_label": "Cited by", "analogy_list_separator": " / "},
+    )
+    assert third.read == set()
+    assert "wei" not in third.written

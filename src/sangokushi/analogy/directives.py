@@ -9,7 +9,7 @@ from docutils import nodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from .nodes import analogy_box, analogy_table, analogy_title, make_table
+from .nodes import analogy_box, analogy_table, analogy_title
 
 logger = logging.getLogger(__name__)
 
@@ -42,17 +42,24 @@ def parse_figures(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     """Split ``modern = historical; …`` into pairs, and describe the malformed entries."""
     pairs: list[tuple[str, str]] = []
     problems: list[str] = []
-    for entry in (item.strip() for item in text.split(";")):
+    if not text.strip():
+        return pairs, ["empty :figures: option (write 'modern = historical; …' or leave it out)"]
+    entries = [item.strip() for item in text.split(";")]
+    for position, entry in enumerate(entries):
         if not entry:
+            if position < len(entries) - 1 or len(entries) == 1:
+                problems.append("empty figure between ';' separators")
             continue
         modern, sep, historical = (part.strip() for part in entry.partition("="))
         if not sep:
             problems.append(f"figure {entry!r} has no '=' (write 'modern = historical')")
+        elif "=" in historical:
+            problems.append(f"figure {entry!r} has more than one '='")
         elif not modern or not historical:
             problems.append(f"figure {entry!r} has an empty side")
         else:
             pairs.append((modern, historical))
-    return pairs, problems
+    return pairs, list(dict.fromkeys(problems))
 
 
 class AnalogyDirective(SphinxDirective):
@@ -91,9 +98,11 @@ class AnalogyDirective(SphinxDirective):
         for option in ("modern", "historical"):
             if not values.get(option):
                 self.warn(f"analogy {name} needs a non-empty :{option}: option", "option")
-        figures, problems = parse_figures(values.get("figures", ""))
-        for problem in problems:
-            self.warn(f"analogy {name}: {problem}", "figures")
+        figures: list[tuple[str, str]] = []
+        if "figures" in values:
+            figures, problems = parse_figures(values["figures"])
+            for problem in problems:
+                self.warn(f"analogy {name}: {problem}", "figures")
 
         box = analogy_box(
             "",
@@ -111,17 +120,8 @@ class AnalogyDirective(SphinxDirective):
             box["ids"].append(anchor)
             self.state.document.set_id(box)
 
+        # Numbered, titled and given its figures table and back-references after reading.
         box += analogy_title("", "", classes=["analogy-title"])
-        if figures:
-            config = self.config
-            box += make_table(
-                [config.analogy_modern_label, config.analogy_historical_label],
-                (
-                    [[nodes.Text(modern)], [nodes.Text(historical)]]
-                    for modern, historical in figures
-                ),
-                ["analogy-figures"],
-            )
         box += self.parse_content_to_nodes()
         return [box]
 

@@ -12,17 +12,37 @@ from sphinx.roles import XRefRole
 from sphinx.util import logging, url_re
 from sphinx.util.nodes import clean_astext, make_refnode
 
-from .nodes import analogy_box, analogy_table, title_text
+from .nodes import analogy_box, analogy_table, pair_title
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.builders import Builder
+    from sphinx.config import Config
     from sphinx.environment import BuildEnvironment
 
 logger = logging.getLogger(__name__)
 
 PER_DOC_KEYS = ("boxes", "refs", "includes", "tables")
 REF_TYPES = {("analogy", "ref"), ("std", "numref")}
+LAYOUTS = ("table", "list")
+#: Config values that only change how boxes, links and tables are written, never what is read.
+OUTPUT_CONFIG = (
+    "numfig_format",
+    "analogy_label",
+    "analogy_modern_label",
+    "analogy_historical_label",
+    "analogy_backref_label",
+    "analogy_table_number_label",
+    "analogy_table_figures_label",
+    "analogy_table_defined_label",
+    "analogy_table_referenced_label",
+    "analogy_table_layout",
+    "analogy_title_separator",
+    "analogy_label_separator",
+    "analogy_list_separator",
+    "analogy_figure_separator",
+    "analogy_page_format",
+)
 
 
 class Place(NamedTuple):
@@ -91,7 +111,7 @@ class AnalogyRole(XRefRole):
         return self.create_xref_node()
 
 
-def _place(node: nodes.Element, docname: str) -> Place:
+def place_of(node: nodes.Element, docname: str) -> Place:
     parent = node.parent
     while parent is not None and not isinstance(parent, nodes.section):
         parent = parent.parent
@@ -124,8 +144,11 @@ class AnalogyDomain(Domain):
         "includes": {},  # docname -> tuple[Include, ...]
         "tables": {},  # docname -> tuple[int, ...]: lines of analogy-table directives
         "index": None,  # AnalogyIndex of the last build, see refresh()
+        "output_config": None,  # OUTPUT_CONFIG values the last build wrote with
     }
-    data_version = 1
+    data_version = 2
+    #: "table" or "list", for the builder of this run (see on_builder_inited)
+    table_layout = "table"
 
     # -- per-document data ---------------------------------------------------
 
@@ -149,7 +172,7 @@ class AnalogyDomain(Domain):
             assert isinstance(node, nodes.Element)
             if isinstance(node, analogy_box):
                 if node["analogy_id"]:
-                    boxes.append(self._record_box(env, docname, node))
+                    boxes.append(self._record_box(docname, node))
             elif isinstance(node, analogy_table):
                 tables.append(node.line or 0)
             elif isinstance(node, addnodes.toctree):
@@ -160,7 +183,7 @@ class AnalogyDomain(Domain):
                 )
             else:
                 numref = node["refdomain"] == "std"
-                refs.append(Ref(node["reftarget"], node.line or 0, _place(node, docname), numref))
+                refs.append(Ref(node["reftarget"], node.line or 0, place_of(node, docname), numref))
         for key, values in (
             ("boxes", boxes),
             ("refs", refs),
@@ -170,7 +193,7 @@ class AnalogyDomain(Domain):
             if values:
                 self.data[key][docname] = tuple(values)
 
-    def _record_box(self, env: BuildEnvironment, docname: str, node: nodes.Element) -> Box:
+    def _record_box(self, docname: str, node: nodes.Element) -> Box:
         box = Box(
             id=node["analogy_id"],
             lineno=node.line,
@@ -178,13 +201,8 @@ class AnalogyDomain(Domain):
             modern=node["modern"],
             historical=node["historical"],
             figures=tuple(tuple(pair) for pair in node["figures"]),  # type: ignore[misc]
-            place=_place(node, docname),
+            place=place_of(node, docname),
         )
-        # The id is a standard label too, so {numref} and {ref} reach the box.
-        std = env.domains.standard_domain
-        if box.anchor and box.id not in std.anonlabels:
-            std.anonlabels[box.id] = docname, box.anchor
-            std.labels[box.id] = docname, box.anchor, title_text(node)
         return box
 
     # -- global data ---------------------------------------------------------
@@ -259,9 +277,15 @@ class AnalogyDomain(Domain):
         )
 
     def refresh(self) -> set[str]:
-        """Recompute the global data after reading; return documents to rewrite."""
+        """Recompute the global data after reading; return documents to rewrite.
+
+        Everything a box shows of other documents (numbers, titles, links, back-references,
+        the table) is written by post-transforms from this data, so no document is re-read
+        for another one's sake: documents whose output changes are only rewritten.
+        """
         old: AnalogyIndex | None = self.data["index"]
         new = self.data["index"] = self._build_index()
+        self._register_labels(new)
         self._warn(new)
 
         def views(index: AnalogyIndex | None) -> dict[str, tuple[Any, ...]]:
@@ -287,7 +311,27 @@ class AnalogyDomain(Domain):
         rewrite |= self._docs_referring_to(changed)
         if changed or old is None or tuple(old.by_id) != tuple(new.by_id):
             rewrite |= set(self.data["tables"])
+        output_config = output_values(self.env.config)
+        if self.data["output_config"] != output_config:
+            self.data["output_config"] = output_config
+            for key in ("boxes", "refs", "tables"):
+                rewrite |= set(self.data[key])
         return rewrite & self.env.all_docs.keys()
+
+    def _register_labels(self, index: AnalogyIndex) -> None:
+        """Make each box id a standard label of its first box, so {numref} and {ref} reach it.
+
+        Done after every read, not per document: when the first of two boxes with one id goes,
+        the label must move to the other one, whose document is not read again.
+        """
+        std = self.env.domains.standard_domain
+        ours = {(box.docname, box.anchor) for box, _first in index.duplicates}
+        ours.update((box.docname, box.anchor) for box in index.boxes)
+        for box in index.boxes:
+            current = std.anonlabels.get(box.id)
+            if box.anchor and (current is None or current in ours):
+                std.anonlabels[box.id] = box.docname, box.anchor
+                std.labels[box.id] = box.docname, box.anchor, pair_title(box.modern, box.historical)
 
     def _warn(self, index: AnalogyIndex) -> None:
         for duplicate, first in index.duplicates:
@@ -318,28 +362,6 @@ class AnalogyDomain(Domain):
     def _docs_referring_to(self, ids: Set[str]) -> set[str]:
         refs: Mapping[str, tuple[Ref, ...]] = self.data["refs"]
         return {docname for docname, own in refs.items() if any(ref.target in ids for ref in own)}
-
-    def outdated(self, changed: Set[str], removed: Set[str], added: Set[str]) -> set[str]:
-        """Documents to re-read because boxes or references in ``changed``/``removed`` change."""
-        touched = changed | removed
-        boxes: Mapping[str, tuple[Box, ...]] = self.data["boxes"]
-        refs: Mapping[str, tuple[Ref, ...]] = self.data["refs"]
-        old_ids = {box.id for docname in touched for box in boxes.get(docname, ())}
-        old_targets = {ref.target for docname in touched for ref in refs.get(docname, ())}
-        result = self._docs_referring_to(old_ids)
-        result.update(
-            docname for docname, own in boxes.items() if any(b.id in old_targets for b in own)
-        )
-        if added:
-            known = {box.id for own in boxes.values() for box in own}
-            result |= {
-                docname
-                for docname, own in refs.items()
-                if any(not ref.numref and ref.target not in known for ref in own)
-            }
-        if added or any(docname in boxes or docname in refs for docname in touched):
-            result |= set(self.data["tables"])
-        return result - touched
 
     # -- cross-references ----------------------------------------------------
 
@@ -385,12 +407,22 @@ class AnalogyDomain(Domain):
 
     def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
         for box in self.index.boxes:
-            yield box.id, f"{box.modern} ≒ {box.historical}", "analogy", box.docname, box.anchor, 1
+            yield (
+                box.id,
+                pair_title(box.modern, box.historical),
+                "analogy",
+                box.docname,
+                box.anchor,
+                1,
+            )
+
+    def prefix(self, box_id: str) -> str:
+        """The numbered label of a box ("Analogy 3"), as {numref} writes it."""
+        return box_prefix(self.env.config, self.index.numbers.get(box_id, ""))
 
     def tooltip(self, box: Box) -> str:
-        number = self.index.numbers.get(box.id, "")
-        label = " ".join(filter(None, (self.env.config.analogy_label, number)))
-        return f"{label}: {box.modern} ≒ {box.historical}"
+        separator = self.env.config.analogy_label_separator
+        return f"{self.prefix(box.id)}{separator}{pair_title(box.modern, box.historical)}"
 
     def place_title(self, place: Place) -> str:
         """The section title of ``place``, or its document's title outside sections."""
@@ -400,14 +432,36 @@ class AnalogyDomain(Domain):
         return clean_astext(title) if title is not None else place.docname
 
 
+def box_prefix(config: Config, number: str) -> str:
+    """The numbered label of a box; the bare label when it has no number."""
+    if not number:
+        return config.analogy_label
+    return config.numfig_format["analogy"] % number
+
+
+def output_values(config: Config) -> tuple[Any, ...]:
+    return tuple(repr(config[name]) for name in OUTPUT_CONFIG)
+
+
 def get_domain(env: BuildEnvironment) -> AnalogyDomain:
     return cast(AnalogyDomain, env.domains["analogy"])
 
 
-def on_env_get_outdated(
-    app: Sphinx, env: BuildEnvironment, added: Set[str], changed: Set[str], removed: Set[str]
-) -> list[str]:
-    return sorted(get_domain(env).outdated(changed, removed, added))
+def on_builder_inited(app: Sphinx) -> None:
+    """Pick the table layout of this builder: one for all, or a mapping of builder names."""
+    layout = app.config.analogy_table_layout
+    if isinstance(layout, dict):
+        layout = layout.get(app.builder.name, "table")
+    if layout not in LAYOUTS:
+        logger.warning(
+            "analogy_table_layout: unknown layout %r (use %s)",
+            layout,
+            " or ".join(map(repr, LAYOUTS)),
+            type="analogy",
+            subtype="config",
+        )
+        layout = "table"
+    get_domain(app.env).table_layout = layout
 
 
 def on_env_get_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:

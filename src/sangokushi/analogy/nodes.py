@@ -1,4 +1,4 @@
-"""Doctree nodes of analogy boxes, a table helper and the nodes' translator visitors."""
+"""Doctree nodes of analogy boxes, the one composition of a box's title, and the visitors."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from docutils.utils import column_width
 from sphinx.locale import _
 
 MAX_TEXT_COLUMN = 30
+PAIR_SEPARATOR = "≒"
 
 Visitor = Callable[[Any, nodes.Element], None]
+#: (text, role) parts of a title; role names the HTML span class suffix, "" for plain text.
+Parts = tuple[tuple[str, str], ...]
 
 
 class analogy_box(nodes.container):
@@ -22,6 +25,10 @@ class analogy_title(nodes.paragraph):
     """The box's title line: label, number and the modern ≒ historical pair."""
 
 
+class analogy_backrefs(nodes.paragraph):
+    """The line listing where a box is referenced from."""
+
+
 class analogy_table(nodes.container):
     """Placeholder for the correspondence table, replaced by a post-transform."""
 
@@ -30,9 +37,44 @@ class analogy_pageref(nodes.inline):
     """A page number of a LaTeX label, only inserted for LaTeX output."""
 
 
+class analogy_figures(nodes.General, nodes.Element):
+    """LaTeX only: a box's figure pairs as rows that may break across pages."""
+
+
+# -- the title: composed here and nowhere else -----------------------------------
+
+
+def pair_parts(modern: str, historical: str) -> Parts:
+    """The pair ``modern ≒ historical`` as parts."""
+    return (
+        (modern or "?", "modern"),
+        (" ", ""),
+        (PAIR_SEPARATOR, "sep"),
+        (" ", ""),
+        (historical or "?", "historical"),
+    )
+
+
+def title_parts(prefix: str, separator: str, modern: str, historical: str) -> Parts:
+    """A box's whole title: the numbered label, a separator, then the pair."""
+    head: Parts = ((prefix, "number"), (separator, "")) if prefix else ()
+    return head + pair_parts(modern, historical)
+
+
+def plain(parts: Parts) -> str:
+    return "".join(text for text, _role in parts)
+
+
+def pair_title(modern: str, historical: str) -> str:
+    return plain(pair_parts(modern, historical))
+
+
 def title_text(node: nodes.Element) -> str:
-    """Return the pair ``modern ≒ historical`` of an analogy box (its numfig caption)."""
-    return f"{node.get('modern') or '?'} ≒ {node.get('historical') or '?'}"
+    """The numfig caption of an analogy box: its pair."""
+    return pair_title(node.get("modern", ""), node.get("historical", ""))
+
+
+# -- plain docutils structures ----------------------------------------------------
 
 
 def make_table(
@@ -104,26 +146,26 @@ def html_depart_title(self: Any, node: nodes.Element) -> None:
     self.body.append("</p>\n")
 
 
-# -- LaTeX --------------------------------------------------------------------
+# -- LaTeX (environments and macros of sangokushianalogy.sty) ----------------------
 
 
 def latex_visit_box(self: Any, node: nodes.Element) -> None:
-    self.body.append("\n" + r"\begin{sphinxadmonition}{note}")
+    self.body.append("\n" + r"\begin{sangokushianalogy}" + "\n")
     self.no_latex_floats += 1
 
 
 def latex_depart_box(self: Any, node: nodes.Element) -> None:
-    self.body.append(r"\end{sphinxadmonition}" + "\n")
+    self.body.append(r"\end{sangokushianalogy}" + "\n")
     self.no_latex_floats -= 1
 
 
 def latex_visit_title(self: Any, node: nodes.Element) -> None:
     box = node.parent
-    # pdflatex has no glyph for ≒; Unicode engines (and pLaTeX) take the character as is.
-    sep = r"\(\fallingdotseq\)" if self.config.latex_engine == "pdflatex" else "≒"
-    modern, historical = (self.encode(box.get(key) or "?") for key in ("modern", "historical"))
-    prefix = self.encode(node.get("prefix") or "")
-    self.body.append(f"{{{prefix} {modern} {sep} {historical}}}\n")
+    pair = self.encode(pair_title(box.get("modern", ""), box.get("historical", "")))
+    if self.config.latex_engine == "pdflatex":  # no glyph for ≒ there
+        pair = pair.replace(PAIR_SEPARATOR, r"\(\fallingdotseq\)")
+    prefix = self.encode(node.get("prefix", ""))
+    self.body.append(r"\sangokushianalogytitle{%s}{%s}" % (prefix, pair) + "\n")
     if box["ids"]:
         # \ref (used by numref) prints \@currentlabel: make it the box's number.
         self.body.append(
@@ -134,10 +176,30 @@ def latex_visit_title(self: Any, node: nodes.Element) -> None:
     raise nodes.SkipNode
 
 
+def latex_visit_backrefs(self: Any, node: nodes.Element) -> None:
+    self.body.append("\n" + r"\begin{sangokushianalogybackrefs}" + "\n")
+
+
+def latex_depart_backrefs(self: Any, node: nodes.Element) -> None:
+    self.body.append("\n" + r"\end{sangokushianalogybackrefs}" + "\n")
+
+
+def latex_visit_figures(self: Any, node: nodes.Element) -> None:
+    modern, historical = (self.encode(head) for head in node["headers"])
+    lines = [r"\begin{sangokushianalogyfigures}{%s}{%s}" % (modern, historical)]
+    lines += [
+        r"\sangokushianalogyfigure{%s}{%s}" % (self.encode(left), self.encode(right))
+        for left, right in node["pairs"]
+    ]
+    lines.append(r"\end{sangokushianalogyfigures}")
+    self.body.append("\n" + "\n".join(lines) + "\n")
+    raise nodes.SkipNode
+
+
 def latex_visit_pageref(self: Any, node: nodes.Element) -> None:
-    self.body.append(
-        r"~(%s~\pageref{%s})" % (self.encode(node["label"]), self.idescape(node["target"]))
-    )
+    before, _sep, after = node["format"].partition("%s")
+    ref = r"\pageref{%s}" % self.idescape(node["target"])
+    self.body.append(f"{self.encode(before)}{ref}{self.encode(after)}")
     raise nodes.SkipNode
 
 
@@ -164,27 +226,31 @@ def text_depart_title(self: Any, node: nodes.Element) -> None:
     self.new_state(3)
 
 
+OTHERS = ("man", "texinfo")
+
 HANDLERS: dict[type[nodes.Element], dict[str, tuple[Visitor, Visitor | None]]] = {
     analogy_box: {
         "html": (html_visit_box, html_depart_box),
         "latex": (latex_visit_box, latex_depart_box),
         "text": (text_visit_box, text_depart_box),
-        "man": _delegate("container"),
-        "texinfo": _delegate("container"),
+        **{name: _delegate("container") for name in OTHERS},
     },
     analogy_title: {
         "html": (html_visit_title, html_depart_title),
         "latex": (latex_visit_title, None),
         "text": (text_visit_title, text_depart_title),
-        "man": _delegate("paragraph"),
-        "texinfo": _delegate("paragraph"),
+        **{name: _delegate("paragraph") for name in OTHERS},
     },
-    analogy_table: {name: SKIP for name in ("html", "latex", "text", "man", "texinfo")},
+    analogy_backrefs: {
+        "html": _delegate("paragraph"),
+        "latex": (latex_visit_backrefs, latex_depart_backrefs),
+        "text": _delegate("paragraph"),
+        **{name: _delegate("paragraph") for name in OTHERS},
+    },
+    analogy_figures: {"latex": (latex_visit_figures, None)},
+    analogy_table: {name: SKIP for name in ("html", "latex", "text", *OTHERS)},
     analogy_pageref: {
-        "html": SKIP,
         "latex": (latex_visit_pageref, None),
-        "text": SKIP,
-        "man": SKIP,
-        "texinfo": SKIP,
+        **{name: SKIP for name in ("html", "text", *OTHERS)},
     },
 }

@@ -1,4 +1,4 @@
-"""Post-transforms: box titles and back-references, the correspondence table, output polish."""
+"""Post-transforms: box titles, figures and back-references, the correspondence table, polish."""
 
 from __future__ import annotations
 
@@ -9,13 +9,24 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
-from .domain import AnalogyIndex, Box, Place, get_domain
-from .nodes import analogy_box, analogy_pageref, analogy_table, analogy_title, make_table
+from .domain import AnalogyIndex, Box, Place, get_domain, place_of
+from .nodes import (
+    PAIR_SEPARATOR,
+    analogy_backrefs,
+    analogy_box,
+    analogy_figures,
+    analogy_pageref,
+    analogy_table,
+    analogy_title,
+    make_table,
+    plain,
+    title_parts,
+)
 
 PAGE_ATTR = "analogy_page"  # LaTeX label whose page number follows the link
 
 
-def _joined(items: Iterable[list[nodes.Node]], separator: str = ", ") -> list[nodes.Node]:
+def _joined(items: Iterable[list[nodes.Node]], separator: str) -> list[nodes.Node]:
     result: list[nodes.Node] = []
     for item in items:
         if result:
@@ -24,16 +35,12 @@ def _joined(items: Iterable[list[nodes.Node]], separator: str = ", ") -> list[no
     return result
 
 
-def _figures_text(box: Box) -> str:
-    return "; ".join(f"{modern} = {historical}" for modern, historical in box.figures)
-
-
 def _page_label(place: Place) -> str:
     return f"{place.docname}:{place.section}" if place.section else f"{place.docname}::doc"
 
 
 class AnalogyTransform(SphinxPostTransform):
-    """Number and title the boxes, list their referrers and build correspondence tables.
+    """Number and title the boxes, add their figures and referrers, build the tables.
 
     Runs before ReferencesResolver (priority 10), which resolves the links made here.
     """
@@ -41,30 +48,47 @@ class AnalogyTransform(SphinxPostTransform):
     default_priority = 5
 
     def run(self, **kwargs: Any) -> None:
-        domain = get_domain(self.env)
-        index = domain.index
+        index = get_domain(self.env).index
         for box in list(self.document.findall(analogy_box)):
             self.fill_box(box, index)
         for placeholder in list(self.document.findall(analogy_table)):
             placeholder.replace_self(self.table(placeholder, index))
 
     def fill_box(self, box: analogy_box, index: AnalogyIndex) -> None:
+        config = self.config
         record = index.by_id.get(box["analogy_id"])
         if record is not None and (record.docname, record.lineno) != (box["docname"], box.line):
             record = None  # a duplicate: no number, no back-references
         number = index.numbers.get(record.id, "") if record is not None else ""
-        prefix = " ".join(filter(None, (self.config.analogy_label, number)))
         box["number"] = number
         title = box[0]
         assert isinstance(title, analogy_title)
-        title["prefix"] = prefix
+        title["prefix"] = get_domain(self.env).prefix(record.id) if record else config.analogy_label
         del title[:]
-        title += nodes.Text(f"{prefix} {box['modern'] or '?'} ≒ {box['historical'] or '?'}")
+        parts = title_parts(
+            title["prefix"], config.analogy_title_separator, box["modern"], box["historical"]
+        )
+        title += nodes.Text(plain(parts))
+        if box["figures"]:
+            table = make_table(
+                [config.analogy_modern_label, config.analogy_historical_label],
+                (
+                    [[nodes.Text(modern)], [nodes.Text(historical)]]
+                    for modern, historical in box["figures"]
+                ),
+                ["analogy-figures"],
+            )
+            box.insert(1, table)
         places = index.referrers.get(record.id, ()) if record is not None else ()
         if places:
-            backrefs = nodes.paragraph("", "", classes=["analogy-backrefs"])
-            backrefs += nodes.Text(f"{self.config.analogy_backref_label}: ")
-            backrefs += _joined(self.place_link(place, box["docname"]) for place in places)
+            backrefs = analogy_backrefs("", "", classes=["analogy-backrefs"])
+            backrefs += nodes.Text(
+                f"{config.analogy_backref_label}{config.analogy_label_separator}"
+            )
+            backrefs += _joined(
+                (self.place_link(place, box["docname"]) for place in places),
+                config.analogy_list_separator,
+            )
             box += backrefs
 
     def place_link(self, place: Place, refdoc: str) -> list[nodes.Node]:
@@ -98,11 +122,37 @@ class AnalogyTransform(SphinxPostTransform):
             xref[PAGE_ATTR] = f"{box.docname}:{box.anchor}"
         return [xref]
 
+    def figures_text(self, box: Box) -> str:
+        config = self.config
+        return config.analogy_list_separator.join(
+            f"{modern}{config.analogy_figure_separator}{historical}"
+            for modern, historical in box.figures
+        )
+
     def table(self, placeholder: analogy_table, index: AnalogyIndex) -> list[nodes.Node]:
         if not index.boxes:
             return []
-        config = self.config
         refdoc = placeholder["docname"]
+        here = place_of(placeholder, refdoc)
+
+        def referrers(box: Box) -> list[nodes.Node]:
+            # The table's own section refers to every box it lists: not a referrer worth a row.
+            places = (place for place in index.referrers.get(box.id, ()) if place != here)
+            return _joined(
+                (self.place_link(place, refdoc) for place in places),
+                self.config.analogy_list_separator,
+            )
+
+        if get_domain(self.env).table_layout == "list":
+            result: nodes.Element = self.as_list(index, refdoc, referrers)
+        else:
+            result = self.as_table(index, refdoc, referrers)
+        result["classes"] = [*placeholder["classes"], *result["classes"]]
+        result.source, result.line = placeholder.source, placeholder.line
+        return [result]
+
+    def as_table(self, index: AnalogyIndex, refdoc: str, referrers: Any) -> nodes.table:
+        config = self.config
         headers = [
             config.analogy_table_number_label,
             config.analogy_modern_label,
@@ -116,17 +166,37 @@ class AnalogyTransform(SphinxPostTransform):
                 [nodes.Text(index.numbers.get(box.id, ""))],
                 [nodes.Text(box.modern)],
                 [nodes.Text(box.historical)],
-                [nodes.Text(figures)] if (figures := _figures_text(box)) else [],
+                [nodes.Text(figures)] if (figures := self.figures_text(box)) else [],
                 self.box_link(box, refdoc),
-                _joined(
-                    self.place_link(place, refdoc) for place in index.referrers.get(box.id, ())
-                ),
+                referrers(box),
             ]
             for box in index.boxes
         ]
-        table = make_table(headers, rows, placeholder["classes"])
-        table.source, table.line = placeholder.source, placeholder.line
-        return [table]
+        return make_table(headers, rows, [])
+
+    def as_list(self, index: AnalogyIndex, refdoc: str, referrers: Any) -> nodes.definition_list:
+        """One entry per box: its title, then figures, where defined and where referenced."""
+        config = self.config
+        domain = get_domain(self.env)
+        result = nodes.definition_list(classes=["analogy-list"])
+        for box in index.boxes:
+            parts = title_parts(
+                domain.prefix(box.id), config.analogy_title_separator, box.modern, box.historical
+            )
+            details = nodes.definition()
+            for label, content in (
+                (config.analogy_table_figures_label, [nodes.Text(self.figures_text(box))]),
+                (config.analogy_table_defined_label, self.box_link(box, refdoc)),
+                (config.analogy_table_referenced_label, referrers(box)),
+            ):
+                if content and content[0].astext():
+                    line = nodes.paragraph("", f"{label}{config.analogy_label_separator}")
+                    line += content
+                    details += line
+            result += nodes.definition_list_item(
+                "", nodes.term("", plain(parts)), details, classes=["analogy-entry"]
+            )
+        return result
 
 
 LATEX_SHARES = (4, 15, 10, 20, 25, 26)
@@ -154,19 +224,20 @@ class AnalogyHTMLTransform(SphinxPostTransform):
         for title in self.document.findall(analogy_title):
             box = title.parent
             del title[:]
+            parts = title_parts(
+                title.get("prefix", ""),
+                self.config.analogy_title_separator,
+                box["modern"],
+                box["historical"],
+            )
             title += [
-                nodes.inline("", title.get("prefix", ""), classes=["analogy-number"]),
-                nodes.Text(" "),
-                nodes.inline("", box["modern"] or "?", classes=["analogy-modern"]),
-                nodes.Text(" "),
-                nodes.inline("", "≒", classes=["analogy-sep"]),
-                nodes.Text(" "),
-                nodes.inline("", box["historical"] or "?", classes=["analogy-historical"]),
+                nodes.inline("", text, classes=[f"analogy-{role}"]) if role else nodes.Text(text)
+                for text, role in parts
             ]
 
 
 class AnalogyLaTeXTransform(SphinxPostTransform):
-    """LaTeX only: follow links of back-references and the table with page numbers."""
+    """LaTeX only: page numbers after links, figures as breakable rows, table shares."""
 
     default_priority = 6
     formats = ("latex",)
@@ -182,11 +253,38 @@ class AnalogyLaTeXTransform(SphinxPostTransform):
                 target = f"{docname}::doc"
                 if xref["reftype"] == "section":
                     xref["reftarget"] = f"{docname}#"
-            page = analogy_pageref("", target=target, label=self.config.analogy_page_label)
+            page = analogy_pageref("", target=target, format=self.config.analogy_page_format)
             xref.parent.insert(xref.parent.index(xref) + 1, page)
         for table in list(self.document.findall(nodes.table)):
-            if "analogy-table" in table["classes"]:
+            if "analogy-figures" in table["classes"]:
+                box = table.parent
+                headers = [self.config.analogy_modern_label, self.config.analogy_historical_label]
+                table.replace_self(analogy_figures("", pairs=box["figures"], headers=headers))
+            elif "analogy-table" in table["classes"]:
                 fix_column_shares(table)
+        for listing in list(self.document.findall(nodes.definition_list)):
+            if "analogy-list" in listing["classes"]:
+                # The environment sets the list as a book's appendix list, not a manual's.
+                parent, position = listing.parent, listing.parent.index(listing)
+                parent.insert(
+                    position + 1, nodes.raw("", r"\end{sangokushianalogylist}", format="latex")
+                )
+                parent.insert(
+                    position, nodes.raw("", r"\begin{sangokushianalogylist}", format="latex")
+                )
+        if self.config.latex_engine == "pdflatex":  # no glyph for ≒ there
+            for term in self.document.findall(nodes.term):
+                for text in list(term.findall(nodes.Text)):
+                    if PAIR_SEPARATOR in text:
+                        before, _sep, after = text.partition(PAIR_SEPARATOR)
+                        text.parent.replace(
+                            text,
+                            [
+                                nodes.Text(before),
+                                nodes.math("", r"\fallingdotseq"),
+                                nodes.Text(after),
+                            ],
+                        )
 
     def title_labels(self) -> set[str]:
         """Labels of the first section: LaTeX makes its title the document's, with no label."""

@@ -109,13 +109,15 @@ FRONT_RE = re.compile(r"\A---\n.*?\n---\n", re.S)
 ONLY_RE = re.compile(r"^::::\{only\}.*?^::::\n", re.S | re.M)
 FENCE_RE = re.compile(r"^:::\{(\w[\w-]*)\}[ ]*(.*)$", re.M)
 OPTION_RE = re.compile(r"^:(modern|historical|figures): (.*)$", re.M)
-INLINE_RE = re.compile(r"\{(ruby|analogy|numref|ref)\}`([^`]*)`")
+INLINE_RE = re.compile(r"\{(ruby|analogy|numref|ref|idx)\}`([^`]*)`")
 
 
 def _inline(match: re.Match[str]) -> str:
     role, body = match.groups()
     if role == "ruby":
         return body.split("|")[0]
+    if re.fullmatch(r"<[^>]+>", body):  # an index entry with no text of its own
+        return ""
     title = re.match(r"(.*?) <[^>]+>$", body)
     return title[1] if title else body
 

@@ -1,0 +1,115 @@
+"""sangokushi.analogy in headless Chromium: contrast in light and dark, phone widths, both modes."""
+
+from __future__ import annotations
+
+import shutil
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from sphinx.testing.util import SphinxTestApp
+
+WIDTHS = (390, 800)
+
+# Contrast of every text run inside the boxes against the background it is drawn on.
+CONTRASTS = """() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map((v) => {
+    v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  }).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const result = [];
+  for (const el of document.querySelectorAll('div.analogy *, .analogy-table *')) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    const style = getComputedStyle(el);
+    if (!own || style.visibility !== 'visible' || Number(style.opacity) === 0) continue;
+    const [a, b] = [lum(rgb(style.color)), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    result.push([el.textContent.trim().slice(0, 20), ratio]);
+  }
+  return result;
+}"""
+
+OVERFLOW = """() => [
+  ...document.querySelectorAll('div.analogy, dl.analogy-list, table'),
+].map((el) => {
+  const box = el.getBoundingClientRect();
+  return [el.tagName + '.' + el.className, box.width, box.height];
+})"""
+
+
+def build(rootdir: Path, outdir: Path, builder: str, **overrides: object) -> Path:
+    warning = StringIO()
+    app = SphinxTestApp(
+        builder,
+        srcdir=rootdir / "test-analogy-numfig",
+        builddir=outdir,
+        freshenv=True,
+        confoverrides=overrides,
+        status=StringIO(),
+        warning=warning,
+    )
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    assert warning.getvalue() == ""
+    return Path(app.outdir)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def outputs(rootdir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("analogy-render")
+    return {
+        "html": build(rootdir, base / "html", "html", html_theme="sphinx_book_theme"),
+        "epub": build(rootdir, base / "epub", "epub"),
+        "tate": build(rootdir, base / "tate", "epub", epub_writing_mode="vertical"),
+    }
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_html_boxes_meet_wcag_aa_contrast(browser, outputs, mode: str, width: int) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=mode)
+    for name in ("wei", "wu"):
+        page.goto((outputs["html"] / f"{name}.html").as_uri())
+        page.evaluate(f"document.documentElement.dataset.theme = '{mode}'")
+        page.wait_for_timeout(100)
+        contrasts = page.evaluate(CONTRASTS)
+        assert contrasts, name
+        low = [(text, round(ratio, 2)) for text, ratio in contrasts if ratio < 4.5]
+        assert not low, (name, mode, low)
+    page.close()
+
+
+@pytest.mark.parametrize("edition", ["epub", "tate"])
+def test_epub_boxes_and_list_fit_a_phone(browser, outputs, edition: str) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    for name in ("wei", "wu"):
+        page.goto((outputs[edition] / f"{name}.xhtml").as_uri())
+        for what, width, height in page.evaluate(OVERFLOW):
+            # a horizontal island (a table) must fit the width in both writing modes;
+            # vertical text flows across pages, its lines must fit the height
+            assert width <= 390, (edition, name, what, width)
+            if edition == "tate" and not what.startswith("TABLE"):
+                assert height <= 844, (edition, name, what, height)
+        assert page.locator("dl.analogy-list > dt").count() == (4 if name == "wu" else 0)
+    page.close()
