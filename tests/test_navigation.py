@@ -79,6 +79,9 @@ def test_sidebars_equal_the_themes_on_nested_toctrees(
     assert not BeautifulSoup(mine["extra/lone.html"], "html.parser").select(".current")
     # sphinx-notfound-page gives the 404 page its own toctree(), with absolute links: kept.
     assert 'href="/book/part/alpha.html"' in mine["404.html"]
+    # A generated page in a toctree (genindex) is a link like the others, and current on itself.
+    assert 'href="../../genindex.html"' in mine["part/deep/leaf.html"]
+    assert BeautifulSoup(mine["genindex.html"], "html.parser").select_one("a.current").get_text()
 
 
 @pytest.mark.slow

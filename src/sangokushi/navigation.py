@@ -30,6 +30,8 @@ NEUTRAL = "\x00navigation"
 # Overrides sphinx-book-theme's sbt-sidebar-nav.html: the theme's own template, its
 # generate_toctree_html() replaced by sangokushi_toctree_html().
 TEMPLATES = Path(__file__).parent / "templates" / "navigation"
+# Pages a toctree may list that are no documents (Sphinx's generated toctree entries).
+GENERATED = ("genindex", "modindex", "py-modindex", "search")
 HREF = "\ue000"  # stands for a link's target until the page's folder is known
 SLOT = "data-sangokushi-navslot-"
 SLOT_RE = re.compile(rf' {SLOT}(\d+)=""')
@@ -63,7 +65,8 @@ class Navigation:
     @classmethod
     def from_soup(cls, soup: BeautifulSoup, builder: Builder) -> Navigation:
         """Cut the theme's navigation for NEUTRAL into text and slots."""
-        docs = {builder.get_relative_uri(NEUTRAL, doc): doc for doc in builder.env.all_docs}
+        names = {*builder.env.all_docs, *GENERATED}
+        docs = {builder.get_relative_uri(NEUTRAL, name): name for name in names}
         slot_of: dict[int, int] = {}
         slots: list[Slot] = []
         marks: dict[str, set[int]] = {}
