@@ -9,6 +9,7 @@ links made relative and its branch marked as the theme marks it.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import weakref
@@ -198,8 +199,21 @@ def install(
 
 
 def add_templates(app: Sphinx, config: Config) -> None:
-    """Put the sidebar template override after the project's own templates."""
-    config.templates_path = [*config.templates_path, str(TEMPLATES)]
+    """Put the sidebar template override after the project's templates, before the theme's.
+
+    sphinx-book-theme appends its components folder to ``templates_path`` when it is set up,
+    which may be before or after this extension.
+    """
+    paths = [str(p) for p in config.templates_path if str(p) != str(TEMPLATES)]
+    try:
+        from sphinx_book_theme import get_html_theme_path
+
+        theme = os.path.normpath(os.path.join(get_html_theme_path(), "components"))
+    except ImportError:
+        theme = None
+    where = [os.path.normpath(os.path.join(app.confdir, p)) for p in paths]
+    at = where.index(theme) if theme in where else len(paths)
+    config.templates_path = [*paths[:at], str(TEMPLATES), *paths[at:]]
 
 
 def _reset(app: Sphinx, env: Any) -> None:
