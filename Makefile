@@ -6,24 +6,19 @@ SOURCEDIR     ?= docs
 BUILDDIR      ?= build
 PYTHON        ?= python3
 VENV          ?= .venv
-SPHINXBUILD   ?= $(VENV)/bin/sphinx-build
-BOOK          := llm-sangokushi
-STRICT        := -W --keep-going -n
-DOCTREES      := $(BUILDDIR)/doctrees
-
-# LuaLaTeX's font cache: a known place that outlives `make clean` and fresh clones.
-export TEXMFCACHE ?= $(HOME)/.cache/$(BOOK)/texmf-var
-export TEXMFVAR   ?= $(TEXMFCACHE)
-
-# Reproducible editions: dates inside the EPUB, zip entry times and the PDF's dates come from
-# the last commit unless SOURCE_DATE_EPOCH is given.
-SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
-ifneq ($(SOURCE_DATE_EPOCH),)
-export SOURCE_DATE_EPOCH
-export FORCE_SOURCE_DATE := 1
+VENV_STAMP    := $(VENV)/.installed
+# Every edition is declared in src/sangokushi/editions.py; its entry point builds, checks and
+# publishes them (atomically, under a lock in BUILDDIR). Paths reach it through the
+# environment, never pasted into a shell line: a BUILDDIR with spaces or quotes is safe.
+EDITIONS      := $(VENV)/bin/python -m sangokushi.editions
+# Exported to these targets only: `make test` must not hand its BUILDDIR to the tests' builds.
+BUILDS        := book html epub pdf check-epub clean live
+$(BUILDS): export SOURCEDIR := $(SOURCEDIR)
+$(BUILDS): export BUILDDIR := $(BUILDDIR)
+$(BUILDS): export SPHINXOPTS := $(SPHINXOPTS)
+ifneq ($(findstring $$,$(value BUILDDIR)$(value SOURCEDIR)$(value SITE_DIR)),)
+$(error BUILDDIR, SOURCEDIR and SITE_DIR may hold spaces and quotes, but not '$$')
 endif
-
-VENV_STAMP := $(VENV)/.installed
 
 .PHONY: help book html epub check-epub pdf test lint format clean setup sysdeps
 .PHONY: site serve live
@@ -31,11 +26,9 @@ VENV_STAMP := $(VENV)/.installed
 help:
 	@echo "make book    set up (venv, TeX, fonts) and build HTML, EPUB and PDF into $(BUILDDIR)/"
 	@echo "make test    set up and run the whole test suite"
-	@echo "make html | epub | pdf    build one edition"
+	@echo "make html | epub | pdf    build one edition (epub: both)"
 	@echo "make lint | format        ruff"
-	@echo "make clean   remove $(BUILDDIR)/"
-
-book: html epub pdf
+	@echo "make clean   remove what the builds wrote in $(BUILDDIR)/"
 
 $(VENV_STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -47,30 +40,20 @@ setup: $(VENV_STAMP)
 sysdeps: $(VENV_STAMP)
 	@$(VENV)/bin/python -m sangokushi.sysdeps book
 
-# A failed build removes what it wrote: nothing half-written stays looking like a good book.
+book: $(VENV_STAMP) sysdeps
+	@$(EDITIONS) build
+
 html: $(VENV_STAMP)
-	$(SPHINXBUILD) -b html $(STRICT) -d $(DOCTREES)/html $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/html \
-	  || { rm -rf $(BUILDDIR)/html; exit 1; }
-	@echo "HTML: $(BUILDDIR)/html/index.html"
+	@$(EDITIONS) build --group html
 
 epub: $(VENV_STAMP) sysdeps
-	$(SPHINXBUILD) -b epub $(STRICT) -d $(DOCTREES)/epub $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/epub \
-	  || { rm -f $(BUILDDIR)/epub/$(BOOK).epub $(BUILDDIR)/epub/$(BOOK)-tate.epub; exit 1; }
-	$(SPHINXBUILD) -b epub $(STRICT) -d $(DOCTREES)/epub-tate $(SPHINXOPTS) \
-	  -D epub_writing_mode=vertical -D epub_basename=$(BOOK)-tate $(SOURCEDIR) $(BUILDDIR)/epub-tate \
-	  || { rm -f $(BUILDDIR)/epub/$(BOOK)-tate.epub; exit 1; }
-	cp $(BUILDDIR)/epub-tate/$(BOOK)-tate.epub $(BUILDDIR)/epub/$(BOOK)-tate.epub
-	@echo "EPUB: $(BUILDDIR)/epub/$(BOOK).epub $(BUILDDIR)/epub/$(BOOK)-tate.epub"
-
-check-epub: epub
-	$(VENV)/bin/python -m sangokushi.ebook.check $(BUILDDIR)/epub/$(BOOK).epub \
-	  --vertical $(BUILDDIR)/epub/$(BOOK)-tate.epub
+	@$(EDITIONS) build --group epub
 
 pdf: $(VENV_STAMP) sysdeps
-	$(SPHINXBUILD) -b latex $(STRICT) -d $(DOCTREES)/latex $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/latex \
-	  || { rm -f $(BUILDDIR)/pdf/$(BOOK).pdf; exit 1; }
-	$(VENV)/bin/python -m sangokushi.pdf $(BUILDDIR)/latex/$(BOOK).tex $(BUILDDIR)/pdf/$(BOOK).pdf
-	@echo "PDF: $(BUILDDIR)/pdf/$(BOOK).pdf"
+	@$(EDITIONS) build --group pdf
+
+check-epub: epub
+	@$(EDITIONS) check --group epub
 
 test: $(VENV_STAMP) sysdeps
 	@$(VENV)/bin/python -m sangokushi.sysdeps test
@@ -84,8 +67,9 @@ format: $(VENV_STAMP)
 	$(VENV)/bin/ruff format src tests docs/conf.py
 	$(VENV)/bin/ruff check --fix src tests docs/conf.py
 
+# Only what the builds wrote (never BUILDDIR's other files); needs no venv.
 clean:
-	rm -rf $(BUILDDIR)
+	@PYTHONPATH=src $(PYTHON) -m sangokushi.editions clean
 
 # -- Versioned site -----------------------------------------------------------
 # Every tag of SITE_REPO matching SITE_TAGS, and SITE_BRANCH, each built by its own Makefile in
@@ -97,24 +81,32 @@ SITE_BRANCH ?= main
 SITE_TAGS   ?= v*
 LIVE_PORT   ?= 8001
 
+site serve: export SITE_DIR := $(SITE_DIR)
+site serve: export SITE_URL := $(SITE_URL)
+site: export SITE_REPO := $(SITE_REPO)
+site: export SITE_BRANCH := $(SITE_BRANCH)
+site: export SITE_TAGS := $(SITE_TAGS)
+site: export VENV := $(VENV)
+
 site: $(VENV_STAMP) sysdeps
-	$(VENV)/bin/python -m sangokushi.site build --repo '$(SITE_REPO)' --out '$(SITE_DIR)' \
-	  --url '$(SITE_URL)' --branch '$(SITE_BRANCH)' --tags '$(SITE_TAGS)' --venv '$(VENV)' \
-	  --make '$(MAKE)'
+	$(VENV)/bin/python -m sangokushi.site build --repo "$$SITE_REPO" --out "$$SITE_DIR" \
+	  --url "$$SITE_URL" --branch "$$SITE_BRANCH" --tags "$$SITE_TAGS" --venv "$$VENV"
 
 serve: $(VENV_STAMP)
-	$(VENV)/bin/python -m sangokushi.site serve '$(SITE_DIR)' --url '$(SITE_URL)'
+	$(VENV)/bin/python -m sangokushi.site serve "$$SITE_DIR" --url "$$SITE_URL"
 
 # The working tree (not the site), rebuilt on every save, the browser reloading by itself.
 live: $(VENV_STAMP)
-	$(VENV)/bin/sphinx-autobuild -b html -n -d $(DOCTREES)/live $(SPHINXOPTS) --watch src \
-	  --host 127.0.0.1 --port $(LIVE_PORT) $(SOURCEDIR) $(BUILDDIR)/live
+	$(VENV)/bin/sphinx-autobuild -b html -n -d "$$BUILDDIR/doctrees/live" $(SPHINXOPTS) \
+	  --watch src --host 127.0.0.1 --port $(LIVE_PORT) "$$SOURCEDIR" "$$BUILDDIR/live"
 
 # -- Build-cost benchmark (bench/README.md): synthetic books, pandoc beside ---------------
 # make bench BENCH_ARGS='--sizes 1,10 --editions html,epub --repeats 3'
 BENCH_ARGS ?=
 .PHONY: bench
+bench: export SOURCEDIR := $(SOURCEDIR)
+bench: export BUILDDIR := $(BUILDDIR)
 bench: $(VENV_STAMP) sysdeps
 	@$(VENV)/bin/python -m sangokushi.sysdeps bench
 	@$(VENV)/bin/python -c 'import matplotlib' 2>/dev/null || $(VENV)/bin/python -m pip install -q -e '.[bench]'
-	$(VENV)/bin/python -m sangokushi.bench --docs '$(SOURCEDIR)' --work '$(BUILDDIR)/bench' $(BENCH_ARGS)
+	$(VENV)/bin/python -m sangokushi.bench --docs "$$SOURCEDIR" --work "$$BUILDDIR/bench" $(BENCH_ARGS)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from sangokushi.buildinfo import build_timestamp, japanese_date, project_version, toolchain
+from sangokushi.editions import BOOK as BASENAME
 
 ROOT = Path(__file__).resolve().parent.parent
-BASENAME = "llm-sangokushi"
 
 project = "Llama 2の登場でLLM三国志が始まった"
 author = ""
@@ -71,15 +71,15 @@ epub_theme = "epub"
 epub_title = project
 epub_author = "原著者不詳"
 epub_language = "ja"
-epub_publisher = "llm-sangokushi"
+epub_publisher = BASENAME
 epub_copyright = copyright
 epub_description = (
     "2023年夏、Llama 2の登場で始まったLLM各社の競争を三国志の勢力になぞらえて読み解くエッセイ。"
 )
-epub_contributor = "llm-sangokushi 編集"
+epub_contributor = f"{BASENAME} 編集"
 epub_scheme = "URL"
-epub_identifier = "urn:llm-sangokushi:ja"
-epub_uid = "llm-sangokushi"
+epub_identifier = f"urn:{BASENAME}:ja"
+epub_uid = BASENAME
 epub_use_index = True
 epub_show_urls = "no"
 epub_tocdepth = 2
@@ -116,7 +116,7 @@ latex_elements = {
 \newfontfamily\booksymbolfont{DejaVu Sans}
 """,
     "preamble": r"""
-\hypersetup{pdftitle={%(title)s}, pdflang={ja}, pdfcreator={llm-sangokushi}}
+\hypersetup{pdftitle={%(title)s}, pdflang={ja}, pdfcreator={%(creator)s}}
 \setlength{\parindent}{1\zw}
 \setlength{\parskip}{0pt plus 1pt}
 \usepackage{newunicodechar}
@@ -141,7 +141,7 @@ latex_elements = {
   {\par\vspace*{-1.5\baselineskip}\begin{flushright}\large}{\end{flushright}\bigskip}
 \newenvironment{sphinxclasssignature}{\begin{flushright}\itshape}{\end{flushright}}
 """
-    % {"title": project},
+    % {"title": project, "creator": BASENAME},
     "maketitle": r"""
 \begin{titlepage}
 \vspace*{0.22\textheight}
@@ -159,7 +159,7 @@ latex_elements = {
 }
 
 # -- Versioned site ---------------------------------------------------------
-# `make site` sets SANGOKUSHI_SITE_URL (and the edition's name) for each edition's HTML build,
+# `make site` hands each version's HTML build its data (sphinx-polyversion's POLYVERSION_DATA),
 # never for its EPUB or PDF: only then do pages get the version switcher, downloads, old-edition
 # banner, 404 page, OGP tags and canonical URLs. On Read the Docs: its canonical URL only.
 from sangokushi.site.sphinxconf import configure_site  # noqa: E402

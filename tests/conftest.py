@@ -18,5 +18,5 @@ def rootdir() -> Path:
 def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """All editions of the book, built from a clean state into a temporary BUILDDIR."""
     builddir = tmp_path_factory.mktemp("book")
-    make("html", "epub", "pdf", BUILDDIR=builddir)
+    make("book", BUILDDIR=builddir)
     return builddir

@@ -1,15 +1,20 @@
-"""Helpers for the tests: the project's paths and its Makefile."""
+"""Helpers for the tests: the project's paths, its Makefile and one Sphinx build helper."""
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sphinx.testing.util import SphinxTestApp
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def make(*targets: str, check: bool = True, **variables: str | Path) -> subprocess.CompletedProcess:
@@ -19,3 +24,40 @@ def make(*targets: str, check: bool = True, **variables: str | Path) -> subproce
     if check and result.returncode != 0:
         pytest.fail(f"{' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
     return result
+
+
+def strip_colors(text: str) -> str:
+    return ANSI.sub("", text)
+
+
+@dataclass
+class Build:
+    """What a ``sphinx_build`` left: its output folder and its warnings, colours stripped."""
+
+    outdir: Path
+    warnings: str
+    basename: str = ""
+
+    @property
+    def epub(self) -> Path:
+        """The EPUB an ``epub`` build wrote (named by ``epub_basename``)."""
+        return self.outdir / f"{self.basename}.epub"
+
+
+def sphinx_build(root: Path | None, dest: Path, buildername: str, **overrides: object) -> Build:
+    """Build a copy of ``root`` into ``dest`` afresh; without ``root``, rebuild ``dest``."""
+    src = dest / "src"
+    if root is not None:
+        shutil.copytree(root, src)
+    app = SphinxTestApp(
+        buildername,
+        srcdir=src,
+        builddir=dest / "_build",
+        confoverrides=overrides,
+        freshenv=root is not None,
+    )
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    return Build(Path(app.outdir), strip_colors(app.warning.getvalue()), app.config.epub_basename)

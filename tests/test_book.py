@@ -16,13 +16,14 @@ from pypdf import PdfReader
 
 from sangokushi import fidelity
 from sangokushi.ebook.check import run_epubcheck
+from sangokushi.editions import BY_NAME, EDITIONS, Edition, with_check
 from support import DOCS, make
 
 pytestmark = pytest.mark.slow
 
-EPUB = "epub/llm-sangokushi.epub"
-TATE = "epub/llm-sangokushi-tate.epub"
-PDF = "pdf/llm-sangokushi.pdf"
+EPUB = BY_NAME["epub"].output
+TATE = BY_NAME["epub-tate"].output
+PDF = BY_NAME["pdf"].output
 TITLE = "Llama 2の登場でLLM三国志が始まった"
 
 
@@ -36,8 +37,9 @@ def chapter_order() -> list[str]:
 
 
 def test_outputs_at_fixed_paths(book: Path) -> None:
-    for path in ("html/index.html", EPUB, TATE, PDF):
-        assert (book / path).stat().st_size > 1000, path
+    for edition in EDITIONS:
+        path = edition.published(book)
+        assert (path / "index.html" if path.is_dir() else path).stat().st_size > 1000, path
 
 
 @pytest.fixture(scope="module")
@@ -59,18 +61,11 @@ def test_editorial_notes_are_applied_to_the_essay(expected: list[str]) -> None:
     assert len(expected) > 50
 
 
-@pytest.mark.parametrize(
-    ("edition", "extract"),
-    [
-        ("HTML", lambda b: fidelity.html_edition_text(b / "html")),
-        ("EPUB", lambda b: fidelity.epub_edition_text(b / EPUB)),
-        ("EPUB 縦書き", lambda b: fidelity.epub_edition_text(b / TATE)),
-        ("PDF", lambda b: fidelity.pdf_edition_text(b / PDF)),
-    ],
-)
-def test_no_sentence_is_lost(book: Path, expected: list[str], edition: str, extract) -> None:
-    lost = fidelity.lost_sentences(expected, extract(book))
-    assert not lost, f"{edition} lost {len(lost)} sentence(s):\n" + "\n".join(lost)
+@pytest.mark.parametrize("edition", with_check("fidelity"), ids=lambda e: e.name)
+def test_no_sentence_is_lost(book: Path, expected: list[str], edition: Edition) -> None:
+    text = fidelity.EXTRACTORS[edition.form](edition.published(book))
+    lost = fidelity.lost_sentences(expected, text)
+    assert not lost, f"{edition.name} lost {len(lost)} sentence(s):\n" + "\n".join(lost)
 
 
 def test_fidelity_check_can_fail(expected: list[str]) -> None:
@@ -78,9 +73,9 @@ def test_fidelity_check_can_fail(expected: list[str]) -> None:
     assert fidelity.lost_sentences(expected, text) == [s for s in expected if "存在感を見せる" in s]
 
 
-@pytest.mark.parametrize("edition", [EPUB, TATE])
-def test_epubcheck_clean(book: Path, edition: str) -> None:
-    result = run_epubcheck(book / edition)
+@pytest.mark.parametrize("edition", with_check("epubcheck"), ids=lambda e: e.name)
+def test_epubcheck_clean(book: Path, edition: Edition) -> None:
+    result = run_epubcheck(edition.published(book))
     assert result.ok, result.messages
 
 
@@ -213,8 +208,9 @@ def test_correspondence_table_in_every_edition(book: Path) -> None:
 
 def test_epubs_are_byte_identical_when_rebuilt(book: Path, tmp_path: Path) -> None:
     make("epub", BUILDDIR=tmp_path)
-    for edition in (EPUB, TATE):
-        assert (tmp_path / edition).read_bytes() == (book / edition).read_bytes(), edition
+    for edition in with_check("epubcheck"):
+        rebuilt, first = edition.published(tmp_path), edition.published(book)
+        assert rebuilt.read_bytes() == first.read_bytes(), edition.name
 
 
 def test_numref_to_boxes_in_html_and_pdf(book: Path) -> None:

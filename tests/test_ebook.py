@@ -5,57 +5,24 @@ from __future__ import annotations
 import re
 import shutil
 import zipfile
-from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageFont
-from sphinx._cli.util.errors import strip_escape_sequences
-from sphinx.testing.util import SphinxTestApp
 
 from sangokushi.ebook import check, cover, package, readback
 from sangokushi.ebook.tategaki import orient
+from support import Build, sphinx_build
 
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
 MODES = ("horizontal", "vertical")
 
 
-@dataclass
-class Build:
-    outdir: Path
-    warnings: str
-
-    @property
-    def epub(self) -> Path:
-        return self.outdir / "test-book.epub"
-
-
-def sphinx_build(
-    root: Path | None, dest: Path, buildername: str = "epub", **overrides: object
-) -> Build:
-    """Build a copy of ``root`` into ``dest`` afresh; without ``root``, rebuild ``dest``."""
-    src = dest / "src"
-    if root is not None:
-        shutil.copytree(root, src)
-    app = SphinxTestApp(
-        buildername,
-        srcdir=src,
-        builddir=dest / "_build",
-        confoverrides=overrides,
-        freshenv=root is not None,
-    )
-    try:
-        app.build()
-    finally:
-        app.cleanup()
-    return Build(Path(app.outdir), strip_escape_sequences(app.warning.getvalue()))
-
-
 def build_edition(root: Path | None, dest: Path, mode: str, **overrides: object) -> Build:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        return sphinx_build(root, dest, epub_writing_mode=mode, **overrides)
+        return sphinx_build(root, dest, "epub", epub_writing_mode=mode, **overrides)
 
 
 @pytest.fixture(scope="module")

@@ -11,23 +11,15 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from sphinx.testing.util import SphinxTestApp
-from sphinx.util.console import strip_escape_sequences
 
 from sangokushi import fidelity, pdf
 from sangokushi.yomi import collation, parse
+from support import sphinx_build, strip_colors
 
 
 def build(root: Path, dest: Path, buildername: str, **overrides: object) -> tuple[Path, str]:
-    src = dest / "src"
-    shutil.copytree(root, src)
-    app = SphinxTestApp(
-        buildername, srcdir=src, builddir=dest / "_build", confoverrides=overrides, freshenv=True
-    )
-    try:
-        app.build()
-    finally:
-        app.cleanup()
-    return Path(app.outdir), strip_escape_sequences(app.warning.getvalue())
+    result = sphinx_build(root, dest, buildername, **overrides)
+    return result.outdir, result.warnings
 
 
 # -- collation ------------------------------------------------------------------------
@@ -347,19 +339,13 @@ def test_book_pdf_index(book: Path) -> None:
 
 
 @pytest.mark.slow
-def test_pdf_of_a_small_book(
-    rootdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_pdf_of_a_small_book(rootdir: Path, tmp_path: Path) -> None:
     """Real LuaLaTeX: a mark moved out of a heading, a term twice on one page listed once."""
     if shutil.which("lualatex") is None:
         pytest.skip("TeX Live is not installed")
-    cache = Path.home() / ".cache" / "llm-sangokushi" / "texmf-var"  # as the Makefile has it
-    monkeypatch.setenv("TEXMFCACHE", str(cache))
-    monkeypatch.setenv("TEXMFVAR", str(cache))
     outdir, warnings = build(rootdir / "test-index", tmp_path, "latex")
     assert warnings == ""
-    target = tmp_path / "index-book.pdf"
-    assert pdf.build_pdf(outdir / "index-book.tex", target) == 0
+    target = pdf.build_pdf(outdir / "index-book.tex")  # LuaLaTeX's font cache as for the book
     log = (outdir / "index-book.log").read_text(encoding="utf-8", errors="replace")
     assert not re.search(r"LaTeX Warning: (Reference|Label|There were)", log), log[-2000:]
     outline = check_pdf_index(target, ROOT_ORDER, "魏")
@@ -435,12 +421,12 @@ def test_incremental_and_parallel_builds(rootdir: Path, tmp_path: Path) -> None:
     with (src / "shu.md").open("a", encoding="utf-8") as f:
         f.write("\n{idx}`諸葛亮|しょかつりょう`と{idx}`ゆうき`。\n")
     app, page = html()
-    status = strip_escape_sequences(app.status.getvalue())
+    status = strip_colors(app.status.getvalue())
     assert "reading sources... [100%] shu\n" in status, status  # shu alone
     expected = {**ROOT_ORDER, "さ": ["司馬懿", "諸葛亮", "曹操"], "や": ["ゆうき"]}
     expected = {k: expected[k] for k in ("あ", "か", "さ", "ま", "や", "ら", "A", "Z")}
     assert html_index(page) == expected
-    assert strip_escape_sequences(app.warning.getvalue()) == ""
+    assert strip_colors(app.warning.getvalue()) == ""
     # The same index from two processes (the domain's data merged).
     _app, parallel = html(freshenv=True, parallel=2)
     assert html_index(parallel) == expected

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from sangokushi import ruby
+from sangokushi.editions import BOOK
+from sangokushi.pdf import texmf_environ
 from support import DOCS, ROOT
 
 SPHINX = ROOT / ".venv" / "bin" / "sphinx-build"
@@ -36,16 +38,14 @@ def latex(srcdir: Path, outdir: Path, *options: str) -> None:
 
 def latexmk(workdir: Path) -> int:
     """How many LuaLaTeX passes latexmk ran (as sangokushi.pdf runs it)."""
-    env = dict(os.environ)
-    env.setdefault("TEXMFCACHE", str(Path.home() / ".cache" / "llm-sangokushi" / "texmf-var"))
-    env.setdefault("TEXMFVAR", env["TEXMFCACHE"])
+    env = texmf_environ(dict(os.environ))
     out = subprocess.run(
         [
             "latexmk",
             "-lualatex",
             "-interaction=nonstopmode",
             "-halt-on-error",
-            "llm-sangokushi.tex",
+            f"{BOOK}.tex",
         ],
         cwd=workdir,
         env=env,
@@ -59,7 +59,7 @@ def latexmk(workdir: Path) -> int:
 def test_ltjruby_seeded_once(tmp_path: Path) -> None:
     outdir = tmp_path / "latex"
     latex(DOCS, outdir)
-    seed = outdir / "llm-sangokushi.ltjruby"
+    seed = outdir / f"{BOOK}.ltjruby"
     assert seed.read_text(encoding="utf-8") == ruby.LTJRUBY_HEADER
     seed.write_text(ruby.LTJRUBY_HEADER + "lrob[1]=1\n", encoding="utf-8")
     latex(DOCS, outdir)
@@ -74,7 +74,7 @@ def test_cold_pdf_two_passes_edit_one(tmp_path: Path) -> None:
     latex(src, outdir)
     assert latexmk(outdir) == 2
     text = subprocess.run(
-        ["pdftotext", str(outdir / "llm-sangokushi.pdf"), "-"],
+        ["pdftotext", str(outdir / f"{BOOK}.pdf"), "-"],
         capture_output=True,
         text=True,
         check=True,

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from sphinx._cli.util.errors import strip_escape_sequences
-from sphinx.testing.util import SphinxTestApp
+
+from support import sphinx_build
 
 RUBY_HTML = "<ruby>司馬懿<rp>(</rp><rt>しばい</rt><rp>)</rp></ruby>"
 
 
 def build(root: Path, dest: Path, buildername: str, **overrides: object) -> tuple[Path, str]:
-    src = dest / "src"
-    shutil.copytree(root, src)
-    app = SphinxTestApp(
-        buildername, srcdir=src, builddir=dest / "_build", confoverrides=overrides, freshenv=True
-    )
-    try:
-        app.build()
-    finally:
-        app.cleanup()
-    return Path(app.outdir), strip_escape_sequences(app.warning.getvalue())
+    result = sphinx_build(root, dest, buildername, **overrides)
+    return result.outdir, result.warnings
 
 
 def test_html(rootdir: Path, tmp_path: Path) -> None:

@@ -9,6 +9,8 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
+from sangokushi import __version__
+
 logger = logging.getLogger(__name__)
 
 KINDS = ("numbered", "unnumbered", "appendix")
@@ -74,7 +76,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_latex_package("sangokushibook")
     app.connect("builder-inited", _write_sty)
     app.setup_extension("sangokushi.latexwriter")
-    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
 
 
 def _write_sty(app: Sphinx) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import tomllib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+from sangokushi import DISTRIBUTION
 
 
 def project_version(root: Path) -> str:
@@ -16,25 +19,57 @@ def project_version(root: Path) -> str:
     if pyproject.is_file():
         with pyproject.open("rb") as f:
             return str(tomllib.load(f)["project"]["version"])
-    return _dist_version("llm-sangokushi")
+    return _dist_version(DISTRIBUTION)
 
 
-def build_timestamp(root: Path) -> int:
-    """``SOURCE_DATE_EPOCH``, else the last commit's time, else now."""
-    if epoch := os.environ.get("SOURCE_DATE_EPOCH", "").strip():
-        return int(epoch)
+# The latest time datetime (and so the colophon) can show: 9999-12-31T23:59:59Z.
+LATEST = 253402300799
+
+
+class InvalidEpoch(ValueError):
+    """``SOURCE_DATE_EPOCH`` is set to something that is not a time."""
+
+
+def source_date_epoch(environ: Mapping[str, str] = os.environ) -> int | None:
+    """``SOURCE_DATE_EPOCH`` as seconds since 1970, ``None`` when unset; else ``InvalidEpoch``."""
+    text = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or int(text) > LATEST:
+        raise InvalidEpoch(
+            f"SOURCE_DATE_EPOCH={text!r} is not a time: it takes whole seconds since "
+            "1970-01-01 00:00 UTC, 0 to 253402300799 (such as 1700000000), or leave it "
+            "unset for the last commit's time"
+        )
+    return int(text)
+
+
+def commit_time(repo: Path, ref: str = "HEAD") -> int | None:
+    """The committer time of ``ref`` in the git repository at ``repo``, if there is one."""
     try:
         out = subprocess.run(
-            ["git", "-C", str(root), "log", "-1", "--format=%ct"],
+            ["git", "-C", str(repo), "log", "-1", "--format=%ct", ref, "--"],
             capture_output=True,
             text=True,
             check=True,
         ).stdout.strip()
-        if out:
-            return int(out)
+        return int(out) if out else None
     except (OSError, subprocess.CalledProcessError, ValueError):
-        pass
-    return int(datetime.now(tz=UTC).timestamp())
+        return None
+
+
+def build_timestamp(root: Path) -> int:
+    """The edition's time: ``SOURCE_DATE_EPOCH``, else the last commit's time, else now.
+
+    ``python -m sangokushi.editions`` calls this once per build and hands the result to
+    everything it runs as ``SOURCE_DATE_EPOCH``.
+    """
+    epoch = source_date_epoch()
+    if epoch is None:
+        epoch = commit_time(root)
+    if epoch is None:
+        epoch = int(datetime.now(tz=UTC).timestamp())
+    return epoch
 
 
 def japanese_date(timestamp: int) -> str:

@@ -157,24 +157,24 @@ def expected_sentences(essay: Path, notes: Path) -> list[str]:
     return sentences(apply_edits(essay.read_text(encoding="utf-8"), load_edits(notes)))
 
 
+EXTRACTORS = {"html": html_edition_text, "epub": epub_edition_text, "pdf": pdf_edition_text}
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m sangokushi.fidelity DOCS BUILDDIR``: report lost sentences per edition."""
+    from sangokushi.editions import with_check
+
     docs, build = (Path(a) for a in (sys.argv[1:] if argv is None else argv))
     expected = expected_sentences(
         docs / "_original" / "essay.txt", docs / "appendix" / "editorial-notes.md"
     )
-    editions = {
-        "HTML": lambda: html_edition_text(build / "html"),
-        "EPUB": lambda: epub_edition_text(build / "epub" / "llm-sangokushi.epub"),
-        "PDF": lambda: pdf_edition_text(build / "pdf" / "llm-sangokushi.pdf"),
-    }
     status = 0
-    for name, text in editions.items():
-        lost = lost_sentences(expected, text())
+    for edition in with_check("fidelity"):
+        lost = lost_sentences(expected, EXTRACTORS[edition.form](edition.published(build)))
         for sentence in lost:
-            print(f"{name}: lost sentence: {sentence}")
+            print(f"{edition.name}: lost sentence: {sentence}")
         status |= bool(lost)
-        print(f"{name}: {len(expected) - len(lost)}/{len(expected)} sentences")
+        print(f"{edition.name}: {len(expected) - len(lost)}/{len(expected)} sentences")
     return status
 
 

@@ -1,53 +1,86 @@
-"""Run latexmk on Sphinx's LaTeX output and publish the PDF only when it succeeded."""
+"""The PDF editions' post-step: latexmk (LuaLaTeX) on Sphinx's LaTeX output."""
 
 from __future__ import annotations
 
+import hashlib
 import os
-import shutil
+import signal
 import subprocess
-import sys
 from pathlib import Path
 
+from sangokushi.editions import BOOK, BuildError, held_locks
+
 TIMEOUT = 900
+# LuaLaTeX's font cache: a known place that outlives `make clean` and fresh clones.
+TEXMF_CACHE = Path.home() / ".cache" / BOOK / "texmf-var"
 
 
-def build_pdf(tex: Path, target: Path) -> int:
-    """Compile ``tex`` with latexmk (LuaLaTeX) and move the result to ``target`` atomically."""
+def texmf_environ(environ: dict[str, str]) -> dict[str, str]:
+    """``environ`` with LuaLaTeX's font cache where every build of the book finds it."""
+    cache = environ.get("TEXMFCACHE") or str(TEXMF_CACHE)
+    return {
+        **environ,
+        "TEXMFCACHE": cache,
+        "TEXMFVAR": environ.get("TEXMFVAR") or cache,
+        # Sphinx's latexmkrc reads it; unset, Perl warns about it on every run.
+        "LATEXOPTS": environ.get("LATEXOPTS", ""),
+    }
+
+
+def trailer_id(tex: Path) -> str:
+    """A PDF ``/ID`` from the LaTeX source and the build time, not from the folder's path.
+
+    LuaTeX derives the ID from the output's full path by default, so the same book built in
+    another BUILDDIR (or in `make site`'s temporary checkouts) came out with other bytes.
+    """
+    digest = hashlib.md5(tex.read_bytes(), usedforsecurity=False)
+    digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    value = digest.hexdigest().upper()
+    return rf"\pdfvariable trailerid{{[<{value}><{value}>]}}"
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """End latexmk and the LuaLaTeX it started (their own process group)."""
+    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 30)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def build_pdf(tex: Path) -> Path:
+    """Compile ``tex`` with latexmk in its folder; return the PDF, or raise ``BuildError``."""
     workdir = tex.parent
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.unlink(missing_ok=True)
+    built = tex.with_suffix(".pdf")
+    log = tex.with_suffix(".log")
+    command = ["latexmk", "-lualatex", "-interaction=nonstopmode", "-halt-on-error", "-f-"]
+    command.append(f"-usepretex={trailer_id(tex)}")
+    # Its own process group, so that an interrupt ends LuaLaTeX too; BUILDDIR's lock is
+    # inherited, so a LuaLaTeX outliving this process still keeps other builds out.
+    process = subprocess.Popen(
+        [*command, tex.name],
+        cwd=workdir,
+        env=texmf_environ(dict(os.environ)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        pass_fds=held_locks(),
+    )
     try:
-        result = subprocess.run(
-            ["latexmk", "-lualatex", "-interaction=nonstopmode", "-halt-on-error", "-f-", tex.name],
-            cwd=workdir,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            check=False,
-            timeout=TIMEOUT,
-        )
+        output, _ = process.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
-        print(f"PDF build failed: latexmk ran over {TIMEOUT} s in {workdir}", file=sys.stderr)
-        return 1
-    built = workdir / tex.with_suffix(".pdf").name
-    if result.returncode != 0 or not built.exists():
-        log = workdir / tex.with_suffix(".log").name
-        tail = "\n".join(result.stdout.splitlines()[-30:])
-        print(f"{tail}\nPDF build failed: see {log}", file=sys.stderr)
-        return result.returncode or 1
-    partial = target.with_suffix(".pdf.part")
-    shutil.copyfile(built, partial)
-    os.replace(partial, target)
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2:
-        print("usage: python -m sangokushi.pdf BOOK.tex OUT.pdf", file=sys.stderr)
-        return 2
-    return build_pdf(Path(args[0]), Path(args[1]))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        _stop(process)
+        raise BuildError(f"latexmk ran over {TIMEOUT} s in {workdir}") from None
+    except BaseException:
+        _stop(process)
+        raise
+    if process.returncode != 0 or not built.is_file():
+        tail = "\n".join(output.splitlines()[-30:])
+        raise BuildError(f"{tail}\nlatexmk failed (exit {process.returncode}): see {log}")
+    return built

@@ -9,6 +9,8 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 
+from sangokushi import __version__
+
 logger = logging.getLogger(__name__)
 
 # LaTeX engines whose Japanese packages provide ``\ruby{base}{reading}``.
@@ -128,4 +130,4 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_node(ruby, **HANDLERS)
     app.add_role("ruby", RubyRole())
     app.connect("builder-inited", builder_inited)
-    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

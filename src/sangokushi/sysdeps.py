@@ -25,11 +25,16 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "fonts-dejavu-core",
     ),
     # pdftotext/pdffonts, a browser with Japanese fonts for the site tests, Java for EPUBCheck.
-    "test": ("poppler-utils", "chromium", "fonts-ipaexfont-gothic", "fonts-ipaexfont-mincho"),
+    "test": (
+        "poppler-utils",
+        "chromium",
+        "fonts-ipaexfont-gothic",
+        "fonts-ipaexfont-mincho",
+        "default-jre-headless",
+    ),
 }
-# Commands that satisfy a package without it (a JRE installed some other way).
+# Packages a command on PATH stands in for (a JRE installed some other way).
 COMMANDS: dict[str, str] = {"default-jre-headless": "java"}
-GROUPS["test"] += ("default-jre-headless",)
 # pandoc, the peer `make bench` times on the same text (the smoke run in `make test` too).
 GROUPS["bench"] = ("pandoc",)
 GROUPS["test"] += GROUPS["bench"]

@@ -25,7 +25,9 @@ def _names(allowed: tuple[str, ...]):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sangokushi.bench", description=__doc__)
     parser.add_argument("--sizes", default="1,10,40,100", help="book sizes (× the chapters)")
-    parser.add_argument("--editions", type=_names(EDITIONS), default=list(EDITIONS[:4]))
+    parser.add_argument(
+        "--editions", type=_names(EDITIONS), default=[e for e in EDITIONS if e != "html-stock"]
+    )
     parser.add_argument("--scenarios", type=_names(SCENARIOS), default=list(SCENARIOS))
     parser.add_argument("--repeats", type=int, default=3, help="rounds per size and edition")
     parser.add_argument("--no-peer", dest="peer", action="store_false", help="skip pandoc")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import statistics
@@ -13,14 +12,20 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from sangokushi import editions as registry
 from sangokushi.bench.synth import edit_box, edit_paragraph, make_book, pandoc_markdown
+from sangokushi.pdf import texmf_environ
 
-BOOK = "llm-sangokushi"
 SCENARIOS = ("cold", "warm", "nochange", "paragraph", "box")
-EDITIONS = ("html", "epub", "epub-tate", "pdf", "html-stock")
+# The registry's editions, and html-stock: the HTML edition with the theme's own sidebar.
+EDITIONS = (*(e.name for e in registry.EDITIONS), "html-stock")
 # The peer that builds the same kind of output from the same text, run right after our cold
-# build of that edition, in turns.
-PEERS = {"epub": "pandoc-epub", "pdf": "pandoc-pdf"}
+# build of that edition, in turns (the horizontal EPUB, the PDF).
+PEERS = {
+    e.name: f"pandoc-{e.form}"
+    for e in registry.EDITIONS
+    if e.form in ("epub", "pdf") and not e.vertical
+}
 # html-stock: the HTML edition with the theme's own per-page sidebar (before issue 13).
 STOCK_OPTS = ("-D", "navigation_cache=0")
 
@@ -81,39 +86,12 @@ def run(
     return time.perf_counter() - start, peak, cpu
 
 
-def _has_registry() -> bool:
-    return importlib.util.find_spec("sangokushi.editions") is not None
-
-
 def edition_commands(edition: str, srcdir: Path, builddir: Path) -> list[list[str]]:
-    """The commands that build ``edition`` of ``srcdir`` into ``builddir``, as ``make`` does."""
-    python = sys.executable
-    stock = edition == "html-stock"
-    name = "html" if stock else edition
-    if _has_registry():
-        command = [python, "-m", "sangokushi.editions", "build", name]
-        command += ["--builddir", str(builddir), "--sourcedir", str(srcdir)]
-        return [command + ([f"--sphinxopts={' '.join(STOCK_OPTS)}"] if stock else [])]
-    # The Makefile's own commands, for trees without the editions registry.
-    sphinx = [str(Path(python).parent / "sphinx-build"), "-W", "--keep-going", "-n"]
-    doctrees = builddir / "doctrees" / name
-    if name == "html":
-        opts = list(STOCK_OPTS) if stock else []
-        return [
-            [*sphinx, "-b", "html", "-d", str(doctrees), *opts, str(srcdir), str(builddir / name)]
-        ]
-    if name == "epub":
-        return [[*sphinx, "-b", "epub", "-d", str(doctrees), str(srcdir), str(builddir / name)]]
-    if name == "epub-tate":
-        tate = ["-D", "epub_writing_mode=vertical", "-D", f"epub_basename={BOOK}-tate"]
-        return [
-            [*sphinx, "-b", "epub", "-d", str(doctrees), *tate, str(srcdir), str(builddir / name)]
-        ]
-    latex = builddir / "latex"
-    return [
-        [*sphinx, "-b", "latex", "-d", str(doctrees), str(srcdir), str(latex)],
-        [python, "-m", "sangokushi.pdf", str(latex / f"{BOOK}.tex"), str(builddir / f"{BOOK}.pdf")],
-    ]
+    """The command that builds ``edition`` of ``srcdir`` into ``builddir``, as ``make`` does."""
+    name, opts = ("html", STOCK_OPTS) if edition == "html-stock" else (edition, ())
+    command = [sys.executable, "-m", "sangokushi.editions", "build", name]
+    command += ["--builddir", str(builddir), "--sourcedir", str(srcdir)]
+    return [command + ([f"--sphinxopts={' '.join(opts)}"] if opts else [])]
 
 
 def peer_commands(peer: str, markdown: Path, outdir: Path) -> list[list[str]]:
@@ -140,9 +118,8 @@ def peer_commands(peer: str, markdown: Path, outdir: Path) -> list[list[str]]:
 
 
 def build_env() -> dict[str, str]:
-    """The Makefile's environment: LuaLaTeX's font cache, a fixed SOURCE_DATE_EPOCH."""
-    cache = str(Path.home() / ".cache" / BOOK / "texmf-var")
-    env = dict(os.environ, TEXMFCACHE=cache, TEXMFVAR=cache, FORCE_SOURCE_DATE="1")
+    """The builds' environment: LuaLaTeX's font cache, a fixed SOURCE_DATE_EPOCH."""
+    env = texmf_environ(dict(os.environ))
     env.setdefault("SOURCE_DATE_EPOCH", "1690000000")
     return env
 

@@ -7,6 +7,7 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.config import ENUM, Config
 
+from sangokushi import __version__
 from sangokushi.ebook.builder import COVER_IMAGE, COVER_TEMPLATE, EbookBuilder
 from sangokushi.ebook.tategaki import VerticalText
 
@@ -57,4 +58,4 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("ebook_island_max_rows", 8, "epub", types=frozenset({int}))
     app.add_config_value("ebook_verify", True, "epub", types=frozenset({bool}))
     app.connect("config-inited", set_cover)
-    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -13,7 +13,6 @@ from sphinx.builders.epub3 import Epub3Builder, NavPoint
 from sphinx.jinja2glue import SphinxFileSystemLoader
 from sphinx.locale import _
 from sphinx.util import logging
-from sphinx.util._pathlib import _StrPath
 from sphinx.util.fileutil import copy_asset_file
 from sphinx.writers.html5 import HTML5Translator
 
@@ -80,7 +79,7 @@ class EbookBuilder(Epub3Builder):
 
     name = "epub"
     default_translator_class = EbookTranslator
-    template_dir = _StrPath(HERE / "templates" / "epub3")
+    template_dir = HERE / "templates" / "epub3"
 
     @property
     def vertical(self) -> bool:

@@ -8,16 +8,28 @@ from collections.abc import Iterable
 from pathlib import Path
 from zipfile import ZIP_DEFLATED, ZIP_STORED, ZipFile, ZipInfo
 
+from sphinx.errors import SphinxError
+
+from sangokushi.buildinfo import InvalidEpoch, build_timestamp
+
 # The metadata files an EPUB opens with, in this order; mimetype must come first, stored.
 LEADING = ("mimetype", "META-INF/container.xml", "content.opf", "toc.ncx")
 ZIP_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest time a zip entry can hold
 ZIP_END = 4354819199  # 2107-12-31T23:59:59Z, the latest
 
 
+class PackageError(SphinxError):
+    """The EPUB could not be written: one line naming the file and the cause."""
+
+    category = "Cannot write the EPUB"
+
+
 def build_time() -> int:
-    """``SOURCE_DATE_EPOCH`` if set, else now."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    return int(epoch) if epoch else int(time.time())
+    """The edition's time (``sangokushi.buildinfo``: ``SOURCE_DATE_EPOCH``, commit, now)."""
+    try:
+        return build_timestamp(Path.cwd())
+    except InvalidEpoch as exc:
+        raise PackageError(str(exc)) from None
 
 
 def zip_date_time(timestamp: int) -> tuple[int, int, int, int, int, int]:
@@ -30,7 +42,8 @@ def write_ocf(target: Path, root: Path, names: Iterable[str], timestamp: int) ->
     """Zip ``names`` (paths relative to ``root``) into ``target``, metadata first, the rest sorted.
 
     Every entry gets the same time and permissions, so the bytes depend only on
-    the files' contents; ``target`` is replaced atomically.
+    the files' contents; ``target`` is replaced atomically, only once the zip is whole
+    on disk. An OS error (a full disk, a read-only folder) is a ``PackageError``.
     """
     rest = sorted(set(names) - set(LEADING))
     date_time = zip_date_time(timestamp)
@@ -43,6 +56,11 @@ def write_ocf(target: Path, root: Path, names: Iterable[str], timestamp: int) ->
                 info.external_attr = 0o100644 << 16
                 info.compress_type = ZIP_STORED if name == "mimetype" else ZIP_DEFLATED
                 ocf.writestr(info, (root / name).read_bytes(), compresslevel=9)
+        with partial.open("rb") as written:
+            os.fsync(written.fileno())
         os.replace(partial, target)
+    except OSError as exc:
+        where = exc.filename or partial
+        raise PackageError(f"{where}: {exc.strerror or exc}") from None
     finally:
         partial.unlink(missing_ok=True)

@@ -19,7 +19,6 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--venv", type=Path, default=Path(".venv"))
     build.add_argument("--branch", default="main", help="the branch being written")
     build.add_argument("--tags", default="v*", help="glob of the release tags")
-    build.add_argument("--make", default="make")
     serve = commands.add_parser("serve", help="serve a built site on this machine")
     serve.add_argument("site", type=Path)
     serve.add_argument("--url", default="http://localhost:8000/")
@@ -42,7 +41,6 @@ def main(argv: list[str] | None = None) -> int:
             venv=args.venv.absolute(),
             branch=args.branch,
             tags=args.tags,
-            make=args.make,
         )
         report = build_site(site)
     except SiteError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import json
+import math
 import os
 import re
 import shutil
@@ -20,11 +21,15 @@ from sphinx_polyversion.builder import Builder, BuildError
 from sphinx_polyversion.driver import DefaultDriver
 from sphinx_polyversion.environment import Environment
 from sphinx_polyversion.git import Git, GitRef, GitRefType
+from sphinx_polyversion.json import GLOBAL_ENCODER
 
+from sangokushi.buildinfo import commit_time
+from sangokushi.editions import locked
 from sangokushi.site import root
 from sangokushi.site.versions import SAFE_NAME, Edition, SiteError
 
 STAMP = ".sangokushi-site.json"
+ROOT_TEMPLATES = Path(__file__).resolve().parent / "root_templates"
 # Bump to rebuild every edition once the way editions are assembled changes.
 FORMAT = 1
 DOWNLOADS = "site-downloads"
@@ -44,7 +49,6 @@ class Site:
     venv: Path
     branch: str = "main"
     tags: str = "v*"
-    make: str = "make"
 
     @property
     def logs(self) -> Path:
@@ -82,8 +86,22 @@ def up_to_date(folder: Path, edition: Edition, url: str) -> bool:
     return recorded == (edition.commit, url, FORMAT)
 
 
-class EditionBuilder(Builder[Environment, list[str]]):
-    """``make epub pdf`` then ``make html`` (in site mode) in one edition's checkout."""
+# A failed step's report: the lines that say why (Sphinx's file:line warnings and errors,
+# the editions entry point's own one-line errors), not merely the log's last lines.
+REASON = re.compile(
+    r"^(?:\S.*?:\d+: (?:WARNING|ERROR|CRITICAL|SEVERE): .*|editions: .*|.*Error: .*)$"
+)
+MAX_REASONS = 20
+
+
+def reasons(text: str) -> list[str]:
+    """The lines of a step's output that say why it failed."""
+    found = [line for line in text.splitlines() if REASON.match(line)]
+    return list(dict.fromkeys(found))[:MAX_REASONS]
+
+
+class EditionBuilder(Builder[Environment, dict[str, Any]]):
+    """The version's downloadable editions, then its HTML in site mode, by its own registry."""
 
     def __init__(self, site: Site) -> None:
         self.site = site
@@ -92,34 +110,25 @@ class EditionBuilder(Builder[Environment, list[str]]):
         env = {
             k: v
             for k, v in os.environ.items()
-            if k not in MAKE_VARIABLES and not k.startswith("SANGOKUSHI_SITE_")
+            if k not in MAKE_VARIABLES and k not in ("POLYVERSION_DATA", "BUILDDIR", "SOURCEDIR")
         }
-        # The edition's own package (conf.py's extensions), not the one installed in the venv.
+        # The edition's own package (conf.py's extensions, its registry), not the venv's.
         env["PYTHONPATH"] = os.pathsep.join(
             filter(None, [str(checkout / "src"), env.get("PYTHONPATH")])
         )
-        env["SOURCE_DATE_EPOCH"] = git(self.site.repo, "show", "-s", "--format=%ct", edition.commit)
+        epoch = commit_time(self.site.repo, edition.commit)
+        if epoch is None:
+            raise SiteError(f"cannot read the time of commit {edition.commit}")
+        env["SOURCE_DATE_EPOCH"] = str(epoch)
         return env
 
-    async def make(
-        self, environment: Environment, env: dict[str, str], log: Path, *targets: str
-    ) -> None:
-        venv = self.site.venv
-        command = [
-            self.site.make,
-            "-C",
-            str(environment.path),
-            # The shared venv is set up already: an edition's fresh pyproject.toml must not
-            # make its Makefile reinstall the package from the checkout.
-            "-o",
-            f"{venv}/.installed",
-            f"VENV={venv}",
-            f"BUILDDIR={environment.path / 'build'}",
-            *targets,
-        ]
+    async def run(self, checkout: Path, env: dict[str, str], log: Path, *args: str) -> str:
+        """Run the checkout's ``python -m sangokushi.editions ARGS``; return its output."""
+        command = [str(self.site.venv / "bin" / "python"), "-m", "sangokushi.editions", *args]
         # Its own session: a step that hangs (a looping TeX run) is ended with all it started.
         process = await asyncio.create_subprocess_exec(
             *command,
+            cwd=checkout,
             env=env,
             stdin=DEVNULL,
             stdout=PIPE,
@@ -131,16 +140,19 @@ class EditionBuilder(Builder[Environment, list[str]]):
         except TimeoutError:
             os.killpg(process.pid, signal.SIGKILL)
             await process.wait()
-            raise BuildError(f"make {' '.join(targets)} ran over {STEP_TIMEOUT} s") from None
+            raise BuildError(f"{' '.join(args)} ran over {STEP_TIMEOUT} s") from None
         text = out.decode("utf-8", errors="replace")
         with log.open("a", encoding="utf-8") as f:
             f.write(f"$ {' '.join(command)}\n{text}\n")
         if process.returncode:
-            tail = "\n".join(text.splitlines()[-25:])
+            why = reasons(text) or text.splitlines()[-10:]
             rc = process.returncode
-            raise BuildError(f"make {' '.join(targets)} failed (exit {rc}):\n{tail}")
+            raise BuildError(
+                f"editions {' '.join(args[:1])} failed (exit {rc}):\n" + "\n".join(why)
+            )
+        return text
 
-    async def build(self, environment: Environment, output_dir: Path, data: Any) -> list[str]:
+    async def build(self, environment: Environment, output_dir: Path, data: Any) -> dict[str, Any]:
         edition = Edition(**data)
         checkout = environment.path
         build = checkout / "build"
@@ -148,34 +160,52 @@ class EditionBuilder(Builder[Environment, list[str]]):
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(f"{edition.name} at {edition.commit}\n", encoding="utf-8")
         env = self.environ(checkout, edition)
-        # The EPUBs and the PDF first, built exactly as a plain `make` builds them.
-        await self.make(environment, env, log, "epub", "pdf")
+        where = ["--builddir", str(build), "--sourcedir", str(checkout / "docs")]
+        # The version's own registry says what it offers for download.
+        registry = json.loads(await self.run(checkout, env, log, "list"))
+        offered = [e for e in registry if e["label"]]
+        if offered:
+            await self.run(checkout, env, log, "build", *where, *(e["name"] for e in offered))
         downloads = build / DOWNLOADS / "download"
         downloads.mkdir(parents=True)
-        files = sorted((build / "epub").glob("*.epub")) + sorted((build / "pdf").glob("*.pdf"))
-        if not files:
-            raise BuildError("make epub pdf wrote no .epub or .pdf")
-        for file in files:
-            shutil.copy2(file, downloads / file.name)
-        # Then the HTML in site mode: conf.py adds the switcher, downloads, OGP, 404 page.
-        site_env = {
-            **env,
-            "SANGOKUSHI_SITE_URL": self.site.url,
-            "SANGOKUSHI_SITE_VERSION": edition.name,
-            "SANGOKUSHI_SITE_KIND": "release" if edition.release else "branch",
-            "SANGOKUSHI_SITE_DOWNLOADS": str(build / DOWNLOADS),
+        files = []
+        for entry in offered:
+            published = build / entry["output"]
+            shutil.copy2(published, downloads / published.name)
+            files.append(
+                {
+                    "path": f"download/{published.name}",
+                    "label": entry["label"],
+                    "size": size(published),
+                }
+            )
+        # Then the HTML in site mode: conf.py reads this data with sphinx-polyversion's `load`.
+        site_data = {
+            "url": self.site.url,
+            "version": edition.name,
+            "kind": "release" if edition.release else "branch",
+            "downloads": files,
+            "downloads_dir": str(build / DOWNLOADS),
         }
-        await self.make(environment, site_env, log, "html")
+        html_env = {**env, "POLYVERSION_DATA": GLOBAL_ENCODER.encode(site_data)}
+        html = [e["name"] for e in registry if e["form"] == "html"]
+        await self.run(checkout, html_env, log, "build", *where, *html)
         stamp = {
             "version": edition.name,
             "commit": edition.commit,
             "url": self.site.url,
             "format": FORMAT,
             "built": datetime.now(tz=UTC).isoformat(timespec="seconds"),
-            "downloads": [f.name for f in files],
+            "downloads": [Path(f["path"]).name for f in files],
         }
-        publish(build / "html", output_dir, stamp)
-        return stamp["downloads"]
+        html_output = next(e["output"] for e in registry if e["form"] == "html")
+        publish(build / html_output, output_dir, stamp)
+        return stamp
+
+
+def size(path: Path) -> str:
+    n = path.stat().st_size
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{math.ceil(n / 1024)} KB"
 
 
 def publish(html: Path, target: Path, stamp: dict[str, Any]) -> None:
@@ -199,6 +229,7 @@ class SiteDriver(DefaultDriver):
         vcs = Git(
             branch_regex=re.escape(site.branch),
             tag_regex=fnmatch.translate(site.tags),
+            predicate=usable_ref,
         )
         super().__init__(
             site.repo,
@@ -207,6 +238,8 @@ class SiteDriver(DefaultDriver):
             builder=EditionBuilder(site),
             env=Environment.factory(),
             namer=lambda ref: ref.name,
+            template_dir=ROOT_TEMPLATES,
+            root_data_factory=self.root_data,
         )
         self.site = site
         self.editions: dict[str, Edition] = {}
@@ -214,21 +247,15 @@ class SiteDriver(DefaultDriver):
 
     async def init(self) -> None:
         await super().init()
-        targets = []
         for ref in self.targets:
-            if not SAFE_NAME.fullmatch(ref.name):
-                print(f"site: skipping {ref.name!r}: not usable as a folder name in a URL")
-                continue
             commit = git(self.site.repo, "rev-parse", f"{ref.ref}^{{commit}}")
             release = ref.type_ == GitRefType.TAG
             self.editions[ref.name] = Edition(ref.name, commit, release)
-            targets.append(ref)
-        if not targets:
+        if not self.editions:
             raise SiteError(
                 f"nothing to build in {self.site.repo}: no branch {self.site.branch!r} "
                 f"and no tag matching {self.site.tags!r}"
             )
-        self.targets = targets
 
     async def init_data(self, rev: GitRef, env: Environment) -> dict[str, Any]:
         edition = self.editions[rev.name]
@@ -255,11 +282,26 @@ class SiteDriver(DefaultDriver):
     def build_failed(self, rev: GitRef, exc_info: Any) -> None:
         self.report.failed[rev.name] = str(exc_info[1])
 
+    def live(self) -> list[Edition]:
+        return [e for e in self.editions.values() if read_stamp(self.output_dir / e.name)]
+
+    def root_data(self, driver: DefaultDriver) -> dict[str, Any]:
+        return root.context(self.output_dir, self.live(), self.site.url)
+
     async def build_root(self) -> None:
-        live = {name: e for name, e in self.editions.items() if read_stamp(self.output_dir / name)}
         root.prune(self.output_dir, keep=set(self.editions), stamp=STAMP)
-        if live:
-            root.write(self.output_dir, list(live.values()), self.site.url)
+        if self.live():
+            root.write(self.output_dir, self.live(), self.site.url)
+            # versions.json, then index.html, sitemap.xml, robots.txt from ROOT_TEMPLATES.
+            await super().build_root()
+
+
+def usable_ref(repo: Path, ref: GitRef) -> bool:
+    """Polyversion's ref predicate: only names usable as a folder and in a URL."""
+    if SAFE_NAME.fullmatch(ref.name):
+        return True
+    print(f"site: skipping {ref.name!r}: not usable as a folder name in a URL")
+    return False
 
 
 def build_site(site: Site) -> Report:
@@ -272,7 +314,9 @@ def build_site(site: Site) -> Report:
         raise SiteError(f"{site.repo} is not a git repository (SITE_REPO)") from None
     site.out.mkdir(parents=True, exist_ok=True)
     driver = SiteDriver(site)
-    asyncio.run(driver.srun())
+    # One `make site` at a time per site (the lock lives beside the logs, not on the site).
+    with locked(site.logs, lambda text: print(f"site: {text}", flush=True)):
+        asyncio.run(driver.srun())
     if not any(read_stamp(site.out / name) for name in driver.editions):
         failures = "\n".join(f"{k}: {v}" for k, v in driver.report.failed.items())
         raise SiteError(f"no edition could be built:\n{failures}")

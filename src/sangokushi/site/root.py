@@ -1,4 +1,4 @@
-"""The site's root: switcher.json, a redirect to the newest edition, 404 page, sitemap, robots."""
+"""The site's root: switcher.json, 404 page, and what the root templates are given."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import os
 import re
 import shutil
 from pathlib import Path
-from xml.sax.saxutils import escape
+from typing import Any
 
+from sangokushi.editions import BOOK
 from sangokushi.site.versions import Edition, label, ordered, preferred, switcher
 
 # Pages that are no reading matter: left out of the sitemap.
@@ -40,64 +41,46 @@ def book_title(page: Path) -> str:
     found = re.search(r"<title>(.*?)</title>", page.read_text(encoding="utf-8"), flags=re.S)
     title = html.unescape(found.group(1)) if found else ""
     # Sphinx titles the root page "<page> — <project>"; both are the book's title here.
-    return title.split(" — ")[-1].strip() or "llm-sangokushi"
+    return title.split(" — ")[-1].strip() or BOOK
 
 
-def redirect_page(best: Edition, url: str, title: str) -> str:
-    """The site's front door: straight on to the preferred edition."""
-    target = f"{best.name}/"
-    return f"""<!DOCTYPE html>
-<html lang="ja">
-<head>
-<meta charset="utf-8">
-<title>{html.escape(title)}</title>
-<meta http-equiv="refresh" content="0; url={target}">
-<link rel="canonical" href="{html.escape(url + target)}">
-<script>location.replace({json.dumps(target)} + location.hash);</script>
-</head>
-<body>
-<p><a href="{target}">{html.escape(title)}（{html.escape(label(best, best))}）</a></p>
-</body>
-</html>
-"""
-
-
-def sitemap(out: Path, editions: list[Edition], url: str) -> str:
-    lines = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
-    ]
+def sitemap_pages(out: Path, editions: list[Edition], url: str) -> list[str]:
+    """The URLs of every reading page of ``editions``, for ``sitemap.xml``."""
+    pages = []
     for edition in editions:
         folder = out / edition.name
         for page in sorted(folder.rglob("*.html")):
             relative = page.relative_to(folder)
             if relative.name in NOT_IN_SITEMAP or SKIP_FOLDERS & set(relative.parts[:-1]):
                 continue
-            lines.append(
-                f"  <url><loc>{escape(url + edition.name + '/' + relative.as_posix())}</loc></url>"
-            )
-    lines.append("</urlset>")
-    return "\n".join(lines) + "\n"
+            pages.append(url + edition.name + "/" + relative.as_posix())
+    return pages
+
+
+def context(out: Path, editions: list[Edition], url: str) -> dict[str, Any]:
+    """What the root templates (``root_templates/``: index, sitemap, robots) are given."""
+    editions = ordered(editions)
+    best = preferred(editions)
+    index = out / best.name / "index.html"
+    return {
+        "url": url,
+        "target": f"{best.name}/",
+        "title": book_title(index) if index.is_file() else BOOK,
+        "label": label(best, best),
+        "pages": sitemap_pages(out, editions, url),
+    }
 
 
 def write(out: Path, editions: list[Edition], url: str) -> None:
-    """Write the root files for the editions built in ``out``."""
+    """Write the root files sphinx-polyversion's templates do not: switcher.json, 404.html."""
     editions = ordered(editions)
     best = preferred(editions)
     write_text(
         out / "switcher.json",
         json.dumps(switcher(editions, url), ensure_ascii=False, indent=2) + "\n",
     )
-    title = (
-        book_title(out / best.name / "index.html")
-        if (out / best.name / "index.html").is_file()
-        else "llm-sangokushi"
-    )
-    write_text(out / "index.html", redirect_page(best, url, title))
     notfound = out / best.name / "404.html"
     if notfound.is_file():
         write_text(out / "404.html", notfound.read_text(encoding="utf-8"))
-    write_text(out / "sitemap.xml", sitemap(out, editions, url))
-    write_text(out / "robots.txt", f"User-agent: *\nAllow: /\nSitemap: {url}sitemap.xml\n")
     names = ", ".join(e.name for e in editions)
     print(f"site: {out}/ has {names}; {out}/index.html leads to {best.name}")

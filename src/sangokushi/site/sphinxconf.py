@@ -1,8 +1,7 @@
-"""Sphinx settings of the versioned site, switched on by the environment ``make site`` sets."""
+"""Sphinx settings of the versioned site, switched on by the data ``make site`` hands over."""
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,8 +9,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sphinx.errors import ConfigError
-
-from sangokushi.site.versions import download_label
 
 HERE = Path(__file__).resolve().parent
 SIDEBAR = [
@@ -23,45 +20,33 @@ SIDEBAR = [
 ]
 
 
-def size(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{math.ceil(n / 1024)} KB"
+def site_data(namespace: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any] | None:
+    """The version data `make site` hands this build through sphinx-polyversion, if any."""
+    if not environ.get("POLYVERSION_DATA"):
+        return None
+    from sphinx_polyversion.api import load
 
-
-def downloads(folder: Path) -> list[dict[str, str]]:
-    """The files under ``folder/download``, for the sidebar: EPUB 横書き, 縦書き, then PDF."""
-    files = sorted(
-        (folder / "download").iterdir(),
-        key=lambda p: (p.suffix != ".epub", p.name.endswith("-tate.epub"), p.name),
-    )
-    return [
-        {
-            "path": f"download/{f.name}",
-            "label": download_label(f.name),
-            "size": size(f.stat().st_size),
-        }
-        for f in files
-        if f.is_file()
-    ]
+    data = load(namespace)
+    url, version, kind = data.get("url", ""), data.get("version", ""), data.get("kind", "")
+    if not url.endswith("/") or not version or kind not in ("release", "branch"):
+        raise ConfigError(
+            "site mode needs a url (ending in /), a version and a kind (release or branch) "
+            "in POLYVERSION_DATA: build the site with `make site`"
+        )
+    return data
 
 
 def configure_site(namespace: dict[str, Any], environ: Mapping[str, str] = os.environ) -> None:
     """Turn ``namespace`` (conf.py's globals) into the site's configuration, when asked to."""
-    url = environ.get("SANGOKUSHI_SITE_URL", "")
-    if not url:
+    data = site_data(namespace, environ)
+    if data is None:
         if canonical := environ.get("READTHEDOCS_CANONICAL_URL", ""):
             namespace["html_baseurl"] = canonical
         return
-    version = environ.get("SANGOKUSHI_SITE_VERSION", "")
-    kind = environ.get("SANGOKUSHI_SITE_KIND", "release")
-    if not url.endswith("/") or not version or kind not in ("release", "branch"):
-        raise ConfigError(
-            "site mode needs SANGOKUSHI_SITE_URL (ending in /), SANGOKUSHI_SITE_VERSION and "
-            "SANGOKUSHI_SITE_KIND (release or branch): build the site with `make site`"
-        )
+    url, version, kind = data["url"], data["version"], data["kind"]
     baseurl = f"{url}{version}/"
-    files: list[dict[str, str]] = []
-    if folder := environ.get("SANGOKUSHI_SITE_DOWNLOADS", ""):
-        files = downloads(Path(folder))
+    files: list[dict[str, str]] = data.get("downloads", [])
+    if folder := data.get("downloads_dir", ""):
         namespace["html_extra_path"] = [*namespace.get("html_extra_path", []), folder]
 
     namespace["extensions"] = [

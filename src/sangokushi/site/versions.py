@@ -36,17 +36,6 @@ def base_url(text: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
-def download_label(name: str) -> str:
-    """How the sidebar names a download."""
-    if name.endswith("-tate.epub"):
-        return "EPUB（縦書き）"
-    if name.endswith(".epub"):
-        return "EPUB（横書き）"
-    if name.endswith(".pdf"):
-        return "PDF（A5判）"
-    return name
-
-
 def release_key(name: str) -> tuple[int, Version, str]:
     """Sort key for release tags: PEP 440 order (v1.10 after v1.9), unparsable names first."""
     try:

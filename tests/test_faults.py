@@ -1,0 +1,283 @@
+"""Faults injected for real: odd paths, interrupts, two builds at once, a full or read-only disk."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from sangokushi import fidelity
+from sangokushi.editions import BY_NAME, RUNNING, Edition, check_epub, check_pdf
+from support import DOCS, ROOT, make
+
+PDF = BY_NAME["pdf"]
+EPUB = BY_NAME["epub"]
+
+
+def copy_docs(dest: Path) -> Path:
+    subprocess.run(["cp", "-a", str(DOCS), str(dest)], check=True)
+    return dest
+
+
+def add_sentence(docs: Path, text: str) -> None:
+    with (docs / "wu.md").open("a", encoding="utf-8") as f:
+        f.write(f"\n{text}\n")
+
+
+def start(*targets: str, **variables: str | Path) -> subprocess.Popen[str]:
+    """``make`` in its own process group, as a terminal runs it."""
+    args = ["make", "-C", str(ROOT), *targets, *(f"{k}={v}" for k, v in variables.items())]
+    return subprocess.Popen(
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """The processes below ``pid`` (children, grandchildren …) with their names."""
+    parents: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        parents[int(entry.name)] = ppid
+        names[int(entry.name)] = name
+    found: dict[int, str] = {}
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for child, ppid in parents.items():
+            if ppid == parent and child not in found:
+                found[child] = names[child]
+                todo.append(child)
+    return found
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith((".part", ".new", ".old")))
+
+
+def first_build(target: str, edition: Edition, docs: Path, build: Path) -> tuple[Path, bytes]:
+    """Build ``target`` once; return ``edition``'s published file and its bytes."""
+    make(target, SOURCEDIR=docs, BUILDDIR=build)
+    path = edition.published(build)
+    return path, path.read_bytes()
+
+
+def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    """A failed build's one ``editions:`` line, having checked there is no traceback."""
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "Traceback" not in output and "report this" not in output, output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("editions: ")]
+    assert len(errors) == 1, result.stderr
+    return errors[0]
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    return copy_docs(tmp_path / "docs")
+
+
+# -- paths -------------------------------------------------------------------------------
+
+
+def test_builddir_with_spaces_and_quotes_never_touches_its_neighbours(
+    tmp_path: Path, docs: Path
+) -> None:
+    neighbour = tmp_path / "keep"
+    neighbour.mkdir()
+    (neighbour / "precious.txt").write_text("mine")
+    odd = tmp_path / "keep dir 'quoted' \"twice\""
+    result = make("html", SOURCEDIR=docs, BUILDDIR=odd)
+    assert "Traceback" not in result.stdout + result.stderr
+    assert (odd / "html" / "index.html").is_file()
+
+    add_sentence(docs, "{ref}`no-such-label`")
+    failed = make("html", check=False, SOURCEDIR=docs, BUILDDIR=odd)
+    assert failed.returncode != 0
+    assert (odd / "html" / "index.html").is_file(), "the previous edition stays"
+    assert (neighbour / "precious.txt").read_text() == "mine"
+
+    (odd / "notes.txt").write_text("not the build's")
+    make("clean", BUILDDIR=odd)
+    assert sorted(p.name for p in odd.iterdir()) == ["notes.txt"]
+    assert (neighbour / "precious.txt").read_text() == "mine"
+
+
+def test_builddir_with_a_dollar_is_refused(tmp_path: Path) -> None:
+    result = make("html", check=False, BUILDDIR=f"{tmp_path}/a$$b")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "not '$'" in output, output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("value", ["garbage", "1e9", "-5", "99999999999999"])
+def test_invalid_source_date_epoch_is_one_clear_line(tmp_path: Path, value: str) -> None:
+    result = make("html", check=False, BUILDDIR=tmp_path, SOURCE_DATE_EPOCH=value)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if "SOURCE_DATE_EPOCH" in line]
+    assert len(errors) == 1, result.stderr
+    assert repr(value) in errors[0] and "whole seconds since 1970" in errors[0]
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+# -- interrupts --------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_interrupted_pdf_keeps_the_previous_one_and_the_next_build_succeeds(
+    tmp_path: Path, docs: Path
+) -> None:
+    build = tmp_path / "build"
+    pdf, good = first_build("pdf", PDF, docs, build)
+    for number, sig in enumerate((signal.SIGINT, signal.SIGTERM, signal.SIGKILL)):
+        add_sentence(docs, f"中断の試し{number}。")
+        process = start("pdf", SOURCEDIR=docs, BUILDDIR=build)
+        wait_until(
+            lambda p=process: "lualatex" in descendants(p.pid).values(), 120, "lualatex to run"
+        )
+        os.killpg(process.pid, sig)
+        output, _ = process.communicate(timeout=60)
+        assert process.returncode != 0, output
+        assert "Traceback" not in output, output
+        assert pdf.read_bytes() == good, f"{sig.name}: the previous PDF is gone or changed"
+        assert leftovers(pdf.parent) == [], sig.name
+    # A LuaLaTeX orphaned by SIGKILL still holds BUILDDIR's lock: this build waits for it,
+    # then builds afresh (latexmk's "Nothing to do … gave an error" state is not trusted).
+    result = make("pdf", SOURCEDIR=docs, BUILDDIR=build)
+    assert check_pdf(pdf) is None
+    assert pdf.read_bytes() != good
+    text = fidelity.normalize(fidelity.pdf_edition_text(pdf))
+    assert "中断の試し2。" in text, result.stdout
+
+
+@pytest.mark.slow
+def test_interrupted_epub_zip_keeps_the_previous_one(tmp_path: Path, docs: Path) -> None:
+    # An incompressible image makes the zip take long enough to be interrupted while it writes.
+    (docs / "_static" / "slow-to-zip.png").write_bytes(os.urandom(16 * 1024 * 1024))
+    build = tmp_path / "build"
+    epub, good = first_build("epub", EPUB, docs, build)
+    partial = EPUB.workdir(build) / (EPUB.filename + ".part")
+    for number, sig in enumerate((signal.SIGTERM, signal.SIGKILL)):
+        add_sentence(docs, f"中断の試し{number}。")
+        process = start("epub", SOURCEDIR=docs, BUILDDIR=build)
+        wait_until(partial.exists, 120, "the EPUB zip to be written")
+        os.killpg(process.pid, sig)
+        output, _ = process.communicate(timeout=60)
+        assert process.returncode != 0
+        assert "Traceback" not in output, output
+        assert epub.read_bytes() == good, sig.name
+        assert leftovers(epub.parent) == [], sig.name
+    make("epub", SOURCEDIR=docs, BUILDDIR=build)
+    assert check_epub(epub) is None and epub.read_bytes() != good
+
+
+# -- concurrency -------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_two_builds_at_once_are_serialised(tmp_path: Path, docs: Path) -> None:
+    build = tmp_path / "build"
+    first = start("pdf", SOURCEDIR=docs, BUILDDIR=build)
+    running = PDF.workdir(build).with_name(PDF.name + RUNNING)
+    wait_until(running.exists, 60, "the first build to hold the lock")
+    second = start("pdf", SOURCEDIR=docs, BUILDDIR=build)
+    outputs = [p.communicate(timeout=600)[0] for p in (first, second)]
+    assert [first.returncode, second.returncode] == [0, 0], outputs
+    assert any("waiting for it to finish" in out for out in outputs), outputs
+    assert check_pdf(PDF.published(build)) is None
+    info = subprocess.run(["pdfinfo", str(PDF.published(build))], capture_output=True, text=True)
+    assert info.returncode == 0 and "Syntax Error" not in info.stderr, info.stderr
+
+
+# -- a full or read-only disk ------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A tmpfs of 8 MB (mounting needs root: CI and `make test` run as root)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(disk: Path, leave: int) -> None:
+    """Fill ``disk`` but for ``leave`` bytes."""
+    stats = os.statvfs(disk)
+    free = stats.f_bavail * stats.f_frsize
+    with (disk / "filler").open("wb") as f:
+        f.write(b"\0" * max(free - leave, 0))
+
+
+@pytest.mark.parametrize("leave", [0, 64 * 1024])
+def test_full_disk_is_one_line_and_keeps_the_previous_epubs(
+    small_disk: Path, docs: Path, leave: int
+) -> None:
+    build = small_disk / "build"
+    make("epub", SOURCEDIR=docs, BUILDDIR=build)
+    before = {e.name: e.published(build).read_bytes() for e in (EPUB, BY_NAME["epub-tate"])}
+    fill(small_disk, leave)
+    add_sentence(docs, "満杯の試し。")
+    error = one_error_line(make("epub", check=False, SOURCEDIR=docs, BUILDDIR=build))
+    assert "No space left on device" in error and str(build) in error, error
+    for edition in (EPUB, BY_NAME["epub-tate"]):
+        assert edition.published(build).read_bytes() == before[edition.name]
+    assert leftovers(EPUB.published(build).parent) == []
+    (small_disk / "filler").unlink()
+    make("epub", SOURCEDIR=docs, BUILDDIR=build)
+    assert check_epub(EPUB.published(build)) is None
+
+
+def test_full_disk_inside_sphinx_is_one_line(small_disk: Path, docs: Path) -> None:
+    build = small_disk / "build"
+    make("epub", SOURCEDIR=docs, BUILDDIR=build)
+    fill(small_disk, 100 * 1024)
+    # The HTML tree is new and larger than what is left: Sphinx's own writes fail.
+    error = one_error_line(make("html", check=False, SOURCEDIR=docs, BUILDDIR=build))
+    assert "No space left on device" in error, error
+    assert not (build / "html").exists()
+    assert check_epub(EPUB.published(build)) is None
+
+
+def test_read_only_output_is_one_line_and_keeps_the_previous_epub(
+    small_disk: Path, docs: Path
+) -> None:
+    build = small_disk / "build"
+    epub, good = first_build("epub", EPUB, docs, build)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    error = one_error_line(make("epub", check=False, SOURCEDIR=docs, BUILDDIR=build))
+    assert "Read-only file system" in error and str(build) in error, error
+    assert epub.read_bytes() == good
