@@ -46,7 +46,7 @@ class Edition:
     ``readthedocs`` the Read the Docs download format it supplies. ``environment`` names
     another edition whose Sphinx environment (doctrees) this one shares: only for editions
     of the same builder whose overrides are no ``env`` config values (they change the
-    writing, not the reading); such an edition writes every page from the shared doctrees.
+    writing, not the reading); editions that share one write every page from it.
     """
 
     name: str
@@ -84,8 +84,8 @@ class Edition:
         """``sphinx-build``'s arguments for this edition (options from SPHINXOPTS last)."""
         args = ["-b", self.builder, "-W", "--keep-going", "-n"]
         args += ["-d", str(self.doctrees(builddir))]
-        if self.environment:
-            # Pages whose doctree another edition's run changed have an unchanged source:
+        if self.environment or self.name in {e.environment for e in EDITIONS}:
+            # Pages whose doctree the other edition's run changed have an unchanged source:
             # only writing every page keeps them from going stale.
             args.append("-a")
         for key, value in self.overrides.items():
