@@ -149,13 +149,22 @@ def test_the_registry_entry_and_options_are_inputs(tmp_path: Path) -> None:
     assert build.fingerprint(epub) == Build(DOCS, tmp_path, []).fingerprint(epub)
 
 
-def test_only_editions_that_read_alike_share_an_environment() -> None:
+def test_only_editions_that_read_alike_share_an_environment(tmp_path: Path) -> None:
+    from sphinx.testing.util import SphinxTestApp
+
+    shutil.copytree(DOCS, tmp_path / "src")
     for edition in editions.EDITIONS:
         if not edition.environment:
             continue
         owner = BY_NAME[edition.environment]
         assert owner.builder == edition.builder and owner.tags == edition.tags
         assert edition.doctrees(Path("b")) == owner.doctrees(Path("b"))
+        app = SphinxTestApp(edition.builder, srcdir=tmp_path / "src", builddir=tmp_path / "b")
+        try:
+            read = {value.name for value in app.config.filter(frozenset({"env"}))}
+        finally:
+            app.cleanup()
+        assert read and not read & {*edition.overrides, *owner.overrides}, edition.name
 
 
 def test_a_no_change_make_book_skips_every_edition(tmp_path: Path) -> None:
