@@ -21,6 +21,8 @@ today = japanese_date(built_at)
 extensions = [
     "myst_parser",
     "sangokushi.book",
+    "sangokushi.numbering",
+    "sangokushi.jatext",
     "sangokushi.analogy",
     "sangokushi.ruby",
     "sangokushi.ebook",

@@ -83,7 +83,8 @@ def test_epub_reads_back(book: Path) -> None:
     read = epub.read_epub(str(book / EPUB))
     assert read.get_metadata("DC", "title")[0][0] == TITLE
     assert read.get_metadata("DC", "language")[0][0] == "ja"
-    assert read.get_metadata("DC", "identifier")[0][0] == "urn:llm-sangokushi:ja"
+    assert read.get_metadata("DC", "identifier")[0][0] == "urn:llm-sangokushi:ja:yokogaki"
+    assert read.get_metadata("DC", "source")[0][0] == "urn:llm-sangokushi:ja"
     assert read.get_metadata("DC", "description")
     assert read.get_metadata("DC", "publisher")
     spine = [read.get_item_with_id(idref).file_name for idref, _ in read.spine]

@@ -119,7 +119,30 @@ def test_accessibility_metadata(read: readback.Edition) -> None:
     ]
     assert props["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.1 Level AA"]
     assert props["dcterms:modified"] == ["2023-11-14T22:13:20Z"]
-    assert read.identifier == "urn:test-book:1"
+
+
+def test_renditions_have_their_own_identifiers(
+    edition: tuple[str, Build], read: readback.Edition
+) -> None:
+    """A library keeps both EPUBs; dc:source and a collection tie them to one work."""
+    rendition = "tategaki" if edition[0] == "vertical" else "yokogaki"
+    assert read.identifier == f"urn:test-book:1:{rendition}"
+    assert read.source == "urn:test-book:1"
+    opf = zipfile.ZipFile(read.path).read("content.opf").decode()
+    assert '<meta property="belongs-to-collection" id="collection">テストの本</meta>' in opf
+    assert '<meta refines="#collection" property="dcterms:identifier">urn:test-book:1</meta>' in opf
+
+
+def test_no_unused_files_and_one_viewport(read: readback.Edition) -> None:
+    names = set(zipfile.ZipFile(read.path).namelist())
+    assert not {"_static/file.png", "_static/plus.png", "_static/minus.png"} & names
+    highlighted = [h for h, page in read.documents.items() if b'class="highlight' in page]
+    assert ("_static/pygments.css" in names) == bool(highlighted)
+    for href, page in read.documents.items():
+        assert (b"pygments.css" in page) == (href in highlighted), href
+    assert "_static/basic.css" not in names
+    for href, page in read.documents.items():
+        assert page.count(b'name="viewport"') <= 1, href
 
 
 def test_navigation_document(read: readback.Edition) -> None:
@@ -234,7 +257,8 @@ def test_zip_times_before_1980_are_clamped(tmp_path: Path) -> None:
         ("NVDAとAMAZON", [("NVDA", "upright"), ("とAMAZON", None)]),
         ("70B", [("70B", None)]),
         ("本当!?", [("本当", None), ("!?", "tcy")]),
-        ("なぜ?", [("なぜ", None), ("?", "upright")]),
+        ("なぜ?", [("なぜ", None), ("?", "tcy")]),
+        ("第1.0.0版", [("第1.0.0版", None)]),
         ("漢字だけ", [("漢字だけ", None)]),
     ],
 )

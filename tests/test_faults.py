@@ -178,6 +178,9 @@ def test_interrupted_pdf_keeps_the_previous_one_and_the_next_build_succeeds(
 def test_interrupted_epub_zip_keeps_the_previous_one(tmp_path: Path, docs: Path) -> None:
     # An incompressible image makes the zip take long enough to be interrupted while it writes.
     (docs / "_static" / "slow-to-zip.png").write_bytes(os.urandom(16 * 1024 * 1024))
+    # A stylesheet uses it: the e-book builder packs only the static files pages link to.
+    with (docs / "_static" / "book.css").open("a", encoding="utf-8") as css:
+        css.write("\n.slow-to-zip { background-image: url(slow-to-zip.png); }\n")
     build = tmp_path / "build"
     epub, good = first_build("epub", EPUB, docs, build)
     partial = EPUB.workdir(build) / (EPUB.filename + ".part")

@@ -198,7 +198,7 @@ def test_page_metadata_from_the_base_url(site: Site) -> None:
     page = (site.root / "v1.1" / "shu.html").read_text(encoding="utf-8")
     meta = dict(re.findall(r'<meta property="(og:[a-z_]+)" content="([^"]*)"', page))
     assert f'<link rel="canonical" href="{site.url}v1.1/shu.html" />' in page
-    assert meta["og:title"] == "蜀 — Google"
+    assert meta["og:title"] == "第2章　蜀 — Google"
     assert meta["og:site_name"] == TITLE
     assert meta["og:url"] == f"{site.url}v1.1/shu.html"
     assert "Google" in meta["og:description"] and "三国志" in meta["og:description"]
@@ -271,7 +271,7 @@ def test_switcher_lists_versions_and_keeps_the_chapter(page, site: Site) -> None
     ]
     menu.filter(has_text="v1.1").click()
     page.wait_for_url(f"{site.url}v1.1/wei.html")
-    assert page.locator(".bd-article h1").first.inner_text().startswith("魏")
+    assert page.locator(".bd-article h1").first.inner_text().startswith("第1章　魏")
 
 
 @pytest.mark.slow

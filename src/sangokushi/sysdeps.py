@@ -1,4 +1,4 @@
-"""Install the Debian packages a build needs, only those missing, with one apt-get call."""
+"""Install the Debian packages a build needs (only those missing, one apt-get) and npm's tools."""
 
 from __future__ import annotations
 
@@ -31,10 +31,34 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "fonts-ipaexfont-gothic",
         "fonts-ipaexfont-mincho",
         "default-jre-headless",
+        "npm",
     ),
 }
-# Packages a command on PATH stands in for (a JRE installed some other way).
-COMMANDS: dict[str, str] = {"default-jre-headless": "java"}
+# Packages a command on PATH stands in for (a JRE or npm installed some other way).
+COMMANDS: dict[str, str] = {"default-jre-headless": "java", "npm": "npm"}
+
+# The checkers publishers and browsers run (DAISY Ace, axe-core, the W3C Nu checker), pinned
+# in package-lock.json; `npm ci` only when the lock is newer than what is installed.
+NPM_TOOLS = Path("tests") / "tools"
+NPM_ENV = {"PUPPETEER_SKIP_DOWNLOAD": "1", "ELECTRON_SKIP_BINARY_DOWNLOAD": "1"}
+
+
+def npm_tools(folder: Path = NPM_TOOLS) -> int:
+    """``npm ci`` in ``folder`` unless its node_modules is as new as its lock file."""
+    lock = folder / "package-lock.json"
+    installed = folder / "node_modules" / ".package-lock.json"
+    if not lock.is_file():
+        return 0
+    if installed.is_file() and installed.stat().st_mtime >= lock.stat().st_mtime:
+        return 0
+    npm = shutil.which("npm")
+    if npm is None:
+        print("sysdeps: npm not found: install Debian's npm", file=sys.stderr)
+        return 2
+    print(f"sysdeps: npm ci in {folder}", file=sys.stderr)
+    command = [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"]
+    env = dict(os.environ, **NPM_ENV)
+    return subprocess.run(command, cwd=folder, env=env, check=False).returncode
 
 
 def missing(packages: tuple[str, ...]) -> list[str]:
@@ -83,7 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     wanted = tuple(dict.fromkeys(p for g in args.groups for p in GROUPS[g]))
     absent = missing(wanted)
-    return install(absent) if absent else 0
+    status = install(absent) if absent else 0
+    if status == 0 and "test" in args.groups:
+        status = npm_tools()
+    return status
 
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         "ebook_vertical_tables", "auto", "epub", types=ENUM("auto", "horizontal", "vertical")
     )
     app.add_config_value("ebook_island_max_rows", 8, "epub", types=frozenset({int}))
+    app.add_config_value("ebook_rendition_identifiers", True, "epub", types=frozenset({bool}))
     app.add_config_value("ebook_verify", True, "epub", types=frozenset({bool}))
     app.connect("config-inited", set_cover)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

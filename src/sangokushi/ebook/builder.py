@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Set
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,14 @@ COVER_IMAGE = "_static/ebook-cover.png"
 COVER_TEMPLATE = "ebook-cover.html"
 CSS_FILE = "ebook.css"
 XHTML_NS = 'xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"'
+VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>\s*')
+# Links between the package's files: href/src in XHTML, url()/@import in CSS.
+LINK = re.compile(r"""(?:href|src)="([^"#?]+)|url\(\s*['"]?([^'")#?]+)|@import\s+['"]([^'"]+)""")
+PYGMENTS_CSS = "_static/pygments.css"
+# The epub theme styles search results (there are none in a book) with an icon.
+SEARCH_ICON = re.compile(r"\s*background-image:\s*url\(file\.png\);")
+# Identifiers of the two renditions, after the work's own (epub_identifier).
+RENDITIONS = {False: "yokogaki", True: "tategaki"}
 
 LANDMARK_TITLES = {
     "ja": {"cover": "表紙", "toc": "目次", "bodymatter": "本文", "landmarks": "ランドマーク"},
@@ -69,6 +78,52 @@ def _by_language(table: dict[str, Any], language: str) -> Any:
     return table.get(language.split("-")[0].lower(), table["en"])
 
 
+class TemplateOverlay:
+    """Sphinx's EPUB templates, with this package's versions of those it changes.
+
+    Sphinx's ``content.opf.jinja`` and ``nav.xhtml.jinja`` have no blocks to extend,
+    so those two are replaced whole; every other template is Sphinx's own.
+    """
+
+    def __init__(self, own: Path, base: Path) -> None:
+        self.own = own
+        self.base = base
+
+    def __truediv__(self, name: str) -> Path:
+        own = self.own / name
+        return own if own.is_file() else self.base / name
+
+
+def linked_files(outdir: Path, names: list[str]) -> set[str]:
+    """The files that ``names`` (XHTML and CSS, relative to ``outdir``) link to, transitively."""
+    found: set[str] = set()
+    todo = [n for n in names if n.endswith((".xhtml", ".css"))]
+    while todo:
+        name = todo.pop()
+        path = outdir / name
+        if not path.is_file():
+            continue
+        base = Path(name).parent
+        for match in LINK.finditer(path.read_text(encoding="utf-8", errors="replace")):
+            target = next(g for g in match.groups() if g)
+            if ":" in target:
+                continue
+            linked = (base / target).as_posix()
+            parts: list[str] = []
+            for part in linked.split("/"):
+                if part == "..":
+                    if parts:
+                        parts.pop()
+                elif part not in ("", "."):
+                    parts.append(part)
+            linked = "/".join(parts)
+            if linked not in found:
+                found.add(linked)
+                if linked.endswith(".css"):
+                    todo.append(linked)
+    return found
+
+
 class EbookBuilder(Epub3Builder):
     """Sphinx's EPUB 3 builder, made into an e-reader edition.
 
@@ -79,7 +134,7 @@ class EbookBuilder(Epub3Builder):
 
     name = "epub"
     default_translator_class = EbookTranslator
-    template_dir = HERE / "templates" / "epub3"
+    template_dir = TemplateOverlay(HERE / "templates" / "epub3", Path(Epub3Builder.template_dir))  # type: ignore[assignment]
 
     @property
     def vertical(self) -> bool:
@@ -114,6 +169,19 @@ class EbookBuilder(Epub3Builder):
         self.globalcontext["cover_title"] = self.cover_spec().title.replace("\n", "")
         self.globalcontext["cover_alt"] = self.cover_alt()
 
+    def get_doc_context(self, docname: str, body: str, metatags: str) -> dict[str, Any]:
+        # The theme's layout has its viewport meta; docutils adds a second one.
+        return super().get_doc_context(docname, body, VIEWPORT.sub("", metatags))
+
+    def handle_page(self, pagename: str, addctx: dict, *args: Any, **kwargs: Any) -> None:
+        # Pygments' stylesheet only where there is highlighted code.
+        if 'class="highlight' not in addctx.get("body", ""):
+            css_files = addctx.get("css_files", self.globalcontext.get("css_files", ()))
+            addctx["css_files"] = [
+                c for c in css_files if str(getattr(c, "filename", c)) != PYGMENTS_CSS
+            ]
+        super().handle_page(pagename, addctx, *args, **kwargs)
+
     def write_doc(self, docname: str, doctree: nodes.document) -> None:
         if self.vertical and self.config.ebook_tate_chu_yoko:
             # Toctrees are resolved after the post-transforms: orient their entries too.
@@ -124,6 +192,11 @@ class EbookBuilder(Epub3Builder):
 
     def copy_static_files(self) -> None:
         super().copy_static_files()
+        theme_css = self._static_dir / "epub.css"
+        if theme_css.is_file():
+            text = theme_css.read_text(encoding="utf-8")
+            if SEARCH_ICON.search(text):
+                theme_css.write_text(SEARCH_ICON.sub("", text), encoding="utf-8")
         context = {"vertical": self.vertical}
         copy_asset_file(
             HERE / "static" / "ebook.css.jinja", self._static_dir, context=context, force=True
@@ -196,7 +269,20 @@ class EbookBuilder(Epub3Builder):
             certified_by=html.escape(config.ebook_certified_by),
             primary_writing_mode="vertical-rl" if self.vertical else "",
         )
+        if config.ebook_rendition_identifiers:
+            # Two renditions of one work: each its own identifier (a library keeps both),
+            # the work's identifier as dc:source and one collection that holds them both.
+            metadata["id"] = html.escape(self.identifier())
+            metadata["source"] = html.escape(config.epub_identifier)
+            metadata["collection"] = html.escape(config.epub_title)
         return metadata
+
+    def identifier(self) -> str:
+        """This rendition's dc:identifier: the work's, with the writing mode after it."""
+        work = self.config.epub_identifier
+        if not self.config.ebook_rendition_identifiers:
+            return work
+        return f"{work}:{RENDITIONS[self.vertical]}"
 
     def build_content(self) -> None:
         # A cover page left by the last build would be listed as a document of its own,
@@ -210,11 +296,29 @@ class EbookBuilder(Epub3Builder):
             for path in sorted(self.outdir.rglob(pattern))
         ]
         excluded = self.config.epub_exclude_files
-        self.config.epub_exclude_files = [*excluded, *stray]
+        self.config.epub_exclude_files = [*excluded, *stray, *self.unused_static_files()]
         try:
             super().build_content()
         finally:
             self.config.epub_exclude_files = excluded
+
+    def unused_static_files(self) -> list[str]:
+        """Theme and Sphinx files in ``_static`` that no page or stylesheet links to."""
+        static = self.outdir / "_static"
+        if not static.is_dir():
+            return []
+        pages = [
+            p.relative_to(self.outdir).as_posix()
+            for p in sorted(self.outdir.rglob("*" + self.out_suffix))
+        ]
+        used = linked_files(self.outdir, pages)
+        if self.config.epub_cover:
+            used.add(self.config.epub_cover[0])
+        return [
+            name
+            for p in sorted(static.rglob("*"))
+            if p.is_file() and (name := p.relative_to(self.outdir).as_posix()) not in used
+        ]
 
     def bodymatter_href(self) -> str:
         if self.config.ebook_bodymatter:
@@ -264,7 +368,7 @@ class EbookBuilder(Epub3Builder):
     def toc_metadata(self, level: int, navpoints: list[Any]) -> dict[str, Any]:
         metadata = super().toc_metadata(level, navpoints)
         # The NCX's dtb:uid must be the identifier's value, not its id (EPUBCheck NCX-001).
-        metadata["uid"] = html.escape(self.config.epub_identifier)
+        metadata["uid"] = html.escape(self.identifier())
         return metadata
 
     # -- the container -----------------------------------------------------------------

@@ -31,6 +31,7 @@ class Edition:
     title: str
     language: str
     identifier: str
+    source: str
     direction: str | None
     properties: dict[str, list[str]]
     named: dict[str, str]
@@ -87,6 +88,7 @@ def read_edition(path: Path) -> Edition:
         title=book.title,
         language=languages[0][0] if languages else "",
         identifier=book.uid or "",
+        source=next((value for value, _ in book.get_metadata("DC", "source")), ""),
         direction=book.direction,
         properties=properties,
         named=named,

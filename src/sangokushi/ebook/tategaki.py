@@ -20,6 +20,7 @@ TOKEN = re.compile(
     r"""
     (?P<latin>[A-Za-z][A-Za-z0-9]*(?:[-.'’&+/][A-Za-z0-9]+)*(?:\ [0-9][A-Za-z0-9]*(?:\.[0-9]+)*)*)
     | (?P<alnum>[0-9]+(?:[.,][0-9]+)*[A-Za-z][A-Za-z0-9-]*)
+    | (?P<dotted>[0-9]+(?:\.[0-9]+){2,})
     | (?P<number>[0-9]+(?:[.,][0-9]+)*)(?P<percent>%?)
     | (?P<marks>[!?]{1,2})
     """,
@@ -50,7 +51,11 @@ def orient(text: str, tcy_digits: int = 2) -> list[tuple[str, str | None]]:
       sideways (the default of mixed orientation): they are read as words.
     - All-capital acronyms: two letters (AI) are 縦中横, one, three or four
       letters (X, LLM, AWS, NVDA) upright.
-    - ``!!``/``!?`` are 縦中横, a lone ``!``/``?`` upright.
+    - Dotted version numbers (1.0.0) stay sideways, read as one unit, not stacked
+      as 1 . 0 . 0.
+    - ``!``, ``?``, ``!!``, ``!?`` are 縦中横: a lone half-width mark stands in one em
+      like a full-width one, not as a small upright glyph; the text keeps the author's
+      character.
     """
     runs: list[tuple[str, str | None]] = []
     pos = 0
@@ -80,8 +85,10 @@ def orient(text: str, tcy_digits: int = 2) -> list[tuple[str, str | None]]:
                 add(match["percent"], UPRIGHT)
             else:
                 add(number + match["percent"], UPRIGHT)
+        elif dotted := match["dotted"]:
+            add(dotted, None)
         elif marks := match["marks"]:
-            add(marks, TCY if len(marks) == 2 else UPRIGHT)
+            add(marks, TCY)
         else:
             add(match.group(), None)
     add(text[pos:], None)
