@@ -178,3 +178,23 @@ def test_a_no_change_make_book_skips_every_edition(tmp_path: Path) -> None:
     assert second.stdout.count("is up to date") == 2, second.stdout
     covers = list((tmp_path / "doctrees" / "epub" / "ebook-cover").glob("cover-*.png"))
     assert len(covers) == 1
+
+
+def test_the_cover_is_drawn_again_only_when_its_inputs_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sangokushi.ebook import cover
+
+    font = cover.find_font("HaranoAjiMincho-Regular.otf")
+    drawn: list[cover.CoverSpec] = []
+    render = cover.render_cover
+    monkeypatch.setattr(cover, "render_cover", lambda s, f: drawn.append(s) or render(s, f))
+    spec = cover.CoverSpec(title="三国志", subtitle="第1版", size=(320, 512))
+    first = cover.cached_cover(spec, font, tmp_path)
+    assert cover.cached_cover(spec, font, tmp_path) == first == render(spec, font)
+    assert len(drawn) == 1
+    later = replace(spec, subtitle="第2版")
+    assert cover.cached_cover(later, font, tmp_path) != first
+    assert cover.cached_cover(later, None, tmp_path) != first
+    assert len(drawn) == 3
+    assert len(list(tmp_path.glob("cover-*.png"))) == 1
