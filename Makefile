@@ -12,7 +12,7 @@ VENV_STAMP    := $(VENV)/.installed
 # environment, never pasted into a shell line: a BUILDDIR with spaces or quotes is safe.
 EDITIONS      := $(VENV)/bin/python -m sangokushi.editions
 # Exported to these targets only: `make test` must not hand its BUILDDIR to the tests' builds.
-BUILDS        := book html epub pdf check-epub clean live
+BUILDS        := book html epub pdf pdf-print pdf-tate check-epub clean live
 $(BUILDS): export SOURCEDIR := $(SOURCEDIR)
 $(BUILDS): export BUILDDIR := $(BUILDDIR)
 $(BUILDS): export SPHINXOPTS := $(SPHINXOPTS)
@@ -21,12 +21,12 @@ $(error BUILDDIR, SOURCEDIR and SITE_DIR may hold spaces and quotes, but not '$$
 endif
 
 .PHONY: help book html epub check-epub pdf test lint format clean setup sysdeps
-.PHONY: site serve live
+.PHONY: site serve live pdf-print pdf-tate
 
 help:
 	@echo "make book    set up (venv, TeX, fonts) and build HTML, EPUB and PDF into $(BUILDDIR)/"
 	@echo "make test    set up and run the whole test suite"
-	@echo "make html | epub | pdf    build one edition (epub: both)"
+	@echo "make html | epub | pdf | pdf-print | pdf-tate    build one edition (epub: both)"
 	@echo "make lint | format        ruff"
 	@echo "make clean   remove what the builds wrote in $(BUILDDIR)/"
 
@@ -55,6 +55,13 @@ epub: $(VENV_STAMP) sysdeps
 
 pdf: $(VENV_STAMP) sysdeps
 	@$(EDITIONS) build --group pdf
+
+# The print-shop and vertical PDFs (sangokushi.book.PDF_VARIANTS); `make book` builds them too.
+pdf-print: $(VENV_STAMP) sysdeps
+	@$(EDITIONS) build --group pdf-print
+
+pdf-tate: $(VENV_STAMP) sysdeps
+	@$(EDITIONS) build --group pdf-tate
 
 check-epub: epub
 	@$(EDITIONS) check --group epub

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sangokushi.buildinfo import build_timestamp, japanese_date, project_version, toolchain
+from sangokushi.book import latex_class_options
+from sangokushi.buildinfo import (
+    build_timestamp,
+    edition_name,
+    japanese_date,
+    project_version,
+    toolchain,
+)
 from sangokushi.editions import BOOK as BASENAME
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,6 +24,9 @@ language = "ja"
 root_doc = "index"
 built_at = build_timestamp(ROOT)
 today = japanese_date(built_at)
+# The essay is unsigned; it appeared as a blog article in July 2023 (see 編集注記 and 奥付).
+AUTHOR = "著者名の記載なし"
+SOURCE = "原文：ブログ記事（2023年7月公開）"
 
 extensions = [
     "myst_parser",
@@ -32,9 +42,13 @@ myst_enable_extensions = ["colon_fence", "substitution"]
 myst_heading_anchors = 2
 myst_substitutions = {
     "book_title": project,
-    "book_edition": f"第{version}版",
+    "book_author": AUTHOR,
+    "book_edition": edition_name(version),
+    "book_version": version,
     "book_date": japanese_date(built_at),
-    "book_toolchain": toolchain(),
+    "book_toolchain_pdf": toolchain("pdf"),
+    "book_toolchain_web": toolchain("html"),
+    "book_toolchain_epub": toolchain("epub"),
 }
 exclude_patterns = ["_build", "_original", "Thumbs.db", ".DS_Store"]
 templates_path = ["_templates"]
@@ -55,6 +69,7 @@ numfig_secnum_depth = 0
 # -- HTML -------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
 html_title = project
+html_show_copyright = False
 html_css_files = ["book.css"]
 html_last_updated_fmt = ""
 html_search_language = "ja"
@@ -70,7 +85,7 @@ html_theme_options = {
 epub_basename = BASENAME
 epub_theme = "epub"
 epub_title = project
-epub_author = "原著者不詳"
+epub_author = AUTHOR
 epub_language = "ja"
 epub_publisher = BASENAME
 epub_copyright = copyright
@@ -86,77 +101,67 @@ epub_show_urls = "no"
 epub_tocdepth = 2
 epub_css_files = ["book.css"]
 ebook_cover_title = "Llama 2の登場で\nLLM三国志が始まった"
-ebook_cover_subtitle = f"第{version}版"
+ebook_cover_subtitle = edition_name(version)
 ebook_accessibility_summary = (
     "本書はテキストのみで構成され、見出しと目次による構造化ナビゲーション、論理的な読み順、"
     "人名などのルビを備える。画像は表紙のみで、本文の理解に画像は要らない。"
 )
 
 # -- LaTeX / PDF ------------------------------------------------------------
+# The jlreq class (W3C Requirements for Japanese Text Layout) on LuaLaTeX; the 版面 and each PDF
+# variant (-D book_pdf_variant=print|tate, sangokushi.editions) are declared in sangokushi.book.
 latex_engine = "lualatex"
-latex_docclass = {"manual": "ltjsbook"}
+latex_docclass = {"manual": "jlreq"}
 latex_documents = [(root_doc, f"{BASENAME}.tex", project, "", "manual", False)]
 latex_show_urls = "no"
 latex_use_xindy = False
 latex_elements = {
-    "papersize": "a5paper",
-    "pointsize": "10pt",
-    "extraclassoptions": "openany",
+    "papersize": "",
+    "pointsize": "",
+    # The reading PDF; sangokushi.book switches to a variant when book_pdf_variant is set.
+    "extraclassoptions": latex_class_options(),
+    "geometry": "",
     "polyglossia": "",
     "babel": "",
     "fncychap": "",
     "cmappkg": "",
     "makeindex": "",
     "printindex": "",
-    "geometry": r"\usepackage[a5paper, textwidth=34\zw, lines=28, top=20mm,"
-    r" headheight=15pt, headsep=5mm, footskip=10mm, hcentering]{geometry}",
     "fontpkg": r"""
+\usepackage[haranoaji,deluxe]{luatexja-preset}
 \setmainfont{TeX Gyre Termes}
 \setsansfont{TeX Gyre Heros}
 \setmonofont{TeX Gyre Cursor}
 \newfontfamily\booksymbolfont{DejaVu Sans}
 """,
     "preamble": r"""
-\hypersetup{pdftitle={%(title)s}, pdflang={ja}, pdfcreator={%(creator)s}}
-\setlength{\parindent}{1\zw}
-\setlength{\parskip}{0pt plus 1pt}
+\hypersetup{pdftitle={%(title)s}, pdfauthor={%(author)s}, pdflang={ja},
+  pdfcreator={%(creator)s}}
 \usepackage{newunicodechar}
 \newunicodechar{✴}{{\booksymbolfont\ltjalchar"2734}}
 \newunicodechar{^^^^fe0e}{}
-\makeatletter
-\fancypagestyle{normal}{%%
-  \fancyhf{}%%
-  \fancyhead[LE]{\small\thepage\hspace{2\zw}\@title}%%
-  \fancyhead[RO]{\small\leftmark\hspace{2\zw}\thepage}%%
-  \renewcommand{\headrulewidth}{0.4pt}%%
-  \renewcommand{\footrulewidth}{0pt}}
-\fancypagestyle{plain}{%%
-  \fancyhf{}%%
-  \fancyfoot[C]{\small\thepage}%%
-  \renewcommand{\headrulewidth}{0pt}%%
-  \renewcommand{\footrulewidth}{0pt}}
-\let\ps@plainhead\ps@plain
-\makeatother
-\newenvironment{sphinxclasssection-break}{\begin{center}}{\end{center}}
-\newenvironment{sphinxclasschapter-subtitle}%%
-  {\par\vspace*{-1.5\baselineskip}\begin{flushright}\large}{\end{flushright}\bigskip}
-\newenvironment{sphinxclasssignature}{\begin{flushright}\itshape}{\end{flushright}}
 """
-    % {"title": project, "creator": BASENAME},
+    % {"title": project, "author": AUTHOR, "creator": BASENAME},
     "maketitle": r"""
 \begin{titlepage}
-\vspace*{0.22\textheight}
+\vspace*{0.18\textheight}
 \begin{center}
-{\sffamily\bfseries\Huge Llama 2の登場で\\[0.5em]LLM三国志が始まった\par}
-\vspace{4em}
-{\large %(edition)s\par}
+{\sffamily\gtfamily\bfseries\Huge Llama 2の登場で\\[0.6em]LLM三国志が始まった\par}
+\vspace{3\baselineskip}
+{\large %(author)s\par}
 \vfill
-{\large %(date)s\par}
+{\small %(source)s\par}
+\vspace{2\baselineskip}
 \end{center}
 \end{titlepage}
 """
-    % {"edition": f"第{version}版", "date": japanese_date(built_at)},
-    "tableofcontents": r"\renewcommand{\contentsname}{目次}\sphinxtableofcontents",
+    % {"author": AUTHOR, "source": SOURCE},
+    # 目次 on a recto, and the text from a recto on: odd folios are rectos.
+    "tableofcontents": r"""
+\cleardoublepage\pagenumbering{roman}
+\begingroup\parskip=0pt\renewcommand{\contentsname}{目次}\tableofcontents\endgroup
+\cleardoublepage\pagenumbering{arabic}
+""",
 }
 
 # -- Versioned site ---------------------------------------------------------

@@ -17,11 +17,20 @@ from support import ROOT, make
 
 
 def test_every_edition_is_declared_once_with_what_it_needs() -> None:
-    assert [e.name for e in EDITIONS] == ["html", "epub", "epub-tate", "pdf"]
+    assert [e.name for e in EDITIONS] == [
+        "html",
+        "epub",
+        "epub-tate",
+        "pdf",
+        "pdf-print",
+        "pdf-tate",
+    ]
     assert len({e.output for e in EDITIONS}) == len(EDITIONS)
     for edition in EDITIONS:
         assert edition.form in editions.QUICK_CHECKS, edition.name
-        assert "fidelity" in edition.checks, edition.name
+        # The print-shop and vertical PDFs: tests/test_pdf.py reads their text (column by column).
+        if edition.name not in ("pdf-print", "pdf-tate"):
+            assert "fidelity" in edition.checks, edition.name
     assert [e.name for e in editions.downloads()] == ["epub", "epub-tate", "pdf"]
     assert BY_NAME["epub-tate"].overrides["epub_writing_mode"] == "vertical"
 

@@ -51,8 +51,9 @@ def test_latex(rootdir: Path, tmp_path: Path, engine: str, package: str | None) 
         assert "司馬懿(しばい)" in tex
     else:
         assert packages == [package]
-        assert r"\ruby{司馬懿}{しばい}" in tex
-        assert r"\ruby{孫権}{そんけん}" in tex
+        command = r"\ltjruby[mode=5]" if engine == "lualatex" else r"\ruby"
+        assert command + "{司馬懿}{しばい}" in tex
+        assert command + "{孫権}{そんけん}" in tex
 
 
 def test_bad_input_warns_with_location(rootdir: Path, tmp_path: Path) -> None:

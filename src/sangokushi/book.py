@@ -1,19 +1,122 @@
-"""Book structure: unnumbered chapters and appendices in LaTeX, located toctree warnings."""
+"""Book structure and the printed page: chapter kinds, the 版面, and the LaTeX book style."""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
-
-from sangokushi import __version__
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("numbered", "unnumbered", "appendix")
+KINDS = ("numbered", "unnumbered", "appendix", "colophon")
+SOURCE_MARK = "% sangokushi-source: "
+
+
+class PageDesign(NamedTuple):
+    """The 版面 of the printed book: whole 字 on a line grid (JIS X 4051, jlreq)."""
+
+    paper: str = "a5"  # 148 x 210 mm
+    font_pt: float = 9.5  # 文字サイズ (Latin and Japanese alike)
+    chars: int = 34  # 字詰め
+    lines: int = 28  # 行数
+    pitch_pt: float = 16.5  # 行送り: 1.74 times the character size
+    head_mm: float = 22  # 天
+    gutter_mm: float = 18  # のど
+
+    @property
+    def text_width_pt(self) -> float:
+        return self.chars * self.font_pt
+
+    @property
+    def text_height_pt(self) -> float:
+        return (self.lines - 1) * self.pitch_pt + self.font_pt
+
+
+PAGE = PageDesign()
+# 縦組: 44字 × 18行 on A5, the same type, 行送り 17 pt (1.79).
+TATE_PAGE = PageDesign(chars=44, lines=18, pitch_pt=17, head_mm=25, gutter_mm=20)
+
+
+class PdfVariant(NamedTuple):
+    """One PDF built from the book's LaTeX: its file, 版面, class options and extra preamble."""
+
+    basename: str
+    page: PageDesign = PAGE
+    class_options: tuple[str, ...] = ()
+    preamble: str = ""
+
+    @property
+    def tate(self) -> bool:
+        return "tate" in self.class_options
+
+
+# The PDFs built from the book's LaTeX, by the name `-D book_pdf_variant=…` selects
+# (sangokushi.editions declares them: pdf, pdf-print, pdf-tate).
+# "print": A5 trimmed, crop marks and 3 mm bleed on every side, TrimBox/BleedBox set, no link
+# annotations. "tate": set vertically, pages right to left.
+PDF_VARIANTS: dict[str, PdfVariant] = {
+    "": PdfVariant("llm-sangokushi"),
+    "print": PdfVariant(
+        "llm-sangokushi-print",
+        preamble=r"""
+\usepackage[show={trimmarks,digital},trimmarks_paper=+{26mm,26mm},bleed_margin=3mm]{jlreq-trimmarks}
+\hypersetup{draft}
+""",
+    ),
+    "tate": PdfVariant(
+        "llm-sangokushi-tate",
+        page=TATE_PAGE,
+        class_options=("tate",),
+        # fancyhdr's running heads do not turn with the page: folios only, at the foot.
+        preamble=r"""
+\hypersetup{pdfdirection=R2L}
+\fancypagestyle{normal}{\fancyhf{}\fancyfoot[C]{\small\thepage}%
+  \renewcommand{\headrulewidth}{0pt}\renewcommand{\footrulewidth}{0pt}}
+""",
+    ),
+}
+
+
+def pdf_variant(name: str) -> PdfVariant:
+    """The variant called ``name`` ("" for the reading PDF), with a clear error otherwise."""
+    if name not in PDF_VARIANTS:
+        raise ValueError(f"unknown PDF variant {name!r} (one of: {', '.join(PDF_VARIANTS)})")
+    return PDF_VARIANTS[name]
+
+
+def latex_class_options(variant: str = "") -> str:
+    """The jlreq class options that declare a variant's 版面 (and its extras), comma-separated."""
+    chosen = pdf_variant(variant)
+    page = chosen.page
+    options = [
+        f"paper={page.paper}",
+        f"fontsize={page.font_pt}pt",
+        f"line_length={page.chars}zw",
+        f"number_of_lines={page.lines}",
+        f"baselineskip={page.pitch_pt}pt",
+        f"head_space={page.head_mm}mm",
+        f"gutter={page.gutter_mm}mm",
+        "book",
+        "openany",
+        *chosen.class_options,
+    ]
+    return ",".join(options)
+
+
+def apply_pdf_variant(app: Sphinx, config: Any) -> None:
+    """Give the LaTeX of ``book_pdf_variant`` (set by sangokushi.editions) its class options."""
+    if config.book_pdf_variant:
+        variant = pdf_variant(config.book_pdf_variant)
+        elements = dict(config.latex_elements)
+        elements["extraclassoptions"] = latex_class_options(config.book_pdf_variant)
+        elements["preamble"] = elements.get("preamble", "") + variant.preamble
+        config.latex_elements = elements
 
 
 def _raw(tex: str) -> nodes.raw:
@@ -23,6 +126,11 @@ def _raw(tex: str) -> nodes.raw:
 def mark_chapter(app: Sphinx, doctree: nodes.document) -> None:
     """Wrap a document's chapter in LaTeX switches chosen by its ``book-chapter`` field."""
     docname = app.env.docname
+    source = Path(app.env.doc2path(docname))
+    if source.is_relative_to(Path(app.srcdir).parent):
+        source = source.relative_to(Path(app.srcdir).parent)
+    # sangokushi.texlog names this file when TeX reports text set off the page.
+    doctree.insert(0, _raw(f"\n{SOURCE_MARK}{source}\n"))
     kind = app.env.metadata[docname].get("book-chapter", "numbered")
     if kind not in KINDS:
         logger.warning(
@@ -34,12 +142,74 @@ def mark_chapter(app: Sphinx, doctree: nodes.document) -> None:
             subtype="chapter",
         )
         return
-    if kind == "unnumbered":
+    if kind in ("unnumbered", "colophon"):
         # The switch must precede \chapter and be undone after the chapter's last line.
-        doctree.insert(0, _raw(r"\setcounter{secnumdepth}{-1}"))
+        # jlreq sets no link anchor for an unnumbered chapter: give it one on its own page, or
+        # its bookmark and 目次 link lead to the chapter before.
+        before = r"\sphinxbookcolophon" if kind == "colophon" else r"\clearpage"
+        doctree.insert(1, _raw(before + r"\phantomsection\setcounter{secnumdepth}{-1}"))
         doctree.append(_raw(r"\setcounter{secnumdepth}{\sphinxbooksecnumdepth}"))
     elif kind == "appendix":
-        doctree.insert(0, _raw(r"\sphinxbookappendix"))
+        doctree.insert(1, _raw(r"\sphinxbookappendix"))
+
+
+class SubtitleDash(SphinxPostTransform):
+    """Set a chapter subtitle's leading dash as the Japanese two-字 dash ―― in print.
+
+    The author's character (U+2014) stays the text; the PDF draws it twice in the Japanese
+    font, which is how a Japanese book leads a subtitle.
+    """
+
+    default_priority = 400
+    formats = ("latex",)
+
+    def is_supported(self) -> bool:
+        # Vertical text keeps the author's dash, turned with the line: ActualText does not
+        # survive LuaTeX-ja's vertical boxes.
+        return super().is_supported() and not pdf_variant(self.config.book_pdf_variant).tate
+
+    def run(self, **kwargs: Any) -> None:
+        for box in self.document.findall(nodes.container):
+            if "chapter-subtitle" not in box["classes"]:
+                continue
+            text = next(box.findall(nodes.Text), None)
+            if text is not None and text.startswith("\u2014"):
+                rest = nodes.Text(text[1:])
+                text.parent.replace(text, rest)
+                rest.parent.insert(rest.parent.index(rest), _raw(r"\sphinxbooksubtitledash{}"))
+
+
+class TateChuYoko(SphinxPostTransform):
+    """In the vertical PDF, set one- and two-digit numbers upright across the line (縦中横).
+
+    Numbers inside Latin text (「Llama 2」「GPT-3.5」) turn with it, as longer numbers do.
+    """
+
+    default_priority = 410
+    formats = ("latex",)
+    NUMBER = re.compile(
+        r"(?<![0-9A-Za-z.,\-])(?<![A-Za-z] )([0-9]{1,2})(?![0-9A-Za-z.,%])(?! [A-Za-z])"
+    )
+
+    def is_supported(self) -> bool:
+        return super().is_supported() and pdf_variant(self.config.book_pdf_variant).tate
+
+    def run(self, **kwargs: Any) -> None:
+        skip = (nodes.literal, nodes.raw, nodes.literal_block, nodes.title)
+        for text in list(self.document.findall(nodes.Text)):
+            parent = text.parent
+            if parent is None or isinstance(parent, skip) or not self.NUMBER.search(text):
+                continue
+            parts: list[nodes.Node] = []
+            for index, piece in enumerate(self.NUMBER.split(text)):
+                if index % 2:
+                    parts.append(_raw(rf"\tatechuyoko*{{{piece}}}"))
+                elif piece:
+                    parts.append(nodes.Text(piece))
+            at = parent.index(text)
+            parent.remove(text)
+            for offset, part in enumerate(parts):
+                parent.insert(at + offset, part)
 
 
 def check_toctree(app: Sphinx, env: BuildEnvironment) -> None:
@@ -60,28 +230,115 @@ def check_toctree(app: Sphinx, env: BuildEnvironment) -> None:
             )
 
 
-PREAMBLE = r"""
+# The book's LaTeX style on the jlreq class (loaded after hyperref). Lengths of the 版面 are
+# jlreq class options (latex_class_options); this only styles what sits in it.
+STYLE = r"""
 \makeatletter
 \edef\sphinxbooksecnumdepth{\the\c@secnumdepth}
+% fancyhdr wants a taller head box; the text block stays where jlreq put it.
+\addtolength{\topmargin}{\headheight}\setlength{\headheight}{13pt}
+\addtolength{\topmargin}{-\headheight}
+% Paragraphs: 1字 indent everywhere, no extra space between them (Sphinx loads parskip).
+\setlength{\parindent}{1\zw}
+\setlength{\parskip}{0pt}
+% The author's half-width ( ) stay as written, set tight against Japanese like full-width ones:
+% no 和欧間 space inside or outside them (「当時(と言っても」, 「搭載)を」).
+\ltjsetparameter{alxspmode={`(,inhibit},alxspmode={`),inhibit}}
+% Latin words in Japanese text are never hyphenated (no "An-thropic"): a language without
+% patterns. Explicit break points (after "/" in a path) still work.
+\newlanguage\sphinxbook@nohyphenation
+\language=\sphinxbook@nohyphenation
+% Links stay navigable but print as text; cross-references are set as the text around them.
+\hypersetup{hidelinks}
+\protected\def\sphinxcrossref#1{#1}
+\renewcommand{\sphinxstyleemphasis}[1]{\textit{#1}}
+% Chapter openings: 第1章 on its own line, the title under it, in Gothic.
+\ModifyHeading{chapter}{lines=8,pagestyle=plain,font={\jlreq@keepbaselineskip{\LARGE\sffamily\gtfamily\bfseries}},
+  label_format={第\thechapter 章},format={\jlreqHeadingLabel{{\large#1}\par\noindent}#2},
+  afterindent=true}
+\ModifyHeading{section}{afterindent=true}
+% A paragraph after a quotation or a list is a new paragraph: indented like any other.
+\AddToHook{env/quote/after}{\@endpefalse}
+\AddToHook{env/itemize/after}{\@endpefalse}
+\AddToHook{env/enumerate/after}{\@endpefalse}
+% Table cells set ragged, never stretched between their characters (「袁　紹」).
+\AddToHook{env/longtable/begin}{\def\sphinxAtStartPar{\raggedright}}
+% A subtitle's leading dash: the two-字 dash ―― in the Japanese font, its text the author's
+% character (U+2014) for search and copy.
+\newcommand{\sphinxbooksubtitledash}{%
+  \pdfextension literal page {/Span <</ActualText <FEFF2014>>> BDC}%
+  \ltjjachar"2015\ltjjachar"2015\pdfextension literal page {EMC}}
+\newenvironment{sphinxclasschapter-subtitle}%
+  {\par\vspace*{-3\baselineskip}\begingroup\parindent=0pt\raggedleft\large\mcfamily}%
+  {\par\endgroup\vspace*{2\baselineskip}}
+% A scene break: ✴✴✴ on a line of its own with one blank line above and below.
+\newenvironment{sphinxclasssection-break}%
+  {\par\vspace{\baselineskip}\begingroup\parindent=0pt\centering}%
+  {\par\endgroup\vspace{\baselineskip}}
+\newenvironment{sphinxclasssignature}{\par\raggedleft}{\par}
+% Running heads: folio and book title on versos, chapter title and folio on rectos.
+\def\sphinxbook@chaptermark#1{\markboth{#1}{}}
+\fancypagestyle{normal}{%
+  \fancyhf{}%
+  \fancyhead[LE]{\small\thepage\hspace{2\zw}\@title}%
+  \fancyhead[RO]{\small\leftmark\hspace{2\zw}\thepage}%
+  \renewcommand{\headrulewidth}{0pt}%
+  \renewcommand{\footrulewidth}{0pt}%
+  \let\chaptermark\sphinxbook@chaptermark}
+\fancypagestyle{plain}{%
+  \fancyhf{}%
+  \fancyfoot[C]{\small\thepage}%
+  \renewcommand{\headrulewidth}{0pt}%
+  \renewcommand{\footrulewidth}{0pt}}
+\let\ps@plainhead\ps@plain
+\let\chaptermark\sphinxbook@chaptermark
+% Sheets shipped out so far: rectos and versos by physical page, whatever the folio says.
+\newcount\sphinxbook@shipped
+\AddToHook{shipout/after}{\global\advance\sphinxbook@shipped by 1 }
+\newcommand{\sphinxbook@blankpage}{\hbox{}\thispagestyle{empty}\newpage}
+% Pages left blank to start a recto carry nothing.
+\renewcommand{\cleardoublepage}{\clearpage\ifodd\sphinxbook@shipped\sphinxbook@blankpage\fi}
 \newif\ifsphinxbook@inappendix
 \newcommand{\sphinxbookappendix}{%
-  \ifsphinxbook@inappendix\else\sphinxbook@inappendixtrue\appendix\fi}
+  \ifsphinxbook@inappendix\else\sphinxbook@inappendixtrue\appendix\fi
+  \let\chaptermark\sphinxbook@chaptermark}
+\newenvironment{sphinxclasscolophon}%
+  {\par\vspace*{\fill}\begingroup\parindent=0pt\small
+   \renewcommand{\labelitemi}{}\setlength{\leftmargini}{0pt}\setlength{\labelsep}{0pt}%
+   \setlength{\itemsep}{0pt}\setlength{\parsep}{0pt}\setlength{\topsep}{0pt}%
+   \noindent\rule{\linewidth}{0.4pt}\par}%
+  {\par\noindent\rule{\linewidth}{0.4pt}\par\endgroup}
+% 奥付: the last page, a verso, unnumbered and not an appendix.
+\newcommand{\sphinxbookcolophon}{%
+  \clearpage\ifodd\sphinxbook@shipped\else\sphinxbook@blankpage\fi
+  \ModifyHeading{chapter}{lines=2,pagestyle=empty,
+    font={\jlreq@keepbaselineskip{\large\sffamily\gtfamily\bfseries}}}%
+  \let\chaptermark\sphinxbook@chaptermark}
 \makeatother
 """
-
-
-def setup(app: Sphinx) -> dict[str, Any]:
-    app.connect("doctree-read", mark_chapter)
-    app.connect("env-check-consistency", check_toctree)
-    app.add_latex_package("sangokushibook")
-    app.connect("builder-inited", _write_sty)
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
 
 
 def _write_sty(app: Sphinx) -> None:
     if app.builder.format == "latex":
         app.outdir.mkdir(parents=True, exist_ok=True)
         (app.outdir / "sangokushibook.sty").write_text(
-            "\\NeedsTeXFormat{LaTeX2e}\n\\ProvidesPackage{sangokushibook}\n" + PREAMBLE,
+            "\\NeedsTeXFormat{LaTeX2e}\n\\ProvidesPackage{sangokushibook}\n" + STYLE,
             encoding="utf-8",
         )
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("doctree-read", mark_chapter)
+    app.connect("env-check-consistency", check_toctree)
+    app.add_post_transform(SubtitleDash)
+    app.add_post_transform(TateChuYoko)
+    app.add_config_value("book_pdf_variant", "", "env", str)
+    app.connect("config-inited", apply_pdf_variant)
+    app.add_latex_package("sangokushibook", after_hyperref=True)
+    app.connect("builder-inited", _write_sty)
+    return {
+        "version": "1.0",
+        "env_version": 3,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tomllib
 from collections.abc import Mapping
@@ -85,12 +86,24 @@ def _dist_version(name: str) -> str:
         return "?"
 
 
-def toolchain() -> str:
-    """The programs that build the book, with their versions."""
-    parts = [
-        f"Sphinx {_dist_version('sphinx')}",
-        f"MyST-Parser {_dist_version('myst-parser')}",
-        f"sphinx-book-theme {_dist_version('sphinx-book-theme')}",
-        "LuaLaTeX (LuaTeX-ja)",
-    ]
+def edition_name(release: str) -> str:
+    """The 版 and 刷 of a release: MAJOR.MINOR.PATCH is 第MAJOR版第(MINOR+1)刷.
+
+    A major release changes the text (a new 版); a minor release is a corrected reprint (a new
+    刷); a patch release changes only how the book is built, so it stays the same 刷.
+    """
+    match = re.match(r"(\d+)(?:\.(\d+))?", release)
+    if not match:
+        raise ValueError(f"release {release!r} is not MAJOR.MINOR.PATCH")
+    major, minor = int(match[1]), int(match[2] or 0)
+    return f"第{major}版第{minor + 1}刷"
+
+
+def toolchain(edition: str = "html") -> str:
+    """The programs that make one edition ("html", "epub" or "pdf"), with their versions."""
+    parts = [f"Sphinx {_dist_version('sphinx')}", f"MyST-Parser {_dist_version('myst-parser')}"]
+    if edition == "pdf":
+        parts += ["LuaLaTeX（LuaTeX-ja、jlreqクラス）", "原ノ味フォント"]
+    elif edition == "html":
+        parts.append(f"sphinx-book-theme {_dist_version('sphinx-book-theme')}")
     return "、".join(parts)

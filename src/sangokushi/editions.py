@@ -144,6 +144,30 @@ EDITIONS: tuple[Edition, ...] = (
         checks=("fidelity", "pdf"),
         readthedocs="pdf",
     ),
+    # The same LaTeX with another sangokushi.book.PDF_VARIANTS entry; tests/test_pdf.py checks
+    # them (page boxes, direction, and the vertical text read column by column). No label yet:
+    # not offered as downloads on the site until the site's tests expect them.
+    Edition(
+        "pdf-print",
+        "latex",
+        output=f"pdf/{BOOK}-print.pdf",
+        form="pdf",
+        group="pdf-print",
+        overrides={"book_pdf_variant": "print"},
+        post=_latexmk,
+        checks=(),
+    ),
+    Edition(
+        "pdf-tate",
+        "latex",
+        output=f"pdf/{BOOK}{TATE}.pdf",
+        form="pdf",
+        group="pdf-tate",
+        overrides={"book_pdf_variant": "tate"},
+        post=_latexmk,
+        checks=(),
+        vertical=True,
+    ),
 )
 BY_NAME: dict[str, Edition] = {e.name: e for e in EDITIONS}
 GROUPS: tuple[str, ...] = tuple(dict.fromkeys(e.group for e in EDITIONS))
@@ -748,4 +772,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module's main: pdf.py raises sangokushi.editions.BuildError, which is
+    # not this __main__ module's class, and would escape its except clause as a traceback.
+    from sangokushi import editions as _registry
+
+    sys.exit(_registry.main())

@@ -8,6 +8,7 @@ import signal
 import subprocess
 from pathlib import Path
 
+from sangokushi import texlog
 from sangokushi.editions import BOOK, BuildError, held_locks
 
 TIMEOUT = 900
@@ -83,4 +84,6 @@ def build_pdf(tex: Path) -> Path:
     if process.returncode != 0 or not built.is_file():
         tail = "\n".join(output.splitlines()[-30:])
         raise BuildError(f"{tail}\nlatexmk failed (exit {process.returncode}): see {log}")
+    if problems := texlog.overflows(log, tex):
+        raise BuildError(texlog.report(problems, log))
     return built

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 
@@ -15,6 +17,10 @@ logger = logging.getLogger(__name__)
 
 # LaTeX engines whose Japanese packages provide ``\ruby{base}{reading}``.
 LATEX_RUBY_PACKAGES = {"lualatex": "luatexja-ruby", "platex": "pxrubrica", "uplatex": "pxrubrica"}
+# The ruby command per engine. On LuaTeX-ja, mode=5 lets a reading longer than its base hang
+# over the kana and punctuation around it (up to what jlreq allows each neighbour, LuaTeX-ja's
+# rubypre/postintrusion) instead of pushing the base characters apart (中 原, 諸 葛 亮).
+LATEX_RUBY_COMMANDS = {"lualatex": r"\ltjruby[mode=5]"}
 
 
 class ruby(nodes.inline):
@@ -54,6 +60,61 @@ class RubyRole(SphinxRole):
         return [node], []
 
 
+class FirstOccurrence(SphinxPostTransform):
+    """Put each reading on the first time its base text appears in the document.
+
+    A chapter may mention a name before the sentence that gives it ruby, for instance as the
+    text of a link resolved only now ({analogy}`wei` reads 魏): the reading moves there, and the
+    later occurrence becomes plain text. Titles are left alone.
+    """
+
+    default_priority = 20  # after references are resolved (10)
+
+    def run(self, **kwargs: Any) -> None:
+        # Single-file builders (LaTeX) join every document into one tree, one start_of_file each.
+        chapters = list(self.document.findall(addnodes.start_of_file)) or [self.document]
+        for chapter in chapters:
+            done: set[str] = set()
+            for node in list(chapter.findall(ruby)):
+                if node["base"] not in done and node.parent is not None:
+                    done.add(node["base"])
+                    self._move_to_first(chapter, node)
+
+    def _move_to_first(self, chapter: nodes.Element, node: ruby) -> None:
+        base, reading = node["base"], node["reading"]
+        earlier = self._first_text_before(chapter, node, base)
+        if earlier is None:
+            return
+        head, _, tail = earlier.partition(base)
+        moved = ruby(node.rawsource, fallback_text(base, reading), base=base, reading=reading)
+        moved.source, moved.line = node.source, node.line
+        parent = earlier.parent
+        at = parent.index(earlier)
+        parent.remove(earlier)
+        parts = [nodes.Text(head), moved, nodes.Text(tail)]
+        for offset, part in enumerate(p for p in parts if not isinstance(p, str) or p):
+            parent.insert(at + offset, part)
+        node.parent.replace(node, nodes.Text(base))
+
+    @classmethod
+    def _first_text_before(cls, scope: nodes.Element, target: ruby, base: str) -> nodes.Text | None:
+        for node in scope.findall(lambda n: isinstance(n, (nodes.Text, ruby))):
+            if node is target:
+                return None
+            if isinstance(node, nodes.Text) and base in node and not cls._excluded(node):
+                return node
+        return None
+
+    @staticmethod
+    def _excluded(text: nodes.Text) -> bool:
+        parent = text.parent
+        while parent is not None:
+            if isinstance(parent, (nodes.title, ruby, nodes.raw, nodes.literal, nodes.comment)):
+                return True
+            parent = parent.parent
+        return False
+
+
 def visit_ruby_html(self: Any, node: ruby) -> None:
     self.body.append(
         self.starttag(node, "ruby", suffix="")
@@ -70,7 +131,8 @@ def visit_ruby_latex(self: Any, node: ruby) -> None:
         self.body.append(self.encode(node.astext()))
         raise nodes.SkipNode
     base, reading = self.encode(node["base"]), self.encode(node["reading"])
-    markup = rf"\ruby{{{base}}}{{{reading}}}"
+    command = LATEX_RUBY_COMMANDS.get(self.config.latex_engine, r"\ruby")
+    markup = rf"{command}{{{base}}}{{{reading}}}"
     if self.in_title:
         # Moving arguments: PDF bookmarks get the base text alone.
         markup = rf"\texorpdfstring{{\protect{markup}}}{{{base}}}"
@@ -108,5 +170,6 @@ def builder_inited(app: Sphinx) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_node(ruby, **HANDLERS)
     app.add_role("ruby", RubyRole())
+    app.add_post_transform(FirstOccurrence)
     app.connect("builder-inited", builder_inited)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

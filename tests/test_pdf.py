@@ -1,0 +1,398 @@
+"""The PDF as a Japanese book: nothing off the page, the 版面, front and back matter."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import RectangleObject
+from sphinx.testing.util import SphinxTestApp
+
+from sangokushi import fidelity, pdf, texlog
+from sangokushi.book import PAGE, TATE_PAGE, latex_class_options, pdf_variant
+from sangokushi.buildinfo import edition_name, japanese_date
+from sangokushi.editions import BOOK, BY_NAME
+from support import DOCS, ROOT, make
+
+PDF = "pdf/llm-sangokushi.pdf"
+TITLE = "Llama 2の登場でLLM三国志が始まった"
+WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+)
+
+
+def text(pdf_path: Path, first: int | None = None, last: int | None = None) -> str:
+    pages = [*(["-f", str(first)] if first else []), *(["-l", str(last)] if last else [])]
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", *pages, str(pdf_path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def words(pdf_path: Path, page: int) -> list[tuple[float, float, float, float, str]]:
+    markup = subprocess.run(
+        [
+            "pdftotext",
+            "-enc",
+            "UTF-8",
+            "-bbox",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            str(pdf_path),
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in WORD.findall(markup)]
+
+
+def widened(pdf_path: Path, out: Path, margin: float = 2000) -> Path:
+    """The same PDF with every page's boxes grown by ``margin`` points on each side."""
+    writer = PdfWriter(clone_from=pdf_path)
+    for page in writer.pages:
+        x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+        box = RectangleObject([x0 - margin, y0 - margin, x1 + margin, y1 + margin])
+        page.mediabox = page.cropbox = box
+    writer.write(out)
+    return out
+
+
+def git_epoch() -> int:
+    out = subprocess.run(
+        ["git", "-C", str(ROOT), "log", "-1", "--format=%ct"], capture_output=True, text=True
+    ).stdout.strip()
+    return int(out)
+
+
+# -- Nothing off the page ------------------------------------------------------------------
+
+
+def test_nothing_is_printed_outside_the_page(book: Path, tmp_path: Path) -> None:
+    inside = fidelity.normalize(text(book / PDF))
+    everything = fidelity.normalize(text(widened(book / PDF, tmp_path / "wide.pdf")))
+    assert inside == everything
+
+
+def test_the_widened_crop_check_can_fail(tmp_path: Path) -> None:
+    # A page whose text was set below its bottom edge: only the widened crop shows it.
+    src = tmp_path / "off.tex"
+    src.write_text(
+        "\\documentclass{article}\\begin{document}\\vspace*{30cm}off the page\\end{document}\n"
+    )
+    subprocess.run(
+        ["lualatex", "-interaction=nonstopmode", src.name],
+        cwd=tmp_path,
+        check=False,
+        capture_output=True,
+    )
+    off = tmp_path / "off.pdf"
+    assert "off the page" not in text(off)
+    assert "off the page" in text(widened(off, tmp_path / "off-wide.pdf"))
+
+
+def column_streams(pdf_path: Path, head: list[str]) -> list[str]:
+    """The text of each table column, top to bottom over every page with the table's head row.
+
+    Cells wrap inside their column, so a cell's text is a substring of its column's stream.
+    """
+    pages = len(PdfReader(pdf_path).pages)
+    streams: list[list[tuple[int, int, float, str]]] = [[] for _ in head]
+    for number in range(1, pages + 1):
+        found = words(pdf_path, number)
+        starts = [next((w[0] for w in found if w[4].startswith(name[:2])), None) for name in head]
+        if None in starts:
+            continue
+        line, last = 0, None
+        for x0, y0, _, y1, word in sorted(found, key=lambda w: w[3]):
+            if last is not None and y1 - last > 3:  # Latin and kana boxes differ by a hair
+                line += 1
+            last = y1
+            if y0 >= fidelity.BODY_TOP and y1 <= fidelity.BODY_BOTTOM:
+                # An opening bracket hangs half a character left of its cell.
+                column = max(i for i, start in enumerate(starts) if start <= x0 + 5 or i == 0)
+                streams[column].append((number, line, x0, word))
+    return ["".join(w for *_, w in sorted(s)) for s in streams]
+
+
+def test_every_cell_of_the_editorial_notes_is_on_a_page(book: Path) -> None:
+    head = ["番号", "箇所・種別", "原文", "変更後", "理由"]
+    streams = column_streams(book / PDF, head)
+    notes = (DOCS / "appendix" / "editorial-notes.md").read_text(encoding="utf-8")
+    table = notes[notes.index(":::{list-table}") : notes.index("\n:::\n", notes.index(":::{list"))]
+    rows = [r for r in re.split(r"\n\* - ", table)[1:]]
+    assert len(rows) >= 19  # the head row and 18 changes
+    for row in rows:
+        cells = [c.strip() for c in re.split(r"\n  - ", row)]
+        assert len(cells) == len(head), cells
+        for column, cell in enumerate(cells):
+            printed = fidelity.normalize(streams[column])
+            assert fidelity.normalize(cell) in printed, (cells[0], head[column], cell)
+
+
+def test_long_table_repeats_its_head(book: Path) -> None:
+    reader = PdfReader(book / PDF)
+    pages = [i for i, p in enumerate(reader.pages, 1) if "編集注記" in (p.extract_text() or "")]
+    notes = [i for i in pages if "変更後" in text(book / PDF, i, i)]
+    assert len(notes) >= 2, notes  # the table breaks across pages, each with its head row
+
+
+def test_overfull_text_fails_the_build_naming_the_source(tmp_path: Path) -> None:
+    src = tmp_path / "docs"
+    shutil.copytree(DOCS, src)
+    with (src / "prologue.md").open("a", encoding="utf-8") as f:
+        f.write("\n" + "Supercalifragilisticexpialidocious" * 4 + "\n")
+    result = make("pdf", check=False, SOURCEDIR=src, BUILDDIR=tmp_path / "out")
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert re.search(r"prologue\.md \(LaTeX line \d+\): line [\d.]+pt past the margin", log), log
+    assert "Traceback" not in log
+    assert not (tmp_path / "out" / PDF).exists()
+
+
+def test_texlog_reads_pages_and_lines(tmp_path: Path) -> None:
+    tex = tmp_path / "book.tex"
+    tex.write_text(
+        "\\begin{document}\n% sangokushi-source: docs/a.md\nA\nB\n"
+        "% sangokushi-source: docs/b.md\nC\n"
+    )
+    log = tmp_path / "book.log"
+    log.write_text(
+        "Overfull \\hbox (0.8pt too wide) in paragraph at lines 3--3\n[]\\TU/x(0)/m/n/9.5 tiny\n\n"
+        "Overfull \\hbox (6.1pt too wide) in paragraph at lines 6--6\n"
+        "[]\\TU/x(0)/m/n/9.5 Anthropi\n\n"
+        "Overfull \\vbox (397.6pt too high) has occurred while \\output is active []\n\n"
+    )
+    found = texlog.overflows(log, tex)
+    assert [(o.kind, o.source, o.text) for o in found] == [
+        ("line", "docs/b.md", "Anthropi"),
+        ("page", "docs/b.md", ""),
+    ]
+    assert texlog.HBOX_THRESHOLD_PT == 1.0
+
+
+# -- The 版面 -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def grid_pdf(rootdir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("grid")
+    src = dest / "src"
+    shutil.copytree(rootdir / "test-pdf-grid", src)
+    app = SphinxTestApp("latex", srcdir=src, builddir=dest / "_build", freshenv=True)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    assert app.warning.getvalue() == ""
+    return pdf.build_pdf(Path(app.outdir) / "grid.tex")
+
+
+def test_class_options_declare_the_page_design() -> None:
+    options = latex_class_options()
+    assert f"line_length={PAGE.chars}zw" in options and f"number_of_lines={PAGE.lines}" in options
+    assert "tate" in latex_class_options("tate").split(",")
+    assert "jlreq-trimmarks" in pdf_variant("print").preamble
+    with pytest.raises(ValueError, match="unknown PDF variant"):
+        latex_class_options("poster")
+
+
+def test_full_line_and_full_page_measured(grid_pdf: Path) -> None:
+    page = [w for w in words(grid_pdf, 2) if set(w[4]) == {"永"}]
+    lines = sorted({round(w[3], 1) for w in page})
+    per_line = {}
+    for x0, _, x1, y1, word in page:
+        per_line.setdefault(round(y1, 1), []).append((x0, x1, len(word)))
+    full = [sum(n for *_, n in row) for row in per_line.values()]
+    assert max(full) == PAGE.chars, full
+    assert len(lines) == PAGE.lines, lines
+    pitch = [b - a for a, b in itertools.pairwise(lines)]
+    assert all(abs(p - PAGE.pitch_pt) < 0.15 for p in pitch), pitch
+    boxes = [box for row in per_line.values() for box in row]
+    width = max(x1 for _, x1, _ in boxes) - min(x0 for x0, _, _ in boxes)
+    assert abs(width - PAGE.text_width_pt) < PAGE.font_pt / 4, width  # glyph boxes, not advances
+
+
+# -- Typesetting ---------------------------------------------------------------------------
+
+
+def test_no_hyphenated_latin_words(book: Path) -> None:
+    assert not re.search(r"[A-Za-z]-\n[a-z]", text(book / PDF))
+
+
+def test_links_print_as_text(book: Path) -> None:
+    reader = PdfReader(book / PDF)
+    links = [
+        a.get_object()
+        for p in reader.pages
+        for a in p.get("/Annots", [])
+        if a.get_object()["/Subtype"] == "/Link"
+    ]
+    assert links, "links stay navigable"
+    for link in links:
+        assert [float(v) for v in link.get("/Border", [0, 0, 0])][:3] == [0, 0, 0], link
+    assert b"0 0 1 rg" not in b"".join(p.get_contents().get_data() for p in reader.pages)
+
+
+def test_running_heads_and_subtitles(book: Path) -> None:
+    reader = PdfReader(book / PDF)
+    heads = []
+    for number in range(1, len(reader.pages) + 1):
+        heads += [w[4] for w in words(book / PDF, number) if w[3] < fidelity.BODY_TOP]
+    assert heads and not any(h.startswith("付録") for h in heads), heads
+    body = fidelity.normalize(fidelity.pdf_edition_text(book / PDF))
+    assert "第1章魏—OpenAI—デファクトとして先行する強力な帝国" in body
+
+
+def test_ruby_on_the_first_occurrence(book: Path) -> None:
+    tex = (BY_NAME["pdf"].workdir(book) / f"{BOOK}.tex").read_text(encoding="utf-8")
+    first_wei = tex.index("いうならば、")
+    assert tex.index(r"\ltjruby[mode=5]{魏}{ぎ}", first_wei) < tex.index("のような存在", first_wei)
+    page = (book / "html" / "wei.html").read_text(encoding="utf-8")
+    assert re.search(r'href="#analogy-wei"[^>]*><span[^>]*><ruby>魏<rp>', page)
+
+
+# -- Front and back matter -----------------------------------------------------------------
+
+
+def test_title_page_toc_on_recto_colophon_last_on_verso(book: Path) -> None:
+    reader = PdfReader(book / PDF)
+    title = fidelity.normalize(text(book / PDF, 1, 1))
+    assert fidelity.normalize(TITLE) in title
+    assert "著者名の記載なし" in title and "ブログ記事" in title and "2023年7月" in title
+    assert fidelity.normalize(text(book / PDF, 2, 2)) == ""
+    assert fidelity.normalize(text(book / PDF, 3, 3)).startswith("目次")
+    pages = len(reader.pages)
+    assert pages % 2 == 0  # the last page is a verso
+    colophon = fidelity.normalize(text(book / PDF, pages, pages))
+    assert colophon.startswith("奥付") and "付録C" not in fidelity.normalize(text(book / PDF))
+    edition = edition_name((ROOT / "pyproject.toml").read_text().split('version = "')[1][:5])
+    date = japanese_date(git_epoch())
+    for fact in (
+        fidelity.normalize(TITLE),
+        "著者名の記載なし",
+        "2023年7月",
+        edition,
+        date,
+        "jlreq",
+    ):
+        assert fact in colophon, (fact, colophon)
+    assert "sphinx-book-theme" not in colophon
+
+
+def test_html_and_epub_colophon_state_the_same_facts(book: Path) -> None:
+    page = fidelity.html_text(
+        (book / "html" / "appendix" / "colophon.html").read_text(encoding="utf-8")
+    )
+    epub_text = fidelity.epub_edition_text(book / "epub" / "llm-sangokushi.epub")
+    version = (ROOT / "pyproject.toml").read_text().split('version = "')[1][:5]
+    for fact in (
+        "著者名の記載なし",
+        "2023年7月",
+        edition_name(version),
+        japanese_date(git_epoch()),
+    ):
+        assert fact in page and fact in epub_text, fact
+
+
+@pytest.mark.parametrize(
+    ("release", "edition"),
+    [
+        ("1.0.0", "第1版第1刷"),
+        ("1.2.3", "第1版第3刷"),
+        ("2.0.1", "第2版第1刷"),
+        ("1.1", "第1版第2刷"),
+    ],
+)
+def test_edition_from_release(release: str, edition: str) -> None:
+    assert edition_name(release) == edition
+
+
+# -- Print-shop and vertical variants (issue 12) -------------------------------------------
+
+A5_PT = (148 / 25.4 * 72, 210 / 25.4 * 72)
+
+
+@pytest.fixture(scope="module")
+def variants(book: Path) -> Path:
+    """The print-shop and vertical PDFs: `make book` builds every edition of the registry."""
+    return book / "pdf"
+
+
+def fonts(pdf_path: Path) -> list[list[str]]:
+    out = subprocess.run(["pdffonts", str(pdf_path)], capture_output=True, text=True, check=True)
+    return [row.split() for row in out.stdout.splitlines()[2:]]
+
+
+def test_print_pdf_has_a5_trim_and_3mm_bleed_without_links(variants: Path) -> None:
+    reader = PdfReader(variants / "llm-sangokushi-print.pdf")
+    for page in reader.pages:
+        trim, bleed, media = page.trimbox, page.bleedbox, page.mediabox
+        assert (
+            abs(float(trim.width) - A5_PT[0]) < 0.05 and abs(float(trim.height) - A5_PT[1]) < 0.05
+        )
+        mm3 = 3 / 25.4 * 72 - 0.01
+        assert float(trim.left) - float(bleed.left) >= mm3
+        assert float(bleed.right) - float(trim.right) >= mm3
+        assert float(trim.bottom) - float(bleed.bottom) >= mm3
+        assert float(bleed.top) - float(trim.top) >= mm3
+        assert float(media.width) > float(bleed.width)  # room for the crop marks
+        assert not [a for a in page.get("/Annots", []) if a.get_object()["/Subtype"] == "/Link"]
+    assert all(row[-5] == "yes" for row in fonts(variants / "llm-sangokushi-print.pdf"))
+
+
+def vertical_text(pdf_path: Path) -> str:
+    """Text of a vertically set PDF: columns right to left, each top to bottom; ruby dropped."""
+    foot = TATE_PAGE.head_mm / 25.4 * 72 + TATE_PAGE.chars * TATE_PAGE.font_pt + 2
+    parts = []
+    for number in range(1, len(PdfReader(pdf_path).pages) + 1):
+        found = [w for w in words(pdf_path, number) if w[1] < foot]  # folios stand below
+        single = [w for w in found if len(w[4]) == 1]
+        width = sorted(x1 - x0 for x0, _, x1, _, _ in single)[len(single) // 2] if single else 9
+        height = sorted(y1 - y0 for _, y0, _, y1, _ in single)[len(single) // 2] if single else 9
+        columns: list[list[tuple[float, float, float, float, str]]] = []
+        for word in sorted(found, key=lambda w: -(w[0] + w[2]) / 2):
+            narrow, short = word[2] - word[0] < 0.7 * width, word[3] - word[1] < 0.7 * height
+            if narrow and (short or len(word[4]) > 1) and word[4] != "\u2014":
+                continue  # ruby (a 縦中横 digit is narrow but tall, a turned "no" short but wide)
+            centre = (word[0] + word[2]) / 2
+            if columns and abs((columns[-1][0][0] + columns[-1][0][2]) / 2 - centre) < 4:
+                columns[-1].append(word)
+            else:
+                columns.append([word])
+        parts += ["".join(w[4] for w in sorted(column, key=lambda w: w[1])) for column in columns]
+    return fidelity.normalize("".join(parts))
+
+
+def test_tate_pdf_reads_right_to_left_with_every_sentence(variants: Path) -> None:
+    tate = variants / "llm-sangokushi-tate.pdf"
+    reader = PdfReader(tate)
+    assert reader.trailer["/Root"]["/ViewerPreferences"]["/Direction"] == "/R2L"
+    assert len(reader.outline) >= 7
+    rows = fonts(tate)
+    assert rows and all(row[-5] == "yes" for row in rows)
+    assert not [row for row in rows if "Type" in row and "3" in row]
+    expected = fidelity.expected_sentences(
+        DOCS / "_original" / "essay.txt", DOCS / "appendix" / "editorial-notes.md"
+    )
+    assert fidelity.lost_sentences(expected, vertical_text(tate)) == []
+
+
+def test_every_bookmark_leads_to_its_chapter(book: Path) -> None:
+    reader = PdfReader(book / PDF)
+    outline = [o for o in reader.outline if not isinstance(o, list)]
+    assert len(outline) >= 11
+    for entry in outline:
+        number = reader.get_destination_page_number(entry) + 1
+        page = fidelity.normalize(text(book / PDF, number, number))
+        assert fidelity.normalize(entry.title) in page, (entry.title, number)
