@@ -37,8 +37,12 @@ $(VENV_STAMP): pyproject.toml
 
 setup: $(VENV_STAMP)
 
-sysdeps: $(VENV_STAMP)
+# The Debian check once per package list (sysdeps.py) and per change of dpkg's own state.
+SYSDEPS_STAMP := $(VENV)/.sysdeps-book
+sysdeps: $(SYSDEPS_STAMP)
+$(SYSDEPS_STAMP): src/sangokushi/sysdeps.py $(wildcard /var/lib/dpkg/status) | $(VENV_STAMP)
 	@$(VENV)/bin/python -m sangokushi.sysdeps book
+	@touch $@
 
 book: $(VENV_STAMP) sysdeps
 	@$(EDITIONS) build
