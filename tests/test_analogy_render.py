@@ -113,3 +113,29 @@ def test_epub_boxes_and_list_fit_a_phone(browser, outputs, edition: str) -> None
                 assert height <= 844, (edition, name, what, height)
         assert page.locator("dl.analogy-list > dt").count() == (4 if name == "wu" else 0)
     page.close()
+
+
+TABLE_FITS = """() => {
+  const table = document.querySelector('table.analogy-table');
+  const cells = [...table.querySelectorAll('tbody td')].filter((td) => td.textContent.trim());
+  return {
+    scroll: document.documentElement.scrollWidth,
+    right: Math.max(...cells.map((td) => td.getBoundingClientRect().right)),
+    labels: [...table.querySelectorAll('.analogy-cell-label')]
+      .filter((el) => getComputedStyle(el).display !== 'none').length,
+    cells: cells.length,
+  };
+}"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_html_table_stacks_on_a_phone(browser, outputs, width: int) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto((outputs["html"] / "wu.html").as_uri())
+    fits = page.evaluate(TABLE_FITS)
+    page.close()
+    # every cell inside the screen, nothing to scroll sideways to
+    assert fits["scroll"] <= width, fits
+    assert fits["right"] <= width, fits
+    # stacked cells carry their column's header; the wide table has its header row instead
+    assert fits["labels"] == (fits["cells"] if width == 390 else 0), fits
