@@ -139,8 +139,13 @@ class AnalogyTransform(SphinxPostTransform):
         here = place_of(placeholder, refdoc)
 
         def referrers(box: Box) -> list[nodes.Node]:
-            # The table's own section refers to every box it lists: not a referrer worth a row.
-            places = (place for place in index.referrers.get(box.id, ()) if place != here)
+            # A table's document refers to every box it lists: not a referrer worth a row.
+            tables = get_domain(self.env).data["tables"]
+            places = (
+                place
+                for place in index.referrers.get(box.id, ())
+                if place != here and not tables.get(place.docname)
+            )
             return _joined(
                 (self.place_link(place, refdoc) for place in places),
                 self.config.analogy_list_separator,
