@@ -36,6 +36,7 @@ extensions = [
     "sangokushi.analogy",
     "sangokushi.ruby",
     "sangokushi.ebook",
+    "sangokushi.aria",
     "sangokushi.navigation",
     "sangokushi.yomi",
 ]

@@ -107,3 +107,18 @@ def test_correspondence_list_in_japanese(pdf: Path) -> None:
     assert "参照元：対照表" not in listing and "、対照表" not in listing
     for ascii_mark in ("(p.", "; ", " = "):
         assert ascii_mark not in listing
+
+
+def test_full_width_equals_without_space(pdf: Path) -> None:
+    text = pdftotext(pdf)
+    listing = text[text.index("の一覧") :]
+    # no xkanjiskip between a Latin name and the full-width ＝ of a figure pair
+    assert "Microsoft＝司馬懿" in listing
+    assert not re.search(r"[ \t\u3000]＝|＝[ \t\u3000]", listing)
+
+
+def test_the_table_is_not_a_referrer(pdf: Path) -> None:
+    text = flat(pdftotext(pdf))
+    # table.md cites both boxes, but the table's page is not where a box is used
+    # the short box's 参照元 line lists 長い箱 alone: no 「、対照表（Nページ）」 after it
+    assert re.search(r"短い箱。参照元：長い箱（\d+ページ）(?!、)", text), text

@@ -113,3 +113,60 @@ def test_epub_boxes_and_list_fit_a_phone(browser, outputs, edition: str) -> None
                 assert height <= 844, (edition, name, what, height)
         assert page.locator("dl.analogy-list > dt").count() == (4 if name == "wu" else 0)
     page.close()
+
+
+TABLE_FITS = """() => {
+  const table = document.querySelector('table.analogy-table');
+  const cells = [...table.querySelectorAll('tbody td')].filter((td) => td.textContent.trim());
+  return {
+    scroll: document.documentElement.scrollWidth,
+    right: Math.max(...cells.map((td) => td.getBoundingClientRect().right)),
+    labels: [...table.querySelectorAll('.analogy-cell-label')]
+      .filter((el) => getComputedStyle(el).display !== 'none').length,
+    cells: cells.length,
+  };
+}"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_html_table_stacks_on_a_phone(browser, outputs, width: int) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto((outputs["html"] / "wu.html").as_uri())
+    fits = page.evaluate(TABLE_FITS)
+    page.close()
+    # every cell inside the screen, nothing to scroll sideways to
+    assert fits["scroll"] <= width, fits
+    assert fits["right"] <= width, fits
+    # stacked cells carry their column's header; the wide table has its header row instead
+    assert fits["labels"] == (fits["cells"] if width == 390 else 0), fits
+
+
+BOX_STYLE = """() => {
+  const em = (el) => parseFloat(getComputedStyle(el).textIndent)
+    / parseFloat(getComputedStyle(el).fontSize);
+  const orientation = (selector) => [...document.querySelectorAll(selector)]
+    .map((el) => getComputedStyle(el).textOrientation);
+  return {
+    indents: [...document.querySelectorAll(
+      'div.analogy > p:not(.analogy-title):not(.analogy-backrefs)')].map(em),
+    titles: orientation('div.analogy .analogy-sep'),
+    terms: orientation('dl.analogy-list > dt .analogy-sep'),
+  };
+}"""
+
+
+@pytest.mark.parametrize("edition", ["html", "epub", "tate"])
+def test_box_text_indented_and_pair_sign_upright(browser, outputs, edition: str) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    suffix = "html" if edition == "html" else "xhtml"
+    seen: set[object] = set()
+    for name in ("wei", "wu"):
+        page.goto((outputs[edition] / f"{name}.{suffix}").as_uri())
+        style = page.evaluate(BOX_STYLE)
+        seen.update(style["indents"], style["titles"], style["terms"])
+        # a box's paragraphs open with a 1字 indent, as the body text and the PDF's boxes do
+        assert all(indent == pytest.approx(1) for indent in style["indents"]), style
+        # ≒ stands upright in vertical writing (box titles and list entries alike)
+        assert set(style["titles"] + style["terms"]) <= {"upright"}, (edition, name, style)
+    assert 1 in seen and "upright" in seen, seen
+    page.close()

@@ -80,6 +80,9 @@ class AnalogyTransform(SphinxPostTransform):
             )
             box.insert(1, table)
         places = index.referrers.get(record.id, ()) if record is not None else ()
+        # The correspondence table's pages list every box: they are not where a box is used.
+        tables = get_domain(self.env).data["tables"]
+        places = tuple(place for place in places if not tables.get(place.docname))
         if places:
             backrefs = analogy_backrefs("", "", classes=["analogy-backrefs"])
             backrefs += nodes.Text(
@@ -136,8 +139,13 @@ class AnalogyTransform(SphinxPostTransform):
         here = place_of(placeholder, refdoc)
 
         def referrers(box: Box) -> list[nodes.Node]:
-            # The table's own section refers to every box it lists: not a referrer worth a row.
-            places = (place for place in index.referrers.get(box.id, ()) if place != here)
+            # A table's document refers to every box it lists: not a referrer worth a row.
+            tables = get_domain(self.env).data["tables"]
+            places = (
+                place
+                for place in index.referrers.get(box.id, ())
+                if place != here and not tables.get(place.docname)
+            )
             return _joined(
                 (self.place_link(place, refdoc) for place in places),
                 self.config.analogy_list_separator,
@@ -234,6 +242,32 @@ class AnalogyHTMLTransform(SphinxPostTransform):
                 nodes.inline("", text, classes=[f"analogy-{role}"]) if role else nodes.Text(text)
                 for text, role in parts
             ]
+        for listing in list(self.document.findall(nodes.definition_list)):
+            if "analogy-list" in listing["classes"]:
+                for term in list(listing.findall(nodes.term)):
+                    separate_pair(term)
+        for table in list(self.document.findall(nodes.table)):
+            if "analogy-table" in table["classes"]:
+                label_cells(table, self.config.analogy_label_separator)
+
+
+def separate_pair(term: nodes.Element) -> None:
+    """Put the ≒ of a list entry's title in a span, upright in vertical writing like a box's."""
+    for text in list(term.findall(nodes.Text)):
+        if PAIR_SEPARATOR in text:
+            before, _sep, after = text.partition(PAIR_SEPARATOR)
+            sep = nodes.inline("", PAIR_SEPARATOR, classes=["analogy-sep"])
+            text.parent.replace(text, [nodes.Text(before), sep, nodes.Text(after)])
+
+
+def label_cells(table: nodes.table, separator: str) -> None:
+    """Begin each body cell with its column's header, shown only where the rows stack (phones)."""
+    headers = [entry.astext() for entry in next(table.findall(nodes.thead)).findall(nodes.entry)]
+    for row in next(table.findall(nodes.tbody)).findall(nodes.row):
+        for header, entry in zip(headers, row.findall(nodes.entry), strict=False):
+            if entry.children and entry.astext():
+                label = nodes.inline("", header + separator, classes=["analogy-cell-label"])
+                entry[0].insert(0, label)
 
 
 class AnalogyLaTeXTransform(SphinxPostTransform):
@@ -254,7 +288,11 @@ class AnalogyLaTeXTransform(SphinxPostTransform):
                 if xref["reftype"] == "section":
                     xref["reftarget"] = f"{docname}#"
             page = analogy_pageref("", target=target, format=self.config.analogy_page_format)
-            xref.parent.insert(xref.parent.index(xref) + 1, page)
+            # "title（Nページ）" stays on one line: lines break between places, after 「、」.
+            parent, position = xref.parent, xref.parent.index(xref)
+            parent.insert(position + 1, page)
+            parent.insert(position + 2, nodes.raw("", "}", format="latex"))
+            parent.insert(position, nodes.raw("", r"\sangokushianalogyplace{", format="latex"))
         for table in list(self.document.findall(nodes.table)):
             if "analogy-figures" in table["classes"]:
                 box = table.parent

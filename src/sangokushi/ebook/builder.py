@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
-from sphinx import addnodes
 from sphinx.builders.epub3 import Epub3Builder, NavPoint
 from sphinx.jinja2glue import SphinxFileSystemLoader
 from sphinx.locale import _
 from sphinx.util import logging
 from sphinx.util.fileutil import copy_asset_file
-from sphinx.writers.html5 import HTML5Translator
 
+from sangokushi.aria import AriaHTML5Translator
 from sangokushi.ebook import cover, package, readback
 from sangokushi.ebook.tategaki import orient, orient_tree
 
@@ -59,19 +58,8 @@ A11Y_SUMMARIES = {
 }
 
 
-class EbookTranslator(HTML5Translator):
+class EbookTranslator(AriaHTML5Translator):
     """HTML5 with the ARIA that accessibility checkers ask of an EPUB."""
-
-    def visit_title(self, node: nodes.title) -> None:
-        if isinstance(node.parent, addnodes.compact_paragraph) and node.parent.get("toctree"):
-            # A toctree caption: role="heading" needs its aria-level (axe: aria-required-attr).
-            self.body.append(
-                self.starttag(node, "p", "", CLASS="caption", ROLE="heading", **{"aria-level": "2"})
-            )
-            self.body.append('<span class="caption-text">')
-            self.context.append("</span></p>\n")
-        else:
-            super().visit_title(node)
 
 
 def _by_language(table: dict[str, Any], language: str) -> Any:
