@@ -37,8 +37,12 @@ $(VENV_STAMP): pyproject.toml
 
 setup: $(VENV_STAMP)
 
-sysdeps: $(VENV_STAMP)
+# The Debian check once per package list (sysdeps.py) and per change of dpkg's own state.
+SYSDEPS_STAMP := $(VENV)/.sysdeps-book
+sysdeps: $(SYSDEPS_STAMP)
+$(SYSDEPS_STAMP): src/sangokushi/sysdeps.py $(wildcard /var/lib/dpkg/status) | $(VENV_STAMP)
 	@$(VENV)/bin/python -m sangokushi.sysdeps book
+	@touch $@
 
 book: $(VENV_STAMP) sysdeps
 	@$(EDITIONS) build
@@ -106,3 +110,14 @@ serve: $(VENV_STAMP)
 live: $(VENV_STAMP)
 	$(VENV)/bin/sphinx-autobuild -b html -n -d "$$BUILDDIR/doctrees/live" $(SPHINXOPTS) \
 	  --watch src --host 127.0.0.1 --port $(LIVE_PORT) "$$SOURCEDIR" "$$BUILDDIR/live"
+
+# -- Build-cost benchmark (bench/README.md): synthetic books, pandoc beside ---------------
+# make bench BENCH_ARGS='--sizes 1,10 --editions html,epub --repeats 3'
+BENCH_ARGS ?=
+.PHONY: bench
+bench: export SOURCEDIR := $(SOURCEDIR)
+bench: export BUILDDIR := $(BUILDDIR)
+bench: $(VENV_STAMP) sysdeps
+	@$(VENV)/bin/python -m sangokushi.sysdeps bench
+	@$(VENV)/bin/python -c 'import matplotlib' 2>/dev/null || $(VENV)/bin/python -m pip install -q -e '.[bench]'
+	$(VENV)/bin/python -m sangokushi.bench --docs "$$SOURCEDIR" --work "$$BUILDDIR/bench" $(BENCH_ARGS)

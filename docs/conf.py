@@ -36,6 +36,7 @@ extensions = [
     "sangokushi.analogy",
     "sangokushi.ruby",
     "sangokushi.ebook",
+    "sangokushi.navigation",
     "sangokushi.yomi",
 ]
 myst_enable_extensions = ["colon_fence", "substitution"]

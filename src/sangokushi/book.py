@@ -304,6 +304,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", apply_pdf_variant)
     app.add_latex_package("sangokushibook", after_hyperref=True)
     app.connect("builder-inited", _write_sty)
+    app.setup_extension("sangokushi.latexwriter")
     return {
         "version": "1.0",
         "env_version": 3,

@@ -6,6 +6,7 @@ import argparse
 import ctypes
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -42,7 +43,10 @@ class Edition:
     (a file): it picks the quick validity check run before publishing and the text extractor
     of ``sangokushi.fidelity``. ``checks`` names the publisher's checks the tests run on it
     (``fidelity``, ``epubcheck``, ``pdf``). ``group`` is the make target that builds it;
-    ``readthedocs`` the Read the Docs download format it supplies.
+    ``readthedocs`` the Read the Docs download format it supplies. ``environment`` names
+    another edition whose Sphinx environment (doctrees) this one shares: only for editions
+    of the same builder whose overrides are no ``env`` config values (they change the
+    writing, not the reading); editions that share one write every page from it.
     """
 
     name: str
@@ -57,6 +61,7 @@ class Edition:
     checks: tuple[str, ...] = ("fidelity",)
     vertical: bool = False
     readthedocs: str = ""
+    environment: str = ""
 
     @property
     def filename(self) -> str:
@@ -69,12 +74,20 @@ class Edition:
         return builddir / "work" / self.name
 
     def doctrees(self, builddir: Path) -> Path:
-        return builddir / "doctrees" / self.name
+        return builddir / "doctrees" / (self.environment or self.name)
+
+    def stamp(self, builddir: Path) -> Path:
+        """What the published edition was built from (see ``fingerprint``)."""
+        return builddir / "work" / f"{self.name}{STAMP}"
 
     def sphinx_args(self, sourcedir: Path, builddir: Path, options: Sequence[str]) -> list[str]:
         """``sphinx-build``'s arguments for this edition (options from SPHINXOPTS last)."""
         args = ["-b", self.builder, "-W", "--keep-going", "-n"]
         args += ["-d", str(self.doctrees(builddir))]
+        if self.environment or self.name in {e.environment for e in EDITIONS}:
+            # Pages whose doctree the other edition's run changed have an unchanged source:
+            # only writing every page keeps them from going stale.
+            args.append("-a")
         for key, value in self.overrides.items():
             args += ["-D", f"{key}={value}"]
         for tag in self.tags:
@@ -92,6 +105,7 @@ class Edition:
             "checks": list(self.checks),
             "vertical": self.vertical,
             "readthedocs": self.readthedocs,
+            "environment": self.environment,
         }
 
 
@@ -117,6 +131,7 @@ EDITIONS: tuple[Edition, ...] = (
         overrides={"epub_writing_mode": "vertical", "epub_basename": f"{BOOK}{TATE}"},
         checks=("fidelity", "epubcheck"),
         vertical=True,
+        environment="epub",
     ),
     Edition(
         "pdf",
@@ -178,6 +193,8 @@ class Interrupted(BaseException):
 # Left beside an edition's work folder while Sphinx or its post-step runs: if it is still
 # there next time, that run was cut short and its incremental state is not trusted.
 RUNNING = ".running"
+# Beside it once the edition is published: the fingerprint of everything it was built from.
+STAMP = ".stamp"
 
 
 # -- quick validity checks, run on what is about to be published --------------------------
@@ -336,6 +353,105 @@ def locked(builddir: Path, say: Callable[[str], None]) -> Iterator[int]:
         os.close(fd)
 
 
+# -- skipping an edition whose inputs have not changed -------------------------------------
+
+# Environment variables that reach an edition's bytes: the build time, LaTeX's options and
+# search paths, the locale, and the data `make site` and Read the Docs hand to conf.py.
+ENVIRON = (
+    "SOURCE_DATE_EPOCH",
+    "FORCE_SOURCE_DATE",
+    "LATEXOPTS",
+    "LATEXMKOPTS",
+    "TEXINPUTS",
+    "TEXMFHOME",
+    "TEXMFCNF",
+    "TEXMFCACHE",
+    "TEXMFVAR",
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "LC_CTYPE",
+    "PATH",
+    "PYTHONPATH",
+    "PYTHONHASHSEED",
+)
+ENVIRON_PREFIXES = ("POLYVERSION", "READTHEDOCS", "SANGOKUSHI", "SPHINX")
+# Read as the command's arguments, which are inputs of their own (``Build.fingerprint``).
+ARGUMENTS = frozenset({"SPHINXOPTS", "SOURCEDIR", "BUILDDIR"})
+# What the Debian packages (TeX Live, fonts, latexmk) changed last: dpkg's status file.
+DPKG_STATUS = Path("/var/lib/dpkg/status")
+_NOT_INPUTS = frozenset({"__pycache__", ".git", ".mypy_cache", ".ruff_cache", ".pytest_cache"})
+
+
+def _hash_tree(digest: hashlib.blake2b, root: Path, exclude: Sequence[Path] = ()) -> None:
+    """Feed ``digest`` every file's path and content under ``root`` (sorted, no caches)."""
+    if root.is_file():
+        digest.update(b"F" + root.name.encode() + b"\0" + root.read_bytes())
+        return
+    for folder, subfolders, files in os.walk(root):
+        here = Path(folder)
+        subfolders[:] = sorted(
+            d for d in subfolders if d not in _NOT_INPUTS and (here / d).resolve() not in exclude
+        )
+        for name in sorted(files):
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            path = here / name
+            digest.update(os.fsencode(path.relative_to(root)) + b"\0")
+            with suppress(OSError):  # a dangling link: its name is the input
+                digest.update(hashlib.blake2b(path.read_bytes()).digest())
+
+
+def inputs_fingerprint(sourcedir: Path, builddir: Path) -> str:
+    """A digest of everything any edition is built from, but the edition's own entry.
+
+    The sources under SOURCEDIR (conf.py, templates, CSS, images), the project's
+    pyproject.toml (conf.py reads the version there), this package's code, templates and
+    static files, the Python packages installed (names and versions), the Debian packages
+    (dpkg's status), the interpreter, and the environment variables of ``ENVIRON``.
+    """
+    digest = hashlib.blake2b()
+    exclude = [builddir.resolve()]
+    for root in (sourcedir, sourcedir.resolve().parent / "pyproject.toml", Path(__file__).parent):
+        digest.update(b"\1" + os.fsencode(root.name))
+        if root.exists():
+            _hash_tree(digest, root, exclude)
+    installed = set()
+    for entry in sys.path:
+        with suppress(OSError):
+            installed.update(
+                n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info"))
+            )
+    digest.update("\n".join(sorted(installed)).encode())
+    with suppress(OSError):
+        status = DPKG_STATUS.stat()
+        digest.update(f"{status.st_size}:{status.st_mtime_ns}".encode())
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if k in ENVIRON or (k.startswith(ENVIRON_PREFIXES) and k not in ARGUMENTS)
+    }
+    digest.update(json.dumps([sys.version, sys.executable, sorted(environ.items())]).encode())
+    return digest.hexdigest()
+
+
+def output_state(path: Path) -> str:
+    """What the published edition is now (size and time of each file): touched means rebuilt."""
+    if path.is_file():
+        status = path.stat()
+        return f"{status.st_size}:{status.st_mtime_ns}:{status.st_ino}"
+    if not path.is_dir():
+        return ""
+    digest = hashlib.blake2b()
+    for folder, subfolders, files in os.walk(path):
+        subfolders.sort()
+        for name in sorted(files):
+            status = (Path(folder) / name).stat()
+            where = os.fsencode(Path(folder, name).relative_to(path))
+            digest.update(where + f"\0{status.st_size}:{status.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
 # -- building ------------------------------------------------------------------------------
 
 
@@ -385,12 +501,49 @@ class Build:
     builddir: Path
     options: list[str]
     say: Callable[[str], None] = field(default=lambda text: print(f"editions: {text}"))
+    _inputs: str = field(default="", init=False, repr=False)
 
     @property
     def staging(self) -> Path:
         return self.builddir / ".staging"
 
+    def fingerprint(self, edition: Edition) -> str:
+        """The digest of everything ``edition`` is built from (the shared part computed once)."""
+        if not self._inputs:
+            self._inputs = inputs_fingerprint(self.sourcedir, self.builddir)
+        own = [edition.describe(), dict(edition.overrides), edition.tags, self.options]
+        own.append(sorted(e.name for e in EDITIONS if e.environment == edition.name))
+        text = json.dumps([self._inputs, str(self.sourcedir.resolve()), own], default=str)
+        return hashlib.blake2b(text.encode()).hexdigest()
+
+    def up_to_date(self, edition: Edition) -> bool:
+        """Whether the published ``edition`` was built from exactly today's inputs."""
+        marker = edition.workdir(self.builddir).with_name(edition.name + RUNNING)
+        forced = {"-E", "--fresh-env", "-a", "--write-all"} & set(self.options)
+        if forced or marker.exists():
+            return False
+        try:
+            stamp = json.loads(edition.stamp(self.builddir).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        target = edition.published(self.builddir)
+        return stamp == {"inputs": self.fingerprint(edition), "output": output_state(target)}
+
     def edition(self, edition: Edition) -> Path:
+        """Build ``edition`` and publish it, unless it is up to date; return where it is."""
+        target = edition.published(self.builddir)
+        if self.up_to_date(edition):
+            self.say(f"{edition.name}: {target} is up to date")
+            return target
+        stamp = edition.stamp(self.builddir)
+        stamp.unlink(missing_ok=True)
+        inputs = self.fingerprint(edition)
+        self.built(edition)
+        state = {"inputs": inputs, "output": output_state(target)}
+        stamp.write_text(json.dumps(state), encoding="utf-8")
+        return target
+
+    def built(self, edition: Edition) -> Path:
         """Build ``edition`` and publish it; return where it was published."""
         from sphinx.errors import SphinxError
 
@@ -526,7 +679,14 @@ def select(names: Sequence[str], groups: Sequence[str]) -> list[Edition]:
     return [e for e in EDITIONS if e.name in names or e.group in groups]
 
 
+STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
+    # make passes its own SIGTERM on to this process, which a group kill has already reached:
+    # the second one must not cut the clean-up short.
+    for other in STOPPING:
+        signal.signal(other, signal.SIG_IGN)
     raise Interrupted(signal.Signals(signum).name)
 
 
@@ -569,7 +729,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(json.dumps([e.describe() for e in EDITIONS], ensure_ascii=False, indent=2))
         return 0
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for signum in STOPPING:
         signal.signal(signum, _interrupt)
     builddir = Path(args.builddir)
     try:

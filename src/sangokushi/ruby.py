@@ -165,6 +165,27 @@ def builder_inited(app: Sphinx) -> None:
         app.add_node(ruby, override=True, **{builder.name: HANDLERS[builder.format]})
     if builder.format == "latex" and app.config.latex_engine in LATEX_RUBY_PACKAGES:
         app.add_latex_package(LATEX_RUBY_PACKAGES[app.config.latex_engine])
+    if builder.format == "latex" and app.config.latex_engine == "lualatex":
+        seed_ltjruby(app)
+
+
+# What luatexja-ruby writes first into JOBNAME.ltjruby, its line-break memory between runs.
+LTJRUBY_HEADER = "local lrob=luatexja.ruby.old_break_info\n"
+
+
+def seed_ltjruby(app: Sphinx) -> None:
+    """Give every LaTeX document an empty ``.ltjruby`` before its first LuaLaTeX pass.
+
+    luatexja-ruby reads the file at the start of a pass and writes it at the end. Without
+    it, the second pass is the first to read it, and latexmk runs a third pass for a file
+    "newly in use" although its content no longer changes. A file left by an earlier run
+    is kept: it holds that run's line breaks.
+    """
+    app.outdir.mkdir(parents=True, exist_ok=True)
+    for entry in app.config.latex_documents:
+        seed = app.outdir / (entry[1].removesuffix(".tex") + ".ltjruby")
+        if not seed.exists():
+            seed.write_text(LTJRUBY_HEADER, encoding="utf-8")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

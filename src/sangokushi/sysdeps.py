@@ -36,6 +36,9 @@ GROUPS: dict[str, tuple[str, ...]] = {
 }
 # Packages a command on PATH stands in for (a JRE or npm installed some other way).
 COMMANDS: dict[str, str] = {"default-jre-headless": "java", "npm": "npm"}
+# pandoc, the peer `make bench` times on the same text (the smoke run in `make test` too).
+GROUPS["bench"] = ("pandoc",)
+GROUPS["test"] += GROUPS["bench"]
 
 # The checkers publishers and browsers run (DAISY Ace, axe-core, the W3C Nu checker), pinned
 # in package-lock.json; `npm ci` only when the lock is newer than what is installed.

@@ -233,7 +233,9 @@ class EbookBuilder(Epub3Builder):
                 subtype="cover",
             )
             fontfile = None
-        data = cover.render_cover(self.cover_spec(), fontfile)
+        data = cover.cached_cover(
+            self.cover_spec(), fontfile, Path(self.doctreedir) / "ebook-cover"
+        )
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists() or target.read_bytes() != data:
             target.write_bytes(data)

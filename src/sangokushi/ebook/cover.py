@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
+from PIL import __version__ as PILLOW_VERSION
 
 # A line must not start with these (禁則処理, after JIS X 4051's line-start prohibitions).
 NO_LINE_START = frozenset(
@@ -177,3 +181,34 @@ def render_cover(spec: CoverSpec, fontfile: Path | None) -> bytes:
     # No text chunks, no time chunk: the bytes depend on the pixels alone.
     image.save(out, format="PNG", optimize=False, compress_level=9)
     return out.getvalue()
+
+
+def cover_key(spec: CoverSpec, fontfile: Path | None) -> str:
+    """A digest of what the cover is drawn from: the spec, the font's bytes, this code."""
+    digest = hashlib.blake2b()
+    digest.update(json.dumps(asdict(spec), ensure_ascii=False, sort_keys=True).encode())
+    digest.update(Path(__file__).read_bytes())
+    digest.update(PILLOW_VERSION.encode())
+    digest.update(fontfile.read_bytes() if fontfile is not None else b"no font")
+    return digest.hexdigest()[:32]
+
+
+def cached_cover(spec: CoverSpec, fontfile: Path | None, cache: Path) -> bytes:
+    """``render_cover``'s PNG, drawn only when one of its inputs changed since the last time.
+
+    The editions that share a Sphinx environment share ``cache`` (a folder beside their
+    doctrees), so a book's two EPUBs draw their common cover once.
+    """
+    path = cache / f"cover-{cover_key(spec, fontfile)}.png"
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    data = render_cover(spec, fontfile)
+    cache.mkdir(parents=True, exist_ok=True)
+    for old in cache.glob("cover-*.png"):
+        old.unlink(missing_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+    return data

@@ -1,0 +1,2 @@
+extensions = ["sangokushi.latexwriter"]
+latex_documents = [("index", "tables.tex", "Tables", "", "manual")]

@@ -1,0 +1,68 @@
+"""make bench: its synthetic books are valid books, and a ×1 run writes its report."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from sangokushi.bench import synth
+from sangokushi.bench.__main__ import main
+from sangokushi.bench.run import SCENARIOS
+from support import DOCS, make
+
+
+def test_copies_rename_every_label_box_and_reference(tmp_path: Path) -> None:
+    book = synth.make_book(DOCS, tmp_path / "docs", 3)
+    assert len(book.chapters) == 3 * 7  # 序章, five factions, 終章
+    texts = {doc: (book.srcdir / f"{doc}.md").read_text(encoding="utf-8") for doc in book.chapters}
+    labels = Counter(label for text in texts.values() for label in synth.LABEL_RE.findall(text))
+    boxes = Counter(m[2] for text in texts.values() for m in synth.BOX_RE.finditer(text))
+    assert labels and max(labels.values()) == 1
+    assert len(boxes) == 3 * 5 and max(boxes.values()) == 1
+    for doc, text in texts.items():
+        copy = doc.rsplit("-", 1)[1] if re.search(r"-\d+$", doc) else None
+        for _, _, target in synth.ROLE_RE.findall(text):
+            if target in boxes or target in labels:  # a chapter's own names, never another copy's
+                assert (target.rsplit("-", 1)[1] if copy else target) == (copy or target)
+    index = (book.srcdir / "index.md").read_text(encoding="utf-8")
+    assert "wei-3" in index and "appendix/colophon" in index
+
+
+def test_pandoc_gets_the_same_words(tmp_path: Path) -> None:
+    book = synth.make_book(DOCS, tmp_path / "docs", 1)
+    text = synth.pandoc_markdown(book)
+    assert "曹操サム・アルトマンの巧みな政治力" in text  # ruby reduced to its base text
+    assert "historical: 魏" in text
+    assert not re.search(r"\{[a-z-]+\}`|^\([\w-]+\)=$|:::\{|<曹操>", text, re.M)
+
+
+@pytest.mark.slow
+def test_synthetic_book_builds_without_warnings(tmp_path: Path) -> None:
+    book = synth.make_book(DOCS, tmp_path / "docs", 2)
+    make("html", SOURCEDIR=book.srcdir, BUILDDIR=tmp_path / "build")  # -W: duplicates fail
+    html = (tmp_path / "build" / "html" / "wei-2.html").read_text(encoding="utf-8")
+    assert 'id="analogy-wei-2"' in html and "魏 — OpenAI（2）" in html
+
+
+@pytest.mark.slow
+def test_smoke_run_writes_results(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    argv = ["--sizes", "1", "--editions", "html,epub", "--repeats", "1", "--no-plot"]
+    assert main([*argv, "--docs", str(DOCS), "--work", str(tmp_path / "w"), "--out", str(out)]) == 0
+    records = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    measured = {(r["edition"], r["scenario"]) for r in records}
+    assert measured == {("html", s) for s in SCENARIOS} | {("epub", s) for s in SCENARIOS} | {
+        ("pandoc-epub", "cold")
+    }
+    assert all(
+        r["seconds"][0] > 0 and r["cpu"][0] > 0 and r["peak_kb"][0] > 10_000 for r in records
+    )
+    documents = len([p for p in DOCS.rglob("*.md") if "_original" not in p.parts])
+    assert all(r["documents"] == documents for r in records)
+    results = (out / "results.md").read_text(encoding="utf-8")
+    assert re.search(rf"^\| 1 \| {documents} \| html \|( [\d.]+ \|){{6}}", results, re.M)
+    assert re.search(r"^\| 1 \| [\d.]+ \| [\d.]+ \| [\d.]+ \|", results, re.M)  # pandoc beside

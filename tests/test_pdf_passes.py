@@ -1,0 +1,88 @@
+"""The PDF in the LuaLaTeX passes it needs: two cold, one after a paragraph edit."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sangokushi import ruby
+from sangokushi.editions import BOOK
+from sangokushi.pdf import texmf_environ
+from support import DOCS, ROOT
+
+SPHINX = ROOT / ".venv" / "bin" / "sphinx-build"
+
+
+def latex(srcdir: Path, outdir: Path, *options: str) -> None:
+    subprocess.run(
+        [
+            str(SPHINX),
+            "-b",
+            "latex",
+            "-q",
+            "-W",
+            "-d",
+            str(outdir / ".doctrees"),
+            *options,
+            str(srcdir),
+            str(outdir),
+        ],
+        check=True,
+    )
+
+
+def latexmk(workdir: Path) -> int:
+    """How many LuaLaTeX passes latexmk ran (as sangokushi.pdf runs it)."""
+    env = texmf_environ(dict(os.environ))
+    out = subprocess.run(
+        [
+            "latexmk",
+            "-lualatex",
+            "-interaction=nonstopmode",
+            "-halt-on-error",
+            f"{BOOK}.tex",
+        ],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return len(re.findall(r"^Run number \d+ of rule '(?:lua)?latex", out, re.M))
+
+
+def test_ltjruby_seeded_once(tmp_path: Path) -> None:
+    outdir = tmp_path / "latex"
+    latex(DOCS, outdir)
+    seed = outdir / f"{BOOK}.ltjruby"
+    assert seed.read_text(encoding="utf-8") == ruby.LTJRUBY_HEADER
+    seed.write_text(ruby.LTJRUBY_HEADER + "lrob[1]=1\n", encoding="utf-8")
+    latex(DOCS, outdir)
+    assert seed.read_text(encoding="utf-8").endswith("lrob[1]=1\n")  # a run's memory is kept
+
+
+@pytest.mark.slow
+def test_cold_pdf_two_passes_edit_one(tmp_path: Path) -> None:
+    src = tmp_path / "docs"
+    shutil.copytree(DOCS, src)
+    outdir = tmp_path / "latex"
+    latex(src, outdir)
+    assert latexmk(outdir) == 2
+    text = subprocess.run(
+        ["pdftotext", str(outdir / f"{BOOK}.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "??" not in text  # every cross-reference and page number resolved
+    chapter = src / "wu.md"
+    body = chapter.read_text(encoding="utf-8")
+    first = next(p for p in body.split("\n\n") if p and p[0] not in "#:(>")
+    chapter.write_text(body.replace(first, first + "（改稿）", 1), encoding="utf-8")
+    latex(src, outdir)
+    assert latexmk(outdir) == 1
