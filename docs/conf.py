@@ -142,6 +142,7 @@ latex_elements = {
 \usepackage{newunicodechar}
 \newunicodechar{✴}{{\booksymbolfont\ltjalchar"2734}}
 \newunicodechar{^^^^fe0e}{}
+\newunicodechar{―}{\ltjjachar"2015}%% the subtitles' ―― set in the Japanese font
 """
     % {"title": project, "author": AUTHOR, "creator": BASENAME},
     "maketitle": r"""
@@ -149,15 +150,13 @@ latex_elements = {
 \vspace*{0.18\textheight}
 \begin{center}
 {\sffamily\gtfamily\bfseries\Huge Llama 2の登場で\\[0.6em]LLM三国志が始まった\par}
-\vspace{3\baselineskip}
-{\large %(author)s\par}
 \vfill
 {\small %(source)s\par}
 \vspace{2\baselineskip}
 \end{center}
 \end{titlepage}
 """
-    % {"author": AUTHOR, "source": SOURCE},
+    % {"source": SOURCE},
     # 目次 on a recto, and the text from a recto on: odd folios are rectos.
     "tableofcontents": r"""
 \cleardoublepage\pagenumbering{roman}

@@ -251,7 +251,7 @@ def test_running_heads_and_subtitles(book: Path) -> None:
         heads += [w[4] for w in words(book / PDF, number) if w[3] < fidelity.BODY_TOP]
     assert heads and not any(h.startswith("付録") for h in heads), heads
     body = fidelity.normalize(fidelity.pdf_edition_text(book / PDF))
-    assert "第1章魏—OpenAI—デファクトとして先行する強力な帝国" in body
+    assert "第1章魏—OpenAI――デファクトとして先行する強力な帝国" in body
 
 
 def test_ruby_on_the_first_occurrence(book: Path) -> None:
@@ -269,7 +269,8 @@ def test_title_page_toc_on_recto_colophon_last_on_verso(book: Path) -> None:
     reader = PdfReader(book / PDF)
     title = fidelity.normalize(text(book / PDF, 1, 1))
     assert fidelity.normalize(TITLE) in title
-    assert "著者名の記載なし" in title and "ブログ記事" in title and "2023年7月" in title
+    assert "著者名の記載なし" not in title  # the 扉 has no author line: 奥付 states it
+    assert "ブログ記事" in title and "2023年7月" in title
     assert fidelity.normalize(text(book / PDF, 2, 2)) == ""
     assert fidelity.normalize(text(book / PDF, 3, 3)).startswith("目次")
     pages = len(reader.pages)
@@ -397,7 +398,7 @@ def vertical_text(pdf_path: Path, band: tuple[float, float] = (0, 1)) -> str:
         columns: list[list[tuple[float, float, float, float, str]]] = []
         for word in sorted(found, key=lambda w: -(w[0] + w[2]) / 2):
             narrow, short = word[2] - word[0] < 0.7 * width, word[3] - word[1] < 0.7 * height
-            if narrow and (short or len(word[4]) > 1) and word[4] != "\u2014":
+            if narrow and (short or len(word[4]) > 1) and word[4].strip("\u2014\u2015"):
                 continue  # ruby (a 縦中横 digit is narrow but tall, a turned "no" short but wide)
             centre = (word[0] + word[2]) / 2
             if columns and abs((columns[-1][0][0] + columns[-1][0][2]) / 2 - centre) < 4:
@@ -419,7 +420,9 @@ def test_tate_pdf_reads_right_to_left_with_every_sentence(variants: Path) -> Non
     expected = fidelity.expected_sentences(
         DOCS / "_original" / "essay.txt", DOCS / "appendix" / "editorial-notes.md"
     )
-    assert fidelity.lost_sentences(expected, vertical_text(tate)) == []
+    # The vertical font's one glyph for ― and — reads back as —: the subtitles' ―― as ——.
+    turned = vertical_text(tate).replace("\u2014\u2014", "\u2015\u2015")
+    assert fidelity.lost_sentences(expected, turned) == []
 
 
 def test_every_bookmark_leads_to_its_chapter(book: Path) -> None:

@@ -166,32 +166,6 @@ def mark_chapter(app: Sphinx, doctree: nodes.document) -> None:
         doctree.insert(1, _raw(r"\sphinxbookappendix"))
 
 
-class SubtitleDash(SphinxPostTransform):
-    """Set a chapter subtitle's leading dash as the Japanese two-字 dash ―― in print.
-
-    The author's character (U+2014) stays the text; the PDF draws it twice in the Japanese
-    font, which is how a Japanese book leads a subtitle.
-    """
-
-    default_priority = 400
-    formats = ("latex",)
-
-    def is_supported(self) -> bool:
-        # Vertical text keeps the author's dash, turned with the line: ActualText does not
-        # survive LuaTeX-ja's vertical boxes.
-        return super().is_supported() and not pdf_variant(self.config.book_pdf_variant).tate
-
-    def run(self, **kwargs: Any) -> None:
-        for box in self.document.findall(nodes.container):
-            if "chapter-subtitle" not in box["classes"]:
-                continue
-            text = next(box.findall(nodes.Text), None)
-            if text is not None and text.startswith("\u2014"):
-                rest = nodes.Text(text[1:])
-                text.parent.replace(text, rest)
-                rest.parent.insert(rest.parent.index(rest), _raw(r"\sphinxbooksubtitledash{}"))
-
-
 class TateChuYoko(SphinxPostTransform):
     """In the vertical PDF, set one- and two-digit numbers upright across the line (縦中横).
 
@@ -276,11 +250,6 @@ STYLE = r"""
 \AddToHook{env/enumerate/after}{\@endpefalse}
 % Table cells set ragged, never stretched between their characters (「袁　紹」).
 \AddToHook{env/longtable/begin}{\def\sphinxAtStartPar{\raggedright}}
-% A subtitle's leading dash: the two-字 dash ―― in the Japanese font, its text the author's
-% character (U+2014) for search and copy.
-\newcommand{\sphinxbooksubtitledash}{%
-  \pdfextension literal page {/Span <</ActualText <FEFF2014>>> BDC}%
-  \ltjjachar"2015\ltjjachar"2015\pdfextension literal page {EMC}}
 \newenvironment{sphinxclasschapter-subtitle}%
   {\par\vspace*{-3\baselineskip}\begingroup\parindent=0pt\raggedleft\large\mcfamily}%
   {\par\endgroup\vspace*{2\baselineskip}}
@@ -343,7 +312,6 @@ def _write_sty(app: Sphinx) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", mark_chapter)
     app.connect("env-check-consistency", check_toctree)
-    app.add_post_transform(SubtitleDash)
     app.add_post_transform(TateChuYoko)
     app.add_config_value("book_pdf_variant", "", "env", str)
     app.connect("config-inited", apply_pdf_variant)

@@ -1,0 +1,60 @@
+"""The proofreader's text fixes: subtitle dashes, table continuations, 扉 and 奥付 facts."""
+
+from __future__ import annotations
+
+import subprocess
+import zipfile
+from pathlib import Path
+
+from sangokushi import fidelity
+from sangokushi.editions import BOOK, BY_NAME
+
+PDF = "pdf/llm-sangokushi.pdf"
+EPUB = "epub/llm-sangokushi.epub"
+SUBTITLE = "――デファクトとして先行する強力な帝国"
+
+
+def pdf_text(book: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(book / PDF), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def test_subtitles_lead_with_the_same_two_dashes_in_every_edition(book: Path) -> None:
+    html = fidelity.html_text((book / "html" / "wei.html").read_text(encoding="utf-8"))
+    with zipfile.ZipFile(book / EPUB) as epub:
+        xhtml = fidelity.html_text(epub.read("wei.xhtml").decode())
+    for text in (fidelity.normalize(html), fidelity.normalize(xhtml)):
+        assert SUBTITLE in text and "—デファクト" not in text
+    pdf = fidelity.normalize(pdf_text(book))
+    # The author's single dash is left only in the 編集注記 row that lists the change.
+    assert SUBTITLE in pdf and pdf.count("—デファクト") == 1
+
+
+def test_table_continuations_are_japanese_and_unnumbered(book: Path) -> None:
+    tex = (BY_NAME["pdf"].workdir(book) / f"{BOOK}.tex").read_text(encoding="utf-8")
+    assert r"\sphinxtablecontinued{（前ページから続く）}" in tex
+    assert r"\sphinxtablecontinued{（次ページに続く）}" in tex
+    assert "前のページからの続き" not in tex and r"\textendash" not in tex
+    assert "表 1" not in pdf_text(book)
+
+
+def test_colophon_names_publisher_editors_and_the_epub_toolchain(book: Path) -> None:
+    page = fidelity.html_text(
+        (book / "html" / "appendix" / "colophon.html").read_text(encoding="utf-8")
+    )
+    epub = fidelity.epub_edition_text(book / EPUB)
+    for text in (page, epub):
+        for fact in (
+            "発行：llm-sangokushi",
+            "編集：llm-sangokushi編集部",
+            "著者：著者名の記載なし",
+        ):
+            assert fact in fidelity.normalize(text).replace(":", "："), fact
+    for tool in ("Sphinx", "MyST-Parser", "sangokushi.ebook", "BudouX", "Pillow", "原ノ味"):
+        assert tool in epub, tool
+    title_page = fidelity.html_text((book / "html" / "index.html").read_text(encoding="utf-8"))
+    assert "著者名の記載なし" not in title_page
