@@ -12,7 +12,14 @@ from sangokushi.editions import BY_NAME
 from support import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = ROOT / "build" / "screenshots"
 PHONE, TABLET = 390, 800
 # Each EPUB's path inside a BUILDDIR, from the editions registry.

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from chromium import launch
 from sphinx.testing.util import SphinxTestApp
 
 WIDTHS = (390, 800)
@@ -64,15 +65,8 @@ def build(rootdir: Path, outdir: Path, builder: str, **overrides: object) -> Pat
 
 
 @pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        yield browser
-        browser.close()
+def browser() -> Iterator[object]:
+    yield from launch()
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from chromium import launch
 
 from sangokushi import fidelity
 from sangokushi.ebook.check import run_epubcheck
@@ -35,15 +36,6 @@ SOURCE_OLD, SOURCE_NEW = "に正式に統合された{idx}`DeepMind", "に正式
 MAIN_ONLY = "新版では呉の章も改稿した。"
 VERSIONS = ("v1.0", "v1.1", "main")
 SCREENSHOTS = ROOT / "build" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 EPUB = BY_NAME["epub"].filename
 PDF = BY_NAME["pdf"].filename
 GIT_ENV = {
@@ -230,13 +222,7 @@ def test_site_epubs_stay_epubcheck_clean(site: Site) -> None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    yield from launch()
 
 
 @pytest.fixture
