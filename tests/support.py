@@ -26,6 +26,16 @@ def make(*targets: str, check: bool = True, **variables: str | Path) -> subproce
     return result
 
 
+def pdftotext(pdf: Path, *options: str) -> str:
+    """Poppler's text of ``pdf`` (UTF-8), with pdftotext's ``options`` (pages, crop, -bbox)."""
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", *options, str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
 def strip_colors(text: str) -> str:
     return ANSI.sub("", text)
 

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
+
+from support import pdftotext
 
 DOCS = Path(__file__).parent.parent / "docs"
 PDF = "pdf/llm-sangokushi.pdf"
 
 
 def pages(pdf: Path, *options: str) -> list[str]:
-    result = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", *options, str(pdf), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout.split("\f")
+    return pdftotext(pdf, *options).split("\f")
 
 
 def flat(text: str) -> str:

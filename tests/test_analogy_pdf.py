@@ -10,19 +10,14 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
+import support
 from sangokushi.pdf import build_pdf
 
 PAIRS = [(f"現代の人物{i:02d}", f"三国志の人物{i:02d}") for i in range(1, 31)]
 
 
 def pdftotext(pdf: Path, *crop: str) -> str:
-    result = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", "-r", "72", *crop, str(pdf), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout
+    return support.pdftotext(pdf, "-r", "72", *crop)
 
 
 def flat(text: str) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 import zipfile
 from pathlib import Path
 
 from sangokushi import fidelity
 from sangokushi.editions import BOOK, BY_NAME
+from support import pdftotext
 
 PDF = "pdf/llm-sangokushi.pdf"
 EPUB = "epub/llm-sangokushi.epub"
@@ -15,12 +15,7 @@ SUBTITLE = "――デファクトとして先行する強力な帝国"
 
 
 def pdf_text(book: Path) -> str:
-    return subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(book / PDF), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    return pdftotext(book / PDF)
 
 
 def test_subtitles_lead_with_the_same_two_dashes_in_every_edition(book: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sphinx.testing.util import SphinxTestApp
 
+import support
 from sangokushi import fidelity, pdf
 from sangokushi.yomi import collation, parse
 from support import sphinx_build, strip_colors
@@ -253,23 +253,7 @@ def pdf_index_lines(pdf: Path, first: int, last: int) -> list[str]:
     """The index pages' lines (1-based pages), column by column, without the folio."""
     lines: list[str] = []
     for number in range(first, last + 1):
-        markup = subprocess.run(
-            [
-                "pdftotext",
-                "-enc",
-                "UTF-8",
-                "-bbox",
-                "-f",
-                str(number),
-                "-l",
-                str(number),
-                str(pdf),
-                "-",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        markup = pdftotext(pdf, number, "-bbox")
         width = float(re.search(r'<page width="([\d.]+)"', markup)[1])
         columns: dict[bool, list[tuple[float, float, str]]] = {False: [], True: []}
         for x0, y0, y1, word in WORD.findall(markup):
@@ -288,10 +272,7 @@ def pdf_index_lines(pdf: Path, first: int, last: int) -> list[str]:
 
 def pdftotext(pdf: Path, page: int, *options: str) -> str:
     """One page's text (1-based page number)."""
-    command = ["pdftotext", "-enc", "UTF-8", *options, "-f", str(page), "-l", str(page)]
-    return subprocess.run(
-        [*command, str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    return support.pdftotext(pdf, *options, "-f", str(page), "-l", str(page))
 
 
 def check_pdf_index(pdf: Path, expected: dict[str, list[str]], first_chapter: str) -> dict:

@@ -17,7 +17,7 @@ from sangokushi import fidelity, pdf, texlog
 from sangokushi.book import PAGE, TATE_PAGE, latex_class_options, pdf_variant
 from sangokushi.buildinfo import edition_name, japanese_date
 from sangokushi.editions import BOOK, BY_NAME
-from support import DOCS, ROOT, make
+from support import DOCS, ROOT, make, pdftotext
 
 PDF = "pdf/llm-sangokushi.pdf"
 TITLE = "Llama 2の登場でLLM三国志が始まった"
@@ -28,32 +28,11 @@ WORD = re.compile(
 
 def text(pdf_path: Path, first: int | None = None, last: int | None = None) -> str:
     pages = [*(["-f", str(first)] if first else []), *(["-l", str(last)] if last else [])]
-    return subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", *pages, str(pdf_path), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    return pdftotext(pdf_path, *pages)
 
 
 def words(pdf_path: Path, page: int) -> list[tuple[float, float, float, float, str]]:
-    markup = subprocess.run(
-        [
-            "pdftotext",
-            "-enc",
-            "UTF-8",
-            "-bbox",
-            "-f",
-            str(page),
-            "-l",
-            str(page),
-            str(pdf_path),
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    markup = pdftotext(pdf_path, "-bbox", "-f", str(page), "-l", str(page))
     return [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in WORD.findall(markup)]
 
 

@@ -13,7 +13,7 @@ import pytest
 from sangokushi import ruby
 from sangokushi.editions import BOOK
 from sangokushi.pdf import texmf_environ
-from support import DOCS, ROOT
+from support import DOCS, ROOT, pdftotext
 
 SPHINX = ROOT / ".venv" / "bin" / "sphinx-build"
 
@@ -73,12 +73,7 @@ def test_cold_pdf_two_passes_edit_one(tmp_path: Path) -> None:
     outdir = tmp_path / "latex"
     latex(src, outdir)
     assert latexmk(outdir) == 2
-    text = subprocess.run(
-        ["pdftotext", str(outdir / f"{BOOK}.pdf"), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    text = pdftotext(outdir / f"{BOOK}.pdf")
     assert "??" not in text  # every cross-reference and page number resolved
     chapter = src / "wu.md"
     body = chapter.read_text(encoding="utf-8")
