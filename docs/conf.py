@@ -13,6 +13,7 @@ from sangokushi.buildinfo import (
     toolchain,
 )
 from sangokushi.editions import BOOK as BASENAME
+from sangokushi.pdf import LATEX_ENGINE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -110,9 +111,10 @@ ebook_accessibility_summary = (
 )
 
 # -- LaTeX / PDF ------------------------------------------------------------
-# The jlreq class (W3C Requirements for Japanese Text Layout) on LuaLaTeX; the 版面 and each PDF
-# variant (-D book_pdf_variant=print|tate, sangokushi.editions) are declared in sangokushi.book.
-latex_engine = "lualatex"
+# The jlreq class (W3C Requirements for Japanese Text Layout) on upLaTeX and dvipdfmx (the
+# engine sangokushi.pdf compiles with); the 版面 and each PDF variant (-D book_pdf_variant=…,
+# sangokushi.editions) are declared in sangokushi.book.
+latex_engine = LATEX_ENGINE
 latex_docclass = {"manual": "jlreq"}
 latex_documents = [(root_doc, f"{BASENAME}.tex", project, "", "manual", False)]
 latex_show_urls = "no"
@@ -130,21 +132,22 @@ latex_elements = {
     "makeindex": "",
     "printindex": "",
     "fontpkg": r"""
-\usepackage[haranoaji,deluxe]{luatexja-preset}
-\setmainfont{TeX Gyre Termes}
-\setsansfont{TeX Gyre Heros}
-\setmonofont{TeX Gyre Cursor}
-\newfontfamily\booksymbolfont{DejaVu Sans}
+\usepackage{tgtermes,tgheros,tgcursor}
+\usepackage[haranoaji,jis2004]{pxchfon}
+\usepackage{pifont}
 """,
     "preamble": r"""
 \hypersetup{pdftitle={%(title)s}, pdfauthor={%(author)s}, pdflang={ja},
   pdfcreator={%(creator)s}}
+%% ✴ (the scene break) from the Dingbats, its text kept for copying and search (ActualText);
+%% the text-style selector after it is dropped.
+\kcatcode"2734=15 \kcatcode"FE0E=15
 \usepackage{newunicodechar}
-\newunicodechar{✴}{{\booksymbolfont\ltjalchar"2734}}
-\newunicodechar{^^^^fe0e}{}
-\newunicodechar{―}{\ltjjachar"2015}%% the subtitles' ―― set in the Japanese font
+\newunicodechar{✴}{\special{pdf:code /Span<</ActualText<FEFF2734>>>BDC}\ding{84}%%
+  \special{pdf:code EMC}}
+\newunicodechar{%(vs15)s}{}
 """
-    % {"title": project, "author": AUTHOR, "creator": BASENAME},
+    % {"title": project, "author": AUTHOR, "creator": BASENAME, "vs15": "\ufe0e"},
     "maketitle": r"""
 \begin{titlepage}
 \vspace*{0.18\textheight}

@@ -65,7 +65,7 @@ def pdf(request, rootdir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     finally:
         app.cleanup()
     assert warning.getvalue() == ""
-    return build_pdf(app.outdir / "analogypdf.tex")
+    return build_pdf(app.outdir / "analogypdf.tex", engine="lualatex")
 
 
 def test_nothing_drawn_off_the_page(pdf: Path) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from sangokushi import fidelity
 from sangokushi.editions import BY_NAME, RUNNING, Edition, check_epub, check_pdf
+from sangokushi.pdf import LATEX_ENGINE
 from support import DOCS, ROOT, make
 
 PDF = BY_NAME["pdf"]
@@ -156,16 +157,14 @@ def test_interrupted_pdf_keeps_the_previous_one_and_the_next_build_succeeds(
     for number, sig in enumerate((signal.SIGINT, signal.SIGTERM, signal.SIGKILL)):
         add_sentence(docs, f"中断の試し{number}。")
         process = start("pdf", SOURCEDIR=docs, BUILDDIR=build)
-        wait_until(
-            lambda p=process: "lualatex" in descendants(p.pid).values(), 120, "lualatex to run"
-        )
+        wait_until(lambda p=process: LATEX_ENGINE in descendants(p.pid).values(), 120, "TeX to run")
         os.killpg(process.pid, sig)
         output, _ = process.communicate(timeout=60)
         assert process.returncode != 0, output
         assert "Traceback" not in output, output
         assert pdf.read_bytes() == good, f"{sig.name}: the previous PDF is gone or changed"
         assert leftovers(pdf.parent) == [], sig.name
-    # A LuaLaTeX orphaned by SIGKILL still holds BUILDDIR's lock: this build waits for it,
+    # A TeX orphaned by SIGKILL still holds BUILDDIR's lock: this build waits for it,
     # then builds afresh (latexmk's "Nothing to do … gave an error" state is not trusted).
     result = make("pdf", SOURCEDIR=docs, BUILDDIR=build)
     assert check_pdf(pdf) is None

@@ -1,4 +1,4 @@
-"""The PDF in the LuaLaTeX passes it needs: two cold, one after a paragraph edit."""
+"""The PDF in the TeX passes it needs: two cold, one after a paragraph edit."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from sangokushi import ruby
 from sangokushi.editions import BOOK
-from sangokushi.pdf import texmf_environ
+from sangokushi.pdf import LATEX_ENGINE, LATEXMK, texmf_environ
 from support import DOCS, ROOT, pdftotext
 
 SPHINX = ROOT / ".venv" / "bin" / "sphinx-build"
@@ -37,12 +37,12 @@ def latex(srcdir: Path, outdir: Path, *options: str) -> None:
 
 
 def latexmk(workdir: Path) -> int:
-    """How many LuaLaTeX passes latexmk ran (as sangokushi.pdf runs it)."""
+    """How many TeX passes latexmk ran (as sangokushi.pdf runs it)."""
     env = texmf_environ(dict(os.environ))
     out = subprocess.run(
         [
             "latexmk",
-            "-lualatex",
+            *LATEXMK[LATEX_ENGINE],
             "-interaction=nonstopmode",
             "-halt-on-error",
             f"{BOOK}.tex",
@@ -57,12 +57,13 @@ def latexmk(workdir: Path) -> int:
 
 
 def test_ltjruby_seeded_once(tmp_path: Path) -> None:
+    # On LuaLaTeX (the extension's other engine): luatexja-ruby's memory between passes.
     outdir = tmp_path / "latex"
-    latex(DOCS, outdir)
+    latex(DOCS, outdir, "-D", "latex_engine=lualatex")
     seed = outdir / f"{BOOK}.ltjruby"
     assert seed.read_text(encoding="utf-8") == ruby.LTJRUBY_HEADER
     seed.write_text(ruby.LTJRUBY_HEADER + "lrob[1]=1\n", encoding="utf-8")
-    latex(DOCS, outdir)
+    latex(DOCS, outdir, "-D", "latex_engine=lualatex")
     assert seed.read_text(encoding="utf-8").endswith("lrob[1]=1\n")  # a run's memory is kept
 
 

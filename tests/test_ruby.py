@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -51,9 +52,13 @@ def test_latex(rootdir: Path, tmp_path: Path, engine: str, package: str | None) 
         assert "司馬懿(しばい)" in tex
     else:
         assert packages == [package]
-        command = r"\ltjruby[mode=5]" if engine == "lualatex" else r"\ruby"
-        assert command + "{司馬懿}{しばい}" in tex
-        assert command + "{孫権}{そんけん}" in tex
+        if engine == "lualatex":
+            assert r"\ltjruby[mode=5]{司馬懿}{しばい}" in tex
+            assert r"\ltjruby[mode=5]{孫権}{そんけん}" in tex
+        else:
+            # pxrubrica: group ruby, hanging over the kana after it (は), not over the line start.
+            assert r"{\ruby[|g>]{司馬懿}{しばい}}" in tex
+            assert r"{\ruby[|g>]{孫権}{そんけん}}" in tex
 
 
 def test_bad_input_warns_with_location(rootdir: Path, tmp_path: Path) -> None:
@@ -81,3 +86,24 @@ def test_epub_keeps_ruby_when_an_extension_has_epub_handlers(rootdir: Path, tmp_
     assert "<ruby>曹操<rp>(</rp><rt>そうそう</rt><rp>)</rp></ruby>" in (
         outdir / "index.xhtml"
     ).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "options"),
+    [
+        ("軍師・{ruby}`司馬懿|しばい`のように", "<g>"),
+        ("魏の{ruby}`曹操|そうそう`と", "<g>"),
+        ("蜀漢{ruby}`劉備|りゅうび`玄徳", "|g|"),
+        ("Meta{ruby}`呉|ご`。", "|g>"),
+    ],
+)
+def test_pxrubrica_hangs_over_kana_and_punctuation_only(
+    rootdir: Path, tmp_path: Path, text: str, options: str
+) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(rootdir / "test-ebook", root)
+    (root / "chapter1.md").write_text(f"# 第一章\n\n{text}\n", encoding="utf-8")
+    outdir, warnings = build(root, tmp_path / "out", "latex", latex_engine="uplatex")
+    assert warnings == ""
+    tex = (outdir / "test-book.tex").read_text(encoding="utf-8")
+    assert rf"{{\ruby[{options}]{{" in tex, tex[tex.index("第一章") :][:400]

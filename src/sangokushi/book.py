@@ -230,7 +230,8 @@ STYLE = r"""
 \setlength{\parskip}{0pt}
 % The author's half-width ( ) stay as written, set tight against Japanese like full-width ones:
 % no 和欧間 space inside or outside them (「当時(と言っても」, 「搭載)を」).
-\ltjsetparameter{alxspmode={`(,inhibit},alxspmode={`),inhibit}}
+\ifdefined\ltjsetparameter\ltjsetparameter{alxspmode={`(,inhibit},alxspmode={`),inhibit}}%
+\else\xspcode`(=0 \xspcode`)=0 \fi
 % Latin words in Japanese text are never hyphenated (no "An-thropic"): a language without
 % patterns. Explicit break points (after "/" in a path) still work.
 \newlanguage\sphinxbook@nohyphenation

@@ -103,7 +103,7 @@ def toolchain(edition: str = "html") -> str:
     """The programs that make one edition ("html", "epub" or "pdf"), with their versions."""
     parts = [f"Sphinx {_dist_version('sphinx')}", f"MyST-Parser {_dist_version('myst-parser')}"]
     if edition == "pdf":
-        parts += ["LuaLaTeX（LuaTeX-ja、jlreqクラス）", "原ノ味フォント"]
+        parts += ["upLaTeX・dvipdfmx（jlreqクラス）", "原ノ味フォント"]
     elif edition == "epub":
         parts += [
             "電子書籍ビルダーsangokushi.ebook",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from docutils import nodes
@@ -21,6 +22,10 @@ LATEX_RUBY_PACKAGES = {"lualatex": "luatexja-ruby", "platex": "pxrubrica", "upla
 # over the kana and punctuation around it (up to what jlreq allows each neighbour, LuaTeX-ja's
 # rubypre/postintrusion) instead of pushing the base characters apart (中 原, 諸 葛 亮).
 LATEX_RUBY_COMMANDS = {"lualatex": r"\ltjruby[mode=5]"}
+# pxrubrica (pLaTeX/upLaTeX) does not look at the neighbours itself: group ruby (g), allowed
+# to hang over a neighbour by one ruby character (< >, JIS X 4051) only where that neighbour
+# is kana or punctuation, never over kanji or Latin (| : none).
+PXRUBRICA_OVERHANG = re.compile(r"[\u3041-\u309f\u30a0-\u30ff、。「」『』（）]")
 
 
 class ruby(nodes.inline):
@@ -131,13 +136,51 @@ def visit_ruby_latex(self: Any, node: ruby) -> None:
         self.body.append(self.encode(node.astext()))
         raise nodes.SkipNode
     base, reading = self.encode(node["base"]), self.encode(node["reading"])
-    command = LATEX_RUBY_COMMANDS.get(self.config.latex_engine, r"\ruby")
-    markup = rf"{command}{{{base}}}{{{reading}}}"
+    command = LATEX_RUBY_COMMANDS.get(self.config.latex_engine)
+    if command is None:
+        before, after = _neighbours(node)
+        hang = "<" if PXRUBRICA_OVERHANG.match(before) else "|"
+        hang_after = ">" if PXRUBRICA_OVERHANG.match(after) else "|"
+        # Braced: pxrubrica looks at the token after its arguments (an \else, in \DUrole).
+        markup = rf"{{\ruby[{hang}g{hang_after}]{{{base}}}{{{reading}}}}}"
+    else:
+        markup = rf"{command}{{{base}}}{{{reading}}}"
     if self.in_title:
         # Moving arguments: PDF bookmarks get the base text alone.
         markup = rf"\texorpdfstring{{\protect{markup}}}{{{base}}}"
     self.body.append(markup)
     raise nodes.SkipNode
+
+
+def _neighbours(node: ruby) -> tuple[str, str]:
+    """The characters printed just before and after ``node`` in its paragraph ("" at an end)."""
+    block = node.parent
+    while isinstance(block, nodes.Inline):
+        block = block.parent
+    if block is None:
+        return "", ""
+    before = after = ""
+    seen = False
+    for text in block.findall(nodes.Text):
+        ancestors = _ancestors(text, block)
+        if any(isinstance(a, (nodes.raw, nodes.comment, nodes.system_message)) for a in ancestors):
+            continue
+        if node in ancestors:
+            seen = True
+        elif text.astext() and not seen:
+            before = text.astext()[-1]
+        elif text.astext():
+            after = text.astext()[0]
+            break
+    return before, after
+
+
+def _ancestors(node: nodes.Node, stop: nodes.Node) -> list[nodes.Node]:
+    found = []
+    while node.parent is not None and node is not stop:
+        node = node.parent
+        found.append(node)
+    return found
 
 
 def visit_ruby_text(self: Any, node: ruby) -> None:

@@ -10,8 +10,10 @@ import sys
 from pathlib import Path
 
 GROUPS: dict[str, tuple[str, ...]] = {
-    # LuaLaTeX with LuaTeX-ja (and its HaranoAji fonts, also used for the EPUB cover),
-    # the LaTeX packages Sphinx's writer loads, the Latin fonts of the PDF, latexmk.
+    # upLaTeX, dvipdfmx and the Japanese packages (jlreq, pxchfon, pxrubrica, HaranoAji fonts,
+    # also used for the EPUB cover) for the book's PDFs; LuaLaTeX with LuaTeX-ja, the other
+    # engine the extensions are tested on; the LaTeX packages Sphinx's writer loads, the Latin
+    # fonts of the PDF, latexmk.
     "book": (
         "texlive-luatex",
         "texlive-lang-japanese",

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from sangokushi import book
 
 # An overfull line sticks out past the margin. 1pt (0.35 mm, a tenth of a 9.5pt character) is
-# below what an eye or a trimming knife can tell, and above the rounding of LuaTeX-ja's JFM
+# below what an eye or a trimming knife can tell, and above the rounding of the Japanese JFM
 # glue; anything wider is a glyph visibly past the text block, so it fails the build.
 HBOX_THRESHOLD_PT = 1.0
 # Any overfull page (\vbox) fails: its last lines are drawn below the bottom edge.

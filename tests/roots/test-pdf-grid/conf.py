@@ -1,13 +1,14 @@
 """Pages of whole-kanji paragraphs set with the book's 版面, to measure the line grid."""
 
 from sangokushi.book import latex_class_options
+from sangokushi.pdf import LATEX_ENGINE
 
 extensions = ["myst_parser", "sangokushi.book"]
 project = "版面の試し"
 language = "ja"
 root_doc = "index"
 exclude_patterns = ["_build"]
-latex_engine = "lualatex"
+latex_engine = LATEX_ENGINE
 latex_docclass = {"manual": "jlreq"}
 latex_documents = [("index", "grid.tex", project, "", "manual", False)]
 latex_elements = {
@@ -19,7 +20,7 @@ latex_elements = {
     "babel": "",
     "fncychap": "",
     "cmappkg": "",
-    "fontpkg": r"\setmainfont{TeX Gyre Termes}\setsansfont{TeX Gyre Heros}",
+    "fontpkg": r"\usepackage{tgtermes,tgheros}\usepackage[haranoaji,jis2004]{pxchfon}",
     "maketitle": "",
     "tableofcontents": "",
 }
