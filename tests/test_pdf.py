@@ -417,3 +417,16 @@ def test_every_bookmark_leads_to_its_chapter(book: Path) -> None:
         number = reader.get_destination_page_number(entry) + 1
         page = fidelity.normalize(text(book / PDF, number, number))
         assert fidelity.normalize(entry.title) in page, (entry.title, number)
+
+
+@pytest.mark.parametrize("name", ["llm-sangokushi.pdf", "llm-sangokushi-tate.pdf"])
+def test_contents_on_one_page_without_the_colophon(variants: Path, name: str) -> None:
+    # 目次 (page 3, a recto) lists the chapters to 索引 on one page; 奥付 is not listed there,
+    # as in printed Japanese books, but keeps its bookmark.
+    pdf_path = variants / name
+    contents = fidelity.normalize(pdftotext(pdf_path, "-raw", "-f", "3", "-l", "3"))
+    assert "目次" in contents
+    assert "索引" in contents and "付録B" in contents and "奥付" not in contents
+    assert fidelity.normalize(text(pdf_path, 4, 4)) == ""
+    titles = [o.title for o in PdfReader(pdf_path).outline if not isinstance(o, list)]
+    assert "奥付" in titles

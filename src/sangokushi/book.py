@@ -291,9 +291,10 @@ STYLE = r"""
    \setlength{\itemsep}{0pt}\setlength{\parsep}{0pt}\setlength{\topsep}{0pt}%
    \noindent\rule{\linewidth}{0.4pt}\par}%
   {\par\noindent\rule{\linewidth}{0.4pt}\par\endgroup}
-% 奥付: the last page, a verso, unnumbered and not an appendix.
+% 奥付: the last page, a verso, unnumbered and not an appendix; in the bookmarks, not in 目次.
 \newcommand{\sphinxbookcolophon}{%
   \clearpage\ifodd\sphinxbook@shipped\else\sphinxbook@blankpage\fi
+  \addtocontents{toc}{\protect\setcounter{tocdepth}{-2}}%
   \ModifyHeading{chapter}{lines=2,pagestyle=empty,
     font={\jlreq@keepbaselineskip{\large\sffamily\gtfamily\bfseries}}}%
   \let\chaptermark\sphinxbook@chaptermark}
