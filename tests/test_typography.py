@@ -161,3 +161,22 @@ def test_every_edition_reads_the_source_without_stray_spaces(book: Path) -> None
     assert "用い、 著者" not in page and "用い、\n著者" not in page
     tex = next(BY_NAME["pdf"].workdir(book).glob("*.tex")).read_text(encoding="utf-8")
     assert "用い、著者の言葉" in tex
+
+
+@pytest.mark.parametrize("width", [PHONE, TABLET])
+def test_pages_fit_the_screen(browser, documents: dict[str, list[Path]], width: int) -> None:
+    """No horizontal page is wider than the screen; the vertical book's cover is not either
+    (a vertical page scrolls sideways by design, its cover must not)."""
+    context = browser.new_context(viewport={"width": width, "height": 844}, locale="ja-JP")
+    page = context.new_page()
+    pages = [*documents["yoko"], *[d for d in documents["tate"] if "cover" in d.name]]
+    assert any("cover" in d.name for d in pages)
+    wide = []
+    for doc in pages:
+        page.goto(doc.as_uri())
+        page.wait_for_load_state("load")
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        if scroll > width:
+            wide.append(f"{doc.parent.name}/{doc.name}: {scroll} px")
+    context.close()
+    assert wide == [], "\n".join(wide)
