@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from chromium import EPUBS, PHONE, launch
 from pypdf import PdfReader
 from sphinx.testing.util import SphinxTestApp
 
@@ -194,7 +195,7 @@ BOOK_ORDER = {
     "ま": ["Microsoft", "マスク、イーロン", "Meta"],
     "ら": ["劉備", "ルカン、ヤン"],
 }
-EPUBS = ["epub/llm-sangokushi.epub", "epub/llm-sangokushi-tate.epub"]
+EPUB_PATHS = list(EPUBS.values())
 PDF = "pdf/llm-sangokushi.pdf"
 ENTRY = re.compile(r"^(?P<heading>.+?)(?P<pages>\d+(?:、\d+)*)$")
 WORD = re.compile(
@@ -232,7 +233,7 @@ def test_book_html_index(book: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("edition", EPUBS)
+@pytest.mark.parametrize("edition", EPUB_PATHS)
 def test_book_epub_index(book: Path, edition: str) -> None:
     with zipfile.ZipFile(book / edition) as epub:
         files = {name: epub.read(name) for name in epub.namelist()}
@@ -338,11 +339,7 @@ def test_pdf_of_a_small_book(rootdir: Path, tmp_path: Path) -> None:
 def test_index_pages_fit_a_phone(book: Path, tmp_path: Path) -> None:
     """At 390 px: no sideways scrolling in HTML and the 横書き EPUB; the 縦書き page is set
     vertically, its lines (columns) no taller than the screen."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed")
-    for edition in EPUBS:
+    for edition in EPUB_PATHS:
         with zipfile.ZipFile(book / edition) as epub:
             epub.extractall(tmp_path / Path(edition).stem)
     pages = {
@@ -362,17 +359,13 @@ def test_index_pages_fit_a_phone(book: Path, tmp_path: Path) -> None:
       };
     }"""
     found = {}
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        try:
-            for name, path in pages.items():
-                page = browser.new_page(viewport={"width": 390, "height": 844})
-                page.goto(path.as_uri())
-                found[name] = page.evaluate(measure)
-                page.screenshot(path=str(tmp_path / f"index-{name}.png"), full_page=True)
-                page.close()
-        finally:
-            browser.close()
+    for browser in launch():
+        for name, path in pages.items():
+            page = browser.new_page(viewport={"width": PHONE, "height": 844})
+            page.goto(path.as_uri())
+            found[name] = page.evaluate(measure)
+            page.screenshot(path=str(tmp_path / f"index-{name}.png"), full_page=True)
+            page.close()
     count = sum(len(entries) for entries in BOOK_ORDER.values())
     for name in ("html", "epub"):
         assert found[name]["mode"] == "horizontal-tb", found
