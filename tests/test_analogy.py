@@ -186,7 +186,7 @@ def test_latex(app: SphinxTestApp) -> None:
     tex = read(app, "analogytest.tex")
     # the extension's own style file, used and shipped
     assert "\\usepackage{sangokushianalogy}" in tex
-    assert "\\RequirePackage[breakable]{tcolorbox}" in read(app, "sangokushianalogy.sty")
+    assert "\\newenvironment{sangokushianalogy}" in read(app, "sangokushianalogy.sty")
     assert (
         "\\begin{sangokushianalogy}\n"
         "\\sangokushianalogytitle{Analogy 1}{OpenAI \\(\\fallingdotseq\\) Wei}\n"

@@ -100,6 +100,23 @@ def test_new_reference_rewrites_box_and_table(make_app: MakeApp, srcdir) -> None
     assert 'href="prologue.html#prologue"><span>Prologue</span></a>' in second.page("table")
 
 
+def test_table_added_or_removed_refreshes_referrers(make_app: MakeApp, srcdir) -> None:
+    src = srcdir("table-moves")
+    first = Build(make_app, src)
+    epilogue = 'href="epilogue.html#epilogue"><span>Epilogue</span></a>'
+    assert epilogue in first.page("wei")
+    # A table's page refers to every box: once epilogue has one, it is no referrer of wei.
+    edit(src, "epilogue", "and {analogy}`yuan`.", "and {analogy}`yuan`.\n\n```{analogy-table}\n```")
+    second = Build(make_app, src)
+    assert second.read == {"epilogue"}
+    assert {"wei", "yuan"} <= second.written
+    assert epilogue not in second.page("wei")
+    edit(src, "epilogue", "\n\n```{analogy-table}\n```", "")
+    third = Build(make_app, src)
+    assert third.read == {"epilogue"}
+    assert epilogue in third.page("wei")
+
+
 def test_untouched_analogies_read_nothing_else(make_app: MakeApp, srcdir) -> None:
     src = srcdir("unrelated")
     Build(make_app, src)

@@ -145,8 +145,9 @@ class AnalogyDomain(Domain):
         "tables": {},  # docname -> tuple[int, ...]: lines of analogy-table directives
         "index": None,  # AnalogyIndex of the last build, see refresh()
         "output_config": None,  # OUTPUT_CONFIG values the last build wrote with
+        "table_docs": frozenset(),  # documents with a table at the last build, see refresh()
     }
-    data_version = 2
+    data_version = 3
     #: "table" or "list", for the builder of this run (see on_builder_inited)
     table_layout = "table"
 
@@ -288,15 +289,23 @@ class AnalogyDomain(Domain):
         self._register_labels(new)
         self._warn(new)
 
-        def views(index: AnalogyIndex | None) -> dict[str, tuple[Any, ...]]:
+        def views(index: AnalogyIndex | None, tables: Set[str]) -> dict[str, tuple[Any, ...]]:
+            # What a box shows: its referrers, less the documents with a table (as transforms do).
             if index is None:
                 return {}
             return {
-                key: (box._replace(lineno=0), index.numbers[key], index.referrers.get(key, ()))
+                key: (
+                    box._replace(lineno=0),
+                    index.numbers[key],
+                    tuple(p for p in index.referrers.get(key, ()) if p.docname not in tables),
+                )
                 for key, box in index.by_id.items()
             }
 
-        old_views, new_views = views(old), views(new)
+        table_docs = frozenset(doc for doc, lines in self.data["tables"].items() if lines)
+        old_views = views(old, self.data["table_docs"])
+        new_views = views(new, table_docs)
+        self.data["table_docs"] = table_docs
         changed = {
             key
             for key in old_views.keys() | new_views.keys()
