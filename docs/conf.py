@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sangokushi.book import latex_class_options
+from sangokushi.book import BOOK_CLASS, latex_class_options
 from sangokushi.buildinfo import (
     build_timestamp,
     edition_name,
@@ -115,7 +115,7 @@ ebook_accessibility_summary = (
 # engine sangokushi.pdf compiles with); the 版面 and each PDF variant (-D book_pdf_variant=…,
 # sangokushi.editions) are declared in sangokushi.book.
 latex_engine = LATEX_ENGINE
-latex_docclass = {"manual": "jlreq"}
+latex_docclass = {"manual": BOOK_CLASS}
 latex_documents = [(root_doc, f"{BASENAME}.tex", project, "", "manual", False)]
 latex_show_urls = "no"
 latex_use_xindy = False
@@ -134,20 +134,33 @@ latex_elements = {
     "fontpkg": r"""
 \usepackage{tgtermes,tgheros,tgcursor}
 \usepackage[haranoaji,jis2004]{pxchfon}
+%% Gothic is set only for headings, titles and emphasis in this book: its bold weight.
+\setgothicfont{HaranoAjiGothic-Bold.otf}
 \usepackage{pifont}
 """,
     "preamble": r"""
 \hypersetup{pdftitle={%(title)s}, pdfauthor={%(author)s}, pdflang={ja},
   pdfcreator={%(creator)s}}
+%% The same title and author for dvipdfmx directly: hyperref's draft mode (the print-shop
+%% PDF) writes no document information.
+\AtBeginDvi{\special{pdf:docinfo <</Title <%(title_hex)s> /Author <%(author_hex)s>
+  /Creator (%(creator)s)>>}}
 %% ✴ (the scene break) from the Dingbats, its text kept for copying and search (ActualText);
 %% the text-style selector after it is dropped.
 \kcatcode"2734=15 \kcatcode"FE0E=15
 \usepackage{newunicodechar}
-\newunicodechar{✴}{\special{pdf:code /Span<</ActualText<FEFF2734>>>BDC}\ding{84}%%
-  \special{pdf:code EMC}}
+\newunicodechar{✴}{\leavevmode\kern0.1em
+  \special{pdf:code /Span<</ActualText<FEFF2734>>>BDC}\ding{84}\special{pdf:code EMC}\kern0.1em}
 \newunicodechar{%(vs15)s}{}
 """
-    % {"title": project, "author": AUTHOR, "creator": BASENAME, "vs15": "\ufe0e"},
+    % {
+        "title": project,
+        "author": AUTHOR,
+        "creator": BASENAME,
+        "vs15": "\ufe0e",
+        "title_hex": ("\ufeff" + project).encode("utf-16-be").hex().upper(),
+        "author_hex": ("\ufeff" + AUTHOR).encode("utf-16-be").hex().upper(),
+    },
     "maketitle": r"""
 \begin{titlepage}
 \vspace*{0.18\textheight}

@@ -241,7 +241,7 @@ def test_ruby_on_the_first_occurrence(book: Path) -> None:
     tex = (BY_NAME["pdf"].workdir(book) / f"{BOOK}.tex").read_text(encoding="utf-8")
     first_wei = tex.index("いうならば、")
     # Group ruby that may hang over the kana and punctuation beside it (、 and の here).
-    assert tex.index(r"{\ruby[<g>]{魏}{ぎ}}", first_wei) < tex.index("のような存在", first_wei)
+    assert tex.index(r"{\ruby[<gE>]{魏}{ぎ}}", first_wei) < tex.index("のような存在", first_wei)
     page = (book / "html" / "wei.html").read_text(encoding="utf-8")
     assert re.search(r'href="#analogy-wei"[^>]*><span[^>]*><ruby>魏<rp>', page)
 
@@ -431,3 +431,58 @@ def test_contents_on_one_page_without_the_colophon(variants: Path, name: str) ->
     assert fidelity.normalize(text(pdf_path, 4, 4)) == ""
     titles = [o.title for o in PdfReader(pdf_path).outline if not isinstance(o, list)]
     assert "奥付" in titles
+
+
+# -- What a proofreader found when the PDFs moved to upLaTeX -------------------------------
+
+ALL_PDFS = ["llm-sangokushi.pdf", "llm-sangokushi-print.pdf", "llm-sangokushi-tate.pdf"]
+
+
+@pytest.mark.parametrize("name", ALL_PDFS)
+def test_title_author_and_bold_gothic(variants: Path, name: str) -> None:
+    info = subprocess.run(
+        ["pdfinfo", str(variants / name)], capture_output=True, text=True, check=True
+    ).stdout
+    assert re.search(r"^Title:\s+Llama 2の登場でLLM三国志が始まった$", info, re.M), info
+    assert re.search(r"^Author:\s+著者名の記載なし$", info, re.M), info
+    used = {row[0].split("+")[-1] for row in fonts(variants / name)}
+    # Headings, titles and emphasis in Gothic bold; every Japanese font copies as text.
+    assert "HaranoAjiGothic-Bold-Identity-H" in used or "HaranoAjiGothic-Bold-Identity-V" in used
+    japanese = [row for row in fonts(variants / name) if "HaranoAji" in row[0]]
+    assert japanese and all(row[-3] == "yes" for row in japanese), japanese
+
+
+def test_names_with_ruby_stay_solid(book: Path) -> None:
+    # A reading longer than its name hangs over the kana beside it: 諸葛亮, not 諸 葛 亮.
+    body = pdftotext(book / PDF)
+    for name in ("諸葛亮", "中原", "袁紹", "五斗米道"):
+        assert name in body, name
+        assert not re.search(r"\s+".join(name), body), name
+
+
+def test_em_dashes_follow_their_neighbours(book: Path, variants: Path) -> None:
+    yoko = (BY_NAME["pdf"].workdir(book) / f"{BOOK}.tex").read_text(encoding="utf-8")
+    tate = (BY_NAME["pdf-tate"].workdir(book) / f"{BOOK}.tex").read_text(encoding="utf-8")
+    # Between Latin words the Latin dash, without 和欧間 space: "Moat—and" copies as written.
+    assert r"Moat\textemdash{}and" in yoko and r"Moat\textemdash{}and" in tate
+    assert "Moat—and" in pdftotext(book / PDF, "-raw")
+    # Beside Japanese in the vertical PDF: the full-width dash, copied as —.
+    assert r"魏 \texorpdfstring{\sangokushitatedash}{—} OpenAI" in tate
+    assert r"\sangokushitatedash" not in yoko
+    assert "魏—OpenAI" in fidelity.normalize(pdftotext(variants / ALL_PDFS[2], "-raw"))
+
+
+def test_a_box_that_fits_a_page_is_not_split(book: Path) -> None:
+    pages = [fidelity.normalize(text(book / PDF, n, n)) for n in range(1, 23)]
+    title = next(i for i, page in enumerate(pages) if "比喩1OpenAI≒魏" in page)
+    assert "Microsoftは背後で策を巡らせている" in pages[title]
+
+
+def test_table_cells_do_not_break_inside_short_words(book: Path) -> None:
+    reader = PdfReader(book / PDF)
+    outline = {o.title: reader.get_destination_page_number(o) for o in reader.outline}
+    first, last = outline["編集注記"], outline["索引"]
+    found = [w[4] for n in range(first + 1, last + 1) for w in words(book / PDF, n)]
+    assert "（削除）" in " ".join(found)
+    split = [w for w in found if w.endswith(("（削", "（誤", "（脱", "種", "末"))]
+    assert split == []

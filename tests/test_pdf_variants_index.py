@@ -11,7 +11,8 @@ from test_index import BOOK_ORDER, check_pdf_index, pdf_index_lines
 from test_pdf import vertical_text
 
 from sangokushi import fidelity
-from sangokushi.editions import BY_NAME
+from sangokushi.editions import BOOK, BY_NAME
+from support import pdftotext
 
 HEADINGS = [heading for group in BOOK_ORDER.values() for heading in group]
 
@@ -64,3 +65,30 @@ def test_tate_pdf_index_in_reading_order(book: Path, tmp_path: Path) -> None:
         match = found.search(text, at)
         assert match, (heading, text[at : at + 80])
         at = match.end()
+
+
+MARK = re.compile(r"\\yomimark\{([^}]+)\}(?:\\yomimark\{[^}]+\})*([^\\{}\s]{2})")
+
+
+@pytest.mark.parametrize("name", ["pdf", "pdf-tate"])
+def test_every_index_mark_is_on_the_page_of_its_word(book: Path, name: str) -> None:
+    # A mark stays with the word after it: a line or page break between them would send the
+    # index to the page before the word (it did in the vertical PDF, for OpenAI on p. 11).
+    edition = BY_NAME[name]
+    tex = (edition.workdir(book) / f"{BOOK}.tex").read_text(encoding="utf-8")
+    marks = MARK.findall(tex)
+    assert len(marks) > 20
+    reader = PdfReader(edition.published(book))
+    destinations = reader.named_destinations
+    pages: dict[int, str] = {}
+    misplaced = []
+    for label, word in marks:
+        number = reader.get_destination_page_number(destinations[label])
+        if number not in pages:
+            raw = pdftotext(
+                edition.published(book), "-raw", "-f", str(number + 1), "-l", str(number + 1)
+            )
+            pages[number] = fidelity.normalize(raw)
+        if fidelity.normalize(word) not in pages[number]:
+            misplaced.append(f"{label}: {word} not on page {number + 1}")
+    assert misplaced == []

@@ -57,8 +57,8 @@ def test_latex(rootdir: Path, tmp_path: Path, engine: str, package: str | None) 
             assert r"\ltjruby[mode=5]{孫権}{そんけん}" in tex
         else:
             # pxrubrica: group ruby, hanging over the kana after it (は), not over the line start.
-            assert r"{\ruby[|g>]{司馬懿}{しばい}}" in tex
-            assert r"{\ruby[|g>]{孫権}{そんけん}}" in tex
+            assert r"{\ruby[|gE>]{司馬懿}{しばい}}" in tex
+            assert r"{\ruby[|gE>]{孫権}{そんけん}}" in tex
 
 
 def test_bad_input_warns_with_location(rootdir: Path, tmp_path: Path) -> None:
@@ -91,10 +91,10 @@ def test_epub_keeps_ruby_when_an_extension_has_epub_handlers(rootdir: Path, tmp_
 @pytest.mark.parametrize(
     ("text", "options"),
     [
-        ("軍師・{ruby}`司馬懿|しばい`のように", "<g>"),
-        ("魏の{ruby}`曹操|そうそう`と", "<g>"),
-        ("蜀漢{ruby}`劉備|りゅうび`玄徳", "|g|"),
-        ("Meta{ruby}`呉|ご`。", "|g>"),
+        ("軍師・{ruby}`司馬懿|しばい`のように", "<gE>"),
+        ("魏の{ruby}`曹操|そうそう`と", "<gE>"),
+        ("蜀漢{ruby}`劉備|りゅうび`玄徳", "|gE|"),
+        ("Meta{ruby}`呉|ご`。", "|gE>"),
     ],
 )
 def test_pxrubrica_hangs_over_kana_and_punctuation_only(

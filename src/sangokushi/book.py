@@ -12,6 +12,8 @@ from sphinx.environment import BuildEnvironment
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
+from sangokushi.jatext import is_wide
+
 logger = logging.getLogger(__name__)
 
 KINDS = ("numbered", "unnumbered", "appendix", "colophon")
@@ -88,6 +90,10 @@ PDF_VARIANTS: dict[str, PdfVariant] = {
   odd_running_head={},even_running_head={},nombre_font={\small},clear_markcommand=false}
 \let\ps@normal\ps@sangokushitate
 \renewcommand{\yomipage}[1]{\sphinxbooktatepage{#1}}
+% An em dash beside Japanese (sangokushi.book.EmDash): the font's full-width dash, centred in
+% the column, read as — when copied.
+\DeclareRobustCommand{\sangokushitatedash}{%
+  \special{pdf:code /Span<</ActualText<FEFF2014>>>BDC}―\special{pdf:code EMC}}
 \AtBeginDocument{\let\sphinxbook@pageref\pageref
   \DeclareRobustCommand{\pageref}[1]{\sphinxbooktatepage{\sphinxbook@pageref{#1}}}}
 \makeatother
@@ -199,6 +205,116 @@ class TateChuYoko(SphinxPostTransform):
                 parent.insert(at + offset, part)
 
 
+class EmDash(SphinxPostTransform):
+    """Set each em dash from the font its neighbours are set in.
+
+    Between Latin words (「Moat—and」) it is the Latin font's dash, with no 和欧間 space
+    around it. Beside Japanese (「魏 — OpenAI」) it stays a Japanese character; in the vertical
+    PDF, where the Japanese font's em dash is a short bar off the column's centre line, it is
+    drawn as the full-width dash ― with its text kept — (``\\sangokushitatedash``).
+    """
+
+    default_priority = 411
+    formats = ("latex",)
+    DASH = "\u2014"
+
+    def run(self, **kwargs: Any) -> None:
+        tate = pdf_variant(self.config.book_pdf_variant).tate
+        skip = (nodes.literal, nodes.raw, nodes.literal_block)
+        for text in list(self.document.findall(nodes.Text)):
+            parent = text.parent
+            if parent is None or isinstance(parent, skip) or self.DASH not in text:
+                continue
+            source = str(text)
+            parts: list[nodes.Node] = []
+            start = 0
+            for at, char in enumerate(source):
+                if char != self.DASH:
+                    continue
+                before = source[:at].rstrip()[-1:] or _outside(text, -1)
+                after = source[at + 1 :].lstrip()[:1] or _outside(text, 1)
+                if any(c and is_wide(c) for c in (before, after)):
+                    markup = r"\texorpdfstring{\sangokushitatedash}{—}" if tate else ""
+                elif before.isascii() and after.isascii():
+                    markup = r"\textemdash{}"
+                else:
+                    markup = ""
+                if markup:
+                    parts += [nodes.Text(source[start:at]), _raw(markup)]
+                    start = at + 1
+            if not parts:
+                continue
+            parts.append(nodes.Text(source[start:]))
+            at = parent.index(text)
+            parent.remove(text)
+            for offset, part in enumerate(
+                p for p in parts if not isinstance(p, nodes.Text) or str(p)
+            ):
+                parent.insert(at + offset, part)
+
+
+class CellWords(SphinxPostTransform):
+    """In table cells, a line does not break inside a short kanji word (「末尾（削/除）」).
+
+    A cell is a few 字 wide: TeX may break between any two Japanese characters and did so
+    inside words such as 削除 or 種別. Between the kanji of a run of at most four (a word,
+    not a sentence) a penalty makes that break the last resort. Kana, Latin and punctuation
+    are left alone: a penalty beside punctuation would undo the JFM's spacing.
+    """
+
+    default_priority = 412
+    formats = ("latex",)
+    PENALTY = r"\penalty5000\relax "
+    WORD = re.compile(r"[\u3005\u4e00-\u9fff]{2,4}(?![\u3005\u4e00-\u9fff])")
+
+    def run(self, **kwargs: Any) -> None:
+        for entry in self.document.findall(nodes.entry):
+            for text in list(entry.findall(nodes.Text)):
+                parent = text.parent
+                if parent is None or isinstance(parent, (nodes.raw, nodes.literal)):
+                    continue
+                parts = self.split(str(text))
+                if len(parts) == 1:
+                    continue
+                at = parent.index(text)
+                parent.remove(text)
+                for offset, part in enumerate(parts):
+                    parent.insert(at + offset, part)
+
+    @classmethod
+    def split(cls, source: str) -> list[nodes.Node]:
+        parts: list[nodes.Node] = []
+        start = 0
+        for word in cls.WORD.finditer(source):
+            if word.start() and "\u4e00" <= source[word.start() - 1] <= "\u9fff":
+                continue  # the tail of a longer run: breakable like the rest of it
+            parts.append(nodes.Text(source[start : word.start()]))
+            for index, char in enumerate(word.group()):
+                if index:
+                    parts.append(_raw(cls.PENALTY))
+                parts.append(nodes.Text(char))
+            start = word.end()
+        parts.append(nodes.Text(source[start:]))
+        return [p for p in parts if not isinstance(p, nodes.Text) or str(p)]
+
+
+def _outside(text: nodes.Text, step: int) -> str:
+    """The character just before (step -1) or after (1) ``text`` in its paragraph, or ""."""
+    block = text.parent
+    while isinstance(block, nodes.Inline):
+        block = block.parent
+    if block is None:
+        return ""
+    texts = [t for t in block.findall(nodes.Text) if not isinstance(t.parent, nodes.raw)]
+    index = next(i for i, t in enumerate(texts) if t is text) + step
+    while 0 <= index < len(texts):
+        value = str(texts[index]).strip()
+        if value:
+            return value[0] if step > 0 else value[-1]
+        index += step
+    return ""
+
+
 def check_toctree(app: Sphinx, env: BuildEnvironment) -> None:
     """Warn, with file and line, about documents no toctree reaches from the root."""
     reached, todo = set(), [env.config.root_doc]
@@ -240,6 +356,8 @@ STYLE = r"""
 \hypersetup{hidelinks}
 \protected\def\sphinxcrossref#1{#1}
 \renewcommand{\sphinxstyleemphasis}[1]{\textit{#1}}
+% Strong text in Gothic bold, its Latin in the sans bold that goes with it (not Times Bold).
+\protected\def\sphinxstylestrong#1{{\sffamily\gtfamily\bfseries#1}}
 % Chapter openings: 第1章 on its own line, the title under it, in Gothic.
 \ModifyHeading{chapter}{lines=8,pagestyle=plain,font={\jlreq@keepbaselineskip{\LARGE\sffamily\gtfamily\bfseries}},
   label_format={第\thechapter 章},format={\jlreqHeadingLabel{{\large#1}\par\noindent}#2},
@@ -302,6 +420,17 @@ STYLE = r"""
 """
 
 
+# The book's document class: jlreq, with Computer Modern scalable while the class sets its
+# sizes (else LaTeX substitutes 9pt for the 9.5pt of the 版面 and warns, before the book's
+# fonts are loaded).
+BOOK_CLASS = "sangokushijlreq"
+CLASS = rf"""\NeedsTeXFormat{{LaTeX2e}}
+\ProvidesClass{{{BOOK_CLASS}}}[2026/11/28 jlreq for sangokushi.book]
+\RequirePackage{{fix-cm}}
+\LoadClassWithOptions{{jlreq}}
+"""
+
+
 def _write_sty(app: Sphinx) -> None:
     if app.builder.format == "latex":
         app.outdir.mkdir(parents=True, exist_ok=True)
@@ -309,12 +438,15 @@ def _write_sty(app: Sphinx) -> None:
             "\\NeedsTeXFormat{LaTeX2e}\n\\ProvidesPackage{sangokushibook}\n" + STYLE,
             encoding="utf-8",
         )
+        (app.outdir / f"{BOOK_CLASS}.cls").write_text(CLASS, encoding="utf-8")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", mark_chapter)
     app.connect("env-check-consistency", check_toctree)
     app.add_post_transform(TateChuYoko)
+    app.add_post_transform(EmDash)
+    app.add_post_transform(CellWords)
     app.add_config_value("book_pdf_variant", "", "env", str)
     app.connect("config-inited", apply_pdf_variant)
     app.add_latex_package("sangokushibook", after_hyperref=True)

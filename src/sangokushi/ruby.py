@@ -22,9 +22,10 @@ LATEX_RUBY_PACKAGES = {"lualatex": "luatexja-ruby", "platex": "pxrubrica", "upla
 # over the kana and punctuation around it (up to what jlreq allows each neighbour, LuaTeX-ja's
 # rubypre/postintrusion) instead of pushing the base characters apart (中 原, 諸 葛 亮).
 LATEX_RUBY_COMMANDS = {"lualatex": r"\ltjruby[mode=5]"}
-# pxrubrica (pLaTeX/upLaTeX) does not look at the neighbours itself: group ruby (g), allowed
-# to hang over a neighbour by one ruby character (< >, JIS X 4051) only where that neighbour
-# is kana or punctuation, never over kanji or Latin (| : none).
+# pxrubrica (pLaTeX/upLaTeX) does not look at the neighbours itself: group ruby (g) over a
+# base kept solid (E: never 中 原), allowed to hang over a neighbour by one ruby character
+# (< >, JIS X 4051) only where that neighbour is kana or punctuation, never over kanji or
+# Latin (|: the reading stands out into white space instead).
 PXRUBRICA_OVERHANG = re.compile(r"[\u3041-\u309f\u30a0-\u30ff、。「」『』（）]")
 
 
@@ -142,7 +143,7 @@ def visit_ruby_latex(self: Any, node: ruby) -> None:
         hang = "<" if PXRUBRICA_OVERHANG.match(before) else "|"
         hang_after = ">" if PXRUBRICA_OVERHANG.match(after) else "|"
         # Braced: pxrubrica looks at the token after its arguments (an \else, in \DUrole).
-        markup = rf"{{\ruby[{hang}g{hang_after}]{{{base}}}{{{reading}}}}}"
+        markup = rf"{{\ruby[{hang}gE{hang_after}]{{{base}}}{{{reading}}}}}"
     else:
         markup = rf"{command}{{{base}}}{{{reading}}}"
     if self.in_title:

@@ -16,6 +16,7 @@ from pypdf.generic import DictionaryObject, NameObject, StreamObject
 # so text copied or searched in the PDF lost characters. No TeX package or dvipdfmx option
 # adds it; this writes one per font, for the CIDs it uses, from the mapping Adobe publishes.
 ORDERING = "Japan1"
+PRODUCER = "sangokushi.tounicode (ToUnicode for Adobe-Japan1 fonts)"
 ADOBE_TABLE = "Adobe-Japan1-UCS2"
 VARIATION = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 _ENTRY = re.compile(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>(?:\s*<([0-9a-fA-F]+)>)?")
@@ -116,6 +117,11 @@ def add_tounicode(pdf: Path) -> int:
             font[NameObject("/ToUnicode")] = stream
             added += 1
     if added:
+        # The update's trailer must name the document information again, or poppler-based
+        # viewers show no title: pypdf writes it only for a changed /Info, so the producer
+        # line records this step.
+        producer = str((writer.metadata or {}).get("/Producer", ""))
+        writer.add_metadata({"/Producer": f"{producer}; {PRODUCER}".lstrip("; ")})
         updated = pdf.with_suffix(".tounicode.pdf")
         with updated.open("wb") as out:
             writer.write(out)

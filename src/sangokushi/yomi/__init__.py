@@ -480,7 +480,7 @@ STY = r"""\NeedsTeXFormat{LaTeX2e}
   \newcommand{\yomi@dest}[1]{\special{pdf:dest (#1) [@thispage /Fit]}}
 \fi\fi
 % In vertical mode (a mark Sphinx moved out of a heading) both stay in the vertical list.
-\newcommand{\yomimark}[1]{\yomi@dest{#1}\label{#1}}
+\newcommand{\yomimark}[1]{\yomi@dest{#1}\label{#1}\nobreak}
 % The pages of a comma-separated list of labels, each page once, each a link.
 \newcommand{\yomipages}[1]{%
   \def\yomi@last{}\def\yomi@sep{}%
