@@ -155,11 +155,20 @@ def test_texlog_reads_pages_and_lines(tmp_path: Path) -> None:
         "Overfull \\hbox (6.1pt too wide) in paragraph at lines 6--6\n"
         "[]\\TU/x(0)/m/n/9.5 Anthropi\n\n"
         "Overfull \\vbox (397.6pt too high) has occurred while \\output is active []\n\n"
+        "Missing character: There is no ✴ (U+2734) in font ptmr8t!\n"
+        "LaTeX Font Warning: Font shape `JY2/mc/bx/n' undefined\n"
+        "(Font)              using `JY2/mc/m/n' instead on input line 4.\n"
     )
     found = texlog.overflows(log, tex)
     assert [(o.kind, o.source, o.text) for o in found] == [
         ("line", "docs/b.md", "Anthropi"),
         ("page", "docs/b.md", ""),
+        ("glyph", "docs/b.md", "✴ (U+2734) in font ptmr8t"),
+        (
+            "font",
+            "docs/a.md",
+            "Font shape `JY2/mc/bx/n' undefined using `JY2/mc/m/n' instead on input line 4.",
+        ),
     ]
     assert texlog.HBOX_THRESHOLD_PT == 1.0
 

@@ -24,13 +24,17 @@ OVERFULL = re.compile(
     r"|detected at line (?P<line>\d+)|has occurred while \\output is active)"
 )
 LINE_MENTION = re.compile(r"(?:on input line|at lines?) (\d+)")
+# A glyph the font does not have is left out of the page; a font LaTeX substitutes sets
+# text in another face or size than the book's.
+MISSING = re.compile(r"^Missing character: There is no (?P<what>.+)!$")
+FONT_WARNING = re.compile(r"^LaTeX Font Warning: (?P<what>.+)$")
 FONT_SPEC = re.compile(r"\\[A-Z0-9]+/[^ ]*\([^)]*\)[^ ]* ?|\[\]|\|")
 
 
 class Overflow(NamedTuple):
     """One place where TeX set material past the page or the margin."""
 
-    kind: str  # "page" (overfull \vbox) or "line" (overfull \hbox)
+    kind: str  # "page" (overfull \vbox), "line" (overfull \hbox), "glyph" or "font"
     amount_pt: float
     tex_line: int | None
     source: str
@@ -40,6 +44,10 @@ class Overflow(NamedTuple):
         where = f"{self.source}" + (f" (LaTeX line {self.tex_line})" if self.tex_line else "")
         if self.kind == "page":
             what = f"page content {self.amount_pt:g}pt taller than the page: text below its edge"
+        elif self.kind == "glyph":
+            return f"{where}: a character left out, its font has no glyph for it: {self.text}"
+        elif self.kind == "font":
+            return f"{where}: LaTeX set text in a substitute font: {self.text}"
         else:
             what = f"line {self.amount_pt:g}pt past the margin"
         return f"{where}: {what}" + (f": {self.text}" if self.text else "")
@@ -75,6 +83,19 @@ def overflows(log: Path, tex: Path) -> list[Overflow]:
     lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
     found, last_line = [], None
     for index, line in enumerate(lines):
+        if other := MISSING.match(line) or FONT_WARNING.match(line):
+            kind = "glyph" if other.re is MISSING else "font"
+            parts = [other["what"]]
+            for follow in lines[index + 1 :]:
+                if kind == "glyph" or not follow.startswith("(Font)"):
+                    break
+                parts.append(follow.removeprefix("(Font)").strip())
+            what = " ".join(parts)
+            mention = LINE_MENTION.search(what)
+            tex_line = int(mention[1]) if mention else last_line
+            source = _source(marks, tex_line, tex.name)
+            found.append(Overflow(kind, 0.0, tex_line, source, what[:120]))
+            continue
         match = OVERFULL.match(line)
         if not match:
             if mention := LINE_MENTION.search(line):
@@ -105,8 +126,8 @@ def report(problems: list[Overflow], log: Path) -> str:
     """The overflows, one ``source: what`` a line, and what failed."""
     lines = [problem.message() for problem in problems]
     lines.append(
-        f"PDF build failed: {len(problems)} place(s) set off the page or past the margin "
-        f"(threshold {HBOX_THRESHOLD_PT:g}pt); see {log}"
+        f"PDF build failed: {len(problems)} place(s) set off the page, past the margin "
+        f"(threshold {HBOX_THRESHOLD_PT:g}pt), without a glyph or in a substitute font; see {log}"
     )
     return "\n".join(lines)
 

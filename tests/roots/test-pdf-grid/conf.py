@@ -1,6 +1,6 @@
 """Pages of whole-kanji paragraphs set with the book's 版面, to measure the line grid."""
 
-from sangokushi.book import latex_class_options
+from sangokushi.book import BOOK_CLASS, latex_class_options
 from sangokushi.pdf import LATEX_ENGINE
 
 extensions = ["myst_parser", "sangokushi.book"]
@@ -9,7 +9,7 @@ language = "ja"
 root_doc = "index"
 exclude_patterns = ["_build"]
 latex_engine = LATEX_ENGINE
-latex_docclass = {"manual": "jlreq"}
+latex_docclass = {"manual": BOOK_CLASS}
 latex_documents = [("index", "grid.tex", project, "", "manual", False)]
 latex_elements = {
     "papersize": "",
