@@ -313,7 +313,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", mark_chapter)
     app.connect("env-check-consistency", check_toctree)
     app.add_post_transform(TateChuYoko)
-    app.add_config_value("book_pdf_variant", "", "env", str)
+    # Read only when writing (config-inited, a post-transform): the PDFs share one environment.
+    app.add_config_value("book_pdf_variant", "", "latex", str)
     app.connect("config-inited", apply_pdf_variant)
     app.add_latex_package("sangokushibook", after_hyperref=True)
     app.connect("builder-inited", _write_sty)
