@@ -65,6 +65,10 @@ def test_the_pdfs_read_the_sources_once_and_each_writes_its_own_latex(
     assert not read
     assert_variant("pdf-print", crop)
     assert sorted(p.name for p in (build / "doctrees").iterdir()) == ["pdf"]
+    # The same LaTeX as each one read alone, from an environment of its own.
+    for name, shared in (("pdf-tate", tate), ("pdf-print", crop)):
+        alone, read = latex(docs, tmp_path / name, name, capsys)
+        assert read and alone == shared, name
 
     # The edition built first after an edit reads it; the others write it from the same state.
     edit(docs / "wei.md", ANCHOR, ANCHOR + SENTENCE)

@@ -545,12 +545,13 @@ class PostSteps:
 
         self.futures.append(self.pool.submit(run))
 
-    def wait(self) -> None:
-        """Wait for every job (a signal still interrupts the waiting); raise what a job raised."""
+    def wait(self, meanwhile: Callable[[], None]) -> None:
+        """Wait for every job, calling ``meanwhile`` now and then; raise what a job raised."""
         from concurrent.futures import wait
 
-        while wait(self.futures, timeout=0.2).not_done:
-            pass
+        while wait(self.futures, timeout=0.2).not_done:  # a signal still interrupts it
+            meanwhile()
+        meanwhile()
         self.pool.shutdown()
         for future in self.futures:
             future.result()
@@ -581,11 +582,30 @@ class Build:
     say: Callable[[str], None] = field(default=lambda text: print(f"editions: {text}", flush=True))
     _inputs: str = field(default="", init=False, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
+    _told: list[str] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Sphinx makes conf.py's folder the current one while it reads it: paths the post-steps
         # use in the background meanwhile must not depend on it.
+        self._here = Path.cwd()
         self.builddir = self.builddir.absolute()
+
+    def tell(self, text: str) -> None:
+        """``say`` it, from a background thread once the main thread is between Sphinx runs."""
+        if threading.current_thread() is threading.main_thread():
+            self.say(text)
+        else:
+            self._told.append(text)
+
+    def told(self) -> None:
+        """Say what the background threads told (not in the middle of a Sphinx run's line)."""
+        while self._told:
+            self.say(self._told.pop(0))
+
+    def shown(self, path: Path | str) -> str:
+        """``path`` as messages name it: relative to the folder the build started in."""
+        path = Path(path)
+        return str(path.relative_to(self._here) if path.is_relative_to(self._here) else path)
 
     @property
     def staging(self) -> Path:
@@ -620,7 +640,7 @@ class Build:
         """
         target = edition.published(self.builddir)
         if self.up_to_date(edition):
-            self.say(f"{edition.name}: {target} is up to date")
+            self.say(f"{edition.name}: {self.shown(target)} is up to date")
             return target
         edition.stamp(self.builddir).unlink(missing_ok=True)
         inputs = self.fingerprint(edition)
@@ -671,7 +691,7 @@ class Build:
             return target
         publish(built, target, self.staging / edition.name, docnames, edition.form)
         workdir.with_name(workdir.name + RUNNING).unlink()
-        self.say(f"{edition.name}: {target}")
+        self.tell(f"{edition.name}: {self.shown(target)}")
         state = {"inputs": inputs, "output": output_state(target)}
         edition.stamp(self.builddir).write_text(json.dumps(state), encoding="utf-8")
         return target
@@ -688,7 +708,7 @@ class Build:
         except BuildError as exc:
             return f"{edition.name}: {exc}{self.kept(edition)}"
         except OSError as exc:
-            where = exc.filename or self.builddir
+            where = self.shown(exc.filename or self.builddir)
             cause = exc.strerror or str(exc)
             return f"{edition.name}: cannot write {where}: {cause}{self.kept(edition)}"
         return None
@@ -716,12 +736,14 @@ class Build:
             failures = later.failures
             try:
                 for edition in sorted(editions, key=lambda e: e.post is None):
+                    self.told()
                     if failure := self.failure(edition, self.edition, edition, later):
                         failures.append(failure)
                         break
-                later.wait()
+                later.wait(self.told)
             except BaseException:
                 later.stop()
+                self.told()
                 raise
             finally:
                 shutil.rmtree(self.staging, ignore_errors=True)
@@ -732,7 +754,7 @@ class Build:
     def kept(self, edition: Edition) -> str:
         target = edition.published(self.builddir)
         if target.exists():
-            return f"; the previous {target} is kept"
+            return f"; the previous {self.shown(target)} is kept"
         return ""
 
 
