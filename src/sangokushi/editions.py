@@ -696,11 +696,6 @@ class Build:
         edition.stamp(self.builddir).write_text(json.dumps(state), encoding="utf-8")
         return target
 
-    def built(self, edition: Edition) -> Path:
-        """Build ``edition`` and publish it, whatever its stamp says; return where it is."""
-        docnames = self.sphinx(edition)
-        return self.finish(edition, docnames, self.fingerprint(edition))
-
     def failure(self, edition: Edition, step: Callable[..., object], *args: object) -> str | None:
         """Run ``step``; the one line that says why it failed, or None."""
         try:
