@@ -113,8 +113,8 @@ def test_a_pdf_built_alone_leaves_no_sibling_stale(tmp_path: Path) -> None:
         assert BY_NAME[name].published(project.build).read_bytes() == before[name], name
 
 
-def latex_processes(build: Path) -> list[int]:
-    """LaTeX processes anywhere on the machine working in ``build``."""
+def working_in(build: Path) -> list[str]:
+    """Processes anywhere on the machine whose current folder is inside ``build``."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
@@ -122,8 +122,8 @@ def latex_processes(build: Path) -> list[int]:
             cwd = Path(os.readlink(entry / "cwd"))
         except (OSError, ValueError):
             continue
-        if name in ("latexmk", "lualatex", "luahbtex") and cwd.is_relative_to(build):
-            found.append(int(entry.name))
+        if cwd.is_relative_to(build):
+            found.append(f"{entry.name} {name}")
     return found
 
 
@@ -138,16 +138,16 @@ def test_latex_runs_beside_sphinx_and_an_interrupt_ends_it(tmp_path: Path) -> No
 
     def overlapping() -> bool:
         sphinx_html = any("building [html]" in line for line in lines)
-        return sphinx_html and "lualatex" in descendants(process.pid).values()
+        return sphinx_html and "latexmk" in descendants(process.pid).values()
 
-    wait_until(overlapping, 180, "the HTML's Sphinx run while a PDF's LuaLaTeX runs")
+    wait_until(overlapping, 180, "the HTML's Sphinx run while a PDF's latexmk runs")
     os.killpg(process.pid, signal.SIGINT)
     process.wait(timeout=60)
     reader.join(timeout=10)
     output = "".join(lines)
     assert process.returncode != 0, output
     assert "Traceback" not in output and "interrupted (SIGINT)" in output, output
-    assert latex_processes(build) == [], "a LaTeX process outlived the interrupted build"
+    assert working_in(build) == [], "a LaTeX process outlived the interrupted build"
     for name in PDFS:
         assert not BY_NAME[name].published(build).exists(), name
     assert leftovers(build) == []
