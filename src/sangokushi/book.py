@@ -447,7 +447,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(TateChuYoko)
     app.add_post_transform(EmDash)
     app.add_post_transform(CellWords)
-    app.add_config_value("book_pdf_variant", "", "env", str)
+    # Read only when writing (config-inited, post-transforms): the PDFs share one environment.
+    app.add_config_value("book_pdf_variant", "", "latex", str)
     app.connect("config-inited", apply_pdf_variant)
     app.add_latex_package("sangokushibook", after_hyperref=True)
     app.connect("builder-inited", _write_sty)

@@ -14,8 +14,11 @@ import shlex
 import shutil
 import signal
 import sys
+import threading
+import time
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,7 +147,8 @@ EDITIONS: tuple[Edition, ...] = (
         checks=("fidelity", "pdf"),
         readthedocs="pdf",
     ),
-    # The same LaTeX with another sangokushi.book.PDF_VARIANTS entry; tests/test_pdf.py checks
+    # The same LaTeX with another sangokushi.book.PDF_VARIANTS entry, written from the reading
+    # PDF's environment (book_pdf_variant is read only when writing); tests/test_pdf.py checks
     # them (page boxes, colours, direction, and the vertical text read column by column).
     Edition(
         "pdf-print",
@@ -156,6 +160,7 @@ EDITIONS: tuple[Edition, ...] = (
         overrides={"book_pdf_variant": "print"},
         post=_latexmk,
         checks=("fidelity", "pdf"),
+        environment="pdf",
     ),
     Edition(
         "pdf-tate",
@@ -168,6 +173,7 @@ EDITIONS: tuple[Edition, ...] = (
         post=_latexmk,
         checks=("pdf",),
         vertical=True,
+        environment="pdf",
     ),
 )
 BY_NAME: dict[str, Edition] = {e.name: e for e in EDITIONS}
@@ -494,6 +500,78 @@ def run_sphinx(args: Sequence[str]) -> tuple[int, list[str]]:
         return app.statuscode, sorted(app.env.found_docs)
 
 
+# At most this many post-steps (LaTeX) at once, in the background, while the main thread
+# runs the next edition's Sphinx: on 2 cores LaTeX (one core each) would otherwise leave one idle.
+POST_JOBS = 2
+# How long an interrupted LaTeX job gets to end after SIGTERM before it gets SIGKILL.
+STOP_GRACE = 5.0
+
+
+def started_groups() -> list[int]:
+    """The process groups this process started (latexmk runs in its own): their leaders."""
+    me, found = os.getpid(), []
+    with suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            ppid, pgrp = (int(n) for n in stat[stat.rindex(")") + 2 :].split()[1:3])
+            if ppid == me and pgrp == int(entry.name):
+                found.append(pgrp)
+    return found
+
+
+class PostSteps:
+    """Editions' post-steps (LaTeX) run by ``POST_JOBS`` threads, each publishing when done."""
+
+    def __init__(self, stopping: threading.Event, jobs: int = POST_JOBS) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="post-step")
+        self.futures: list[Future[None]] = []
+        self.failures: list[str] = []
+        self.stopping = stopping
+
+    def submit(self, job: Callable[[], str | None]) -> None:
+        """Run ``job`` in the background; a text it returns is a failure's one line."""
+
+        def run() -> None:
+            if not self.stopping.is_set() and (failure := job()):
+                self.failures.append(failure)
+
+        self.futures.append(self.pool.submit(run))
+
+    def wait(self, meanwhile: Callable[[], None]) -> None:
+        """Wait for every job, calling ``meanwhile`` now and then; raise what a job raised."""
+        from concurrent.futures import wait
+
+        while wait(self.futures, timeout=0.2).not_done:  # a signal still interrupts it
+            meanwhile()
+        meanwhile()
+        self.pool.shutdown()
+        for future in self.futures:
+            future.result()
+
+    def stop(self) -> None:
+        """Drop the jobs not started, end the LaTeX process groups running, wait for them."""
+        from concurrent.futures import wait
+
+        self.stopping.set()  # the jobs not started return at once
+        self.pool.shutdown(wait=False)
+        deadline = time.monotonic() + STOP_GRACE
+        while True:
+            sig = signal.SIGTERM if time.monotonic() < deadline else signal.SIGKILL
+            for group in started_groups():
+                with suppress(ProcessLookupError, PermissionError):
+                    os.killpg(group, sig)
+            if not wait(self.futures, timeout=0.1).not_done:
+                return
+
+
 @dataclass
 class Build:
     """One ``build`` command: where the book is, where it goes, which options Sphinx gets."""
@@ -501,8 +579,33 @@ class Build:
     sourcedir: Path
     builddir: Path
     options: list[str]
-    say: Callable[[str], None] = field(default=lambda text: print(f"editions: {text}"))
+    say: Callable[[str], None] = field(default=lambda text: print(f"editions: {text}", flush=True))
     _inputs: str = field(default="", init=False, repr=False)
+    _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
+    _told: list[str] = field(default_factory=list, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Sphinx makes conf.py's folder the current one while it reads it: paths the post-steps
+        # use in the background meanwhile must not depend on it.
+        self._here = Path.cwd()
+        self.builddir = self.builddir.absolute()
+
+    def tell(self, text: str) -> None:
+        """``say`` it, from a background thread once the main thread is between Sphinx runs."""
+        if threading.current_thread() is threading.main_thread():
+            self.say(text)
+        else:
+            self._told.append(text)
+
+    def told(self) -> None:
+        """Say what the background threads told (not in the middle of a Sphinx run's line)."""
+        while self._told:
+            self.say(self._told.pop(0))
+
+    def shown(self, path: Path | str) -> str:
+        """``path`` as messages name it: relative to the folder the build started in."""
+        path = Path(path)
+        return str(path.relative_to(self._here) if path.is_relative_to(self._here) else path)
 
     @property
     def staging(self) -> Path:
@@ -530,22 +633,26 @@ class Build:
         target = edition.published(self.builddir)
         return stamp == {"inputs": self.fingerprint(edition), "output": output_state(target)}
 
-    def edition(self, edition: Edition) -> Path:
-        """Build ``edition`` and publish it, unless it is up to date; return where it is."""
+    def edition(self, edition: Edition, later: PostSteps | None = None) -> Path:
+        """Build ``edition`` and publish it, unless it is up to date; return where it is.
+
+        With ``later``, its post-step and the publishing run there, in the background.
+        """
         target = edition.published(self.builddir)
         if self.up_to_date(edition):
-            self.say(f"{edition.name}: {target} is up to date")
+            self.say(f"{edition.name}: {self.shown(target)} is up to date")
             return target
-        stamp = edition.stamp(self.builddir)
-        stamp.unlink(missing_ok=True)
+        edition.stamp(self.builddir).unlink(missing_ok=True)
         inputs = self.fingerprint(edition)
-        self.built(edition)
-        state = {"inputs": inputs, "output": output_state(target)}
-        stamp.write_text(json.dumps(state), encoding="utf-8")
+        docnames = self.sphinx(edition)
+        if later is None or edition.post is None:
+            self.finish(edition, docnames, inputs)
+        else:
+            later.submit(lambda: self.failure(edition, self.finish, edition, docnames, inputs))
         return target
 
-    def built(self, edition: Edition) -> Path:
-        """Build ``edition`` and publish it; return where it was published."""
+    def sphinx(self, edition: Edition) -> list[str]:
+        """Run Sphinx for ``edition`` into its work folder; return the documents it knows."""
         from sphinx.errors import SphinxError
 
         workdir = edition.workdir(self.builddir)
@@ -567,6 +674,11 @@ class Build:
             raise BuildError(f"{exc.category}: {exc}") from None
         if status:
             raise BuildError("Sphinx reported the warnings above (with -W they fail the build)")
+        return docnames
+
+    def finish(self, edition: Edition, docnames: Sequence[str], inputs: str) -> Path:
+        """Run ``edition``'s post-step on Sphinx's output, publish it, then stamp it."""
+        workdir = edition.workdir(self.builddir)
         if edition.form == "html":
             built = workdir
         elif edition.post:
@@ -574,13 +686,37 @@ class Build:
         else:
             built = workdir / edition.filename
         target = edition.published(self.builddir)
+        if self._stopping.is_set():
+            # Interrupted meanwhile: the work folder's marker stays, the next build starts afresh.
+            return target
         publish(built, target, self.staging / edition.name, docnames, edition.form)
-        marker.unlink()
-        self.say(f"{edition.name}: {target}")
+        workdir.with_name(workdir.name + RUNNING).unlink()
+        self.tell(f"{edition.name}: {self.shown(target)}")
+        state = {"inputs": inputs, "output": output_state(target)}
+        edition.stamp(self.builddir).write_text(json.dumps(state), encoding="utf-8")
         return target
 
+    def failure(self, edition: Edition, step: Callable[..., object], *args: object) -> str | None:
+        """Run ``step``; the one line that says why it failed, or None."""
+        try:
+            step(*args)
+        except BuildError as exc:
+            return f"{edition.name}: {exc}{self.kept(edition)}"
+        except OSError as exc:
+            where = self.shown(exc.filename or self.builddir)
+            cause = exc.strerror or str(exc)
+            return f"{edition.name}: cannot write {where}: {cause}{self.kept(edition)}"
+        return None
+
     def run(self, editions: Sequence[Edition]) -> list[Path]:
-        """Build and publish ``editions`` under BUILDDIR's lock, one after the other."""
+        """Build and publish ``editions`` under BUILDDIR's lock; return where they are.
+
+        Editions with a post-step go first, so that their LaTeX runs in the background beside
+        the other editions' Sphinx. A failure in Sphinx (or in publishing in this thread) ends
+        the loop as before; a post-step's failure stops nothing else, so which editions get
+        built never depends on timing. Every failure is one line of the ``BuildError`` raised
+        once everything started has ended.
+        """
         from sangokushi import buildinfo
 
         with locked(self.builddir, self.say):
@@ -591,26 +727,29 @@ class Build:
                 raise BuildError(str(exc)) from None
             os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
             os.environ["FORCE_SOURCE_DATE"] = "1"
-            published = []
+            later = PostSteps(self._stopping)
+            failures = later.failures
             try:
-                for edition in editions:
-                    try:
-                        published.append(self.edition(edition))
-                    except BuildError as exc:
-                        raise BuildError(f"{edition.name}: {exc}{self.kept(edition)}") from None
-                    except OSError as exc:
-                        where = exc.filename or self.builddir
-                        cause = exc.strerror or str(exc)
-                        message = f"{edition.name}: cannot write {where}: {cause}"
-                        raise BuildError(message + self.kept(edition)) from None
+                for edition in sorted(editions, key=lambda e: e.post is None):
+                    self.told()
+                    if failure := self.failure(edition, self.edition, edition, later):
+                        failures.append(failure)
+                        break
+                later.wait(self.told)
+            except BaseException:
+                later.stop()
+                self.told()
+                raise
             finally:
                 shutil.rmtree(self.staging, ignore_errors=True)
-            return published
+            if failures:
+                raise BuildError("\neditions: ".join(failures))
+            return [e.published(self.builddir) for e in editions]
 
     def kept(self, edition: Edition) -> str:
         target = edition.published(self.builddir)
         if target.exists():
-            return f"; the previous {target} is kept"
+            return f"; the previous {self.shown(target)} is kept"
         return ""
 
 
