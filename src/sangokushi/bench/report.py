@@ -11,6 +11,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from sangokushi.bench.run import PEERS, SCENARIOS, Record
+from sangokushi.pdf import LATEX_ENGINE
 
 ORDER = ("html", "html-stock", "epub", "epub-tate", "pdf", "pandoc-epub", "pandoc-pdf")
 HEADS = {
@@ -52,7 +53,9 @@ def _tool(command: list[str]) -> str:
         out = subprocess.run(command, capture_output=True, text=True, check=False).stdout
     except OSError:
         return "absent"
-    return out.splitlines()[0].strip().removeprefix("This is ") if out else "absent"
+    if not out:
+        return "absent"
+    return out.splitlines()[0].strip().removeprefix("This is ").split(" by ")[0].rstrip(",")
 
 
 def machine() -> str:
@@ -69,7 +72,8 @@ def machine() -> str:
         f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, {platform.platform(terse=True)}, "
         f"Python {platform.python_version()}, Sphinx {version('sphinx')}, "
         f"sphinx-book-theme {version('sphinx-book-theme')}, "
-        f"{_tool(['lualatex', '--version'])}, {_tool(['pandoc', '--version'])}"
+        f"the PDFs' {_tool([LATEX_ENGINE, '--version'])} with {_tool(['dvipdfmx', '--version'])}, "
+        f"pandoc's {_tool(['lualatex', '--version'])}, {_tool(['pandoc', '--version'])}"
     )
 
 

@@ -20,12 +20,9 @@ SCENARIOS = ("cold", "warm", "nochange", "paragraph", "box")
 # The registry's editions, and html-stock: the HTML edition with the theme's own sidebar.
 EDITIONS = (*(e.name for e in registry.EDITIONS), "html-stock")
 # The peer that builds the same kind of output from the same text, run right after our cold
-# build of that edition, in turns (the horizontal EPUB, the PDF).
-PEERS = {
-    e.name: f"pandoc-{e.form}"
-    for e in registry.EDITIONS
-    if e.form in ("epub", "pdf") and not e.vertical
-}
+# build of that edition, in turns: for the edition of each format that Read the Docs offers
+# (the horizontal EPUB, the A5 PDF).
+PEERS = {e.name: f"pandoc-{e.form}" for e in registry.EDITIONS if e.readthedocs in ("epub", "pdf")}
 # html-stock: the HTML edition with the theme's own per-page sidebar (before issue 13).
 STOCK_OPTS = ("-D", "navigation_cache=0")
 
