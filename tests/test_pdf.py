@@ -495,3 +495,7 @@ def test_table_cells_do_not_break_inside_short_words(book: Path) -> None:
     assert "（削除）" in " ".join(found)
     split = [w for w in found if w.endswith(("（削", "（誤", "（脱", "種", "末"))]
     assert split == []
+    # The 奥付 keeps katakana words whole as well (原ノ味フォ/ント).
+    tex = (BY_NAME["pdf"].workdir(book) / f"{BOOK}.tex").read_text(encoding="utf-8")
+    colophon = tex[tex.index(r"\begin{sphinxuseclass}{colophon}") :]
+    assert r"フ\penalty5000\relax ォ\penalty5000\relax ン\penalty5000\relax ト" in colophon

@@ -254,26 +254,36 @@ class EmDash(SphinxPostTransform):
 
 
 class CellWords(SphinxPostTransform):
-    """In table cells, a line does not break inside a short kanji word (「末尾（削/除）」).
+    """In table cells and the 奥付, a line does not break inside a short word (「（削/除）」).
 
     A cell is a few 字 wide: TeX may break between any two Japanese characters and did so
     inside words such as 削除 or 種別. Between the kanji of a run of at most four (a word,
-    not a sentence) a penalty makes that break the last resort. Kana, Latin and punctuation
-    are left alone: a penalty beside punctuation would undo the JFM's spacing.
+    not a sentence) a penalty makes that break the last resort; in the 奥付, whose lines are
+    facts, katakana words too (「原ノ味フォ/ント」). Hiragana, Latin and punctuation are left
+    alone: a penalty beside punctuation would undo the JFM's spacing.
     """
 
     default_priority = 412
     formats = ("latex",)
     PENALTY = r"\penalty5000\relax "
-    WORD = re.compile(r"[\u3005\u4e00-\u9fff]{2,4}(?![\u3005\u4e00-\u9fff])")
+    KANJI = "\u3005\u4e00-\u9fff"
+    KATAKANA = "\u30a1-\u30fa\u30fc"
+    CELL = re.compile(rf"(?<![{KANJI}])[{KANJI}]{{2,4}}(?![{KANJI}])")
+    COLOPHON = re.compile(rf"{CELL.pattern}|(?<![{KATAKANA}])[{KATAKANA}]{{2,8}}(?![{KATAKANA}])")
 
     def run(self, **kwargs: Any) -> None:
-        for entry in self.document.findall(nodes.entry):
-            for text in list(entry.findall(nodes.Text)):
+        for scope in self.document.findall(nodes.Element):
+            if isinstance(scope, nodes.entry):
+                words = self.CELL
+            elif isinstance(scope, nodes.container) and "colophon" in scope["classes"]:
+                words = self.COLOPHON
+            else:
+                continue
+            for text in list(scope.findall(nodes.Text)):
                 parent = text.parent
                 if parent is None or isinstance(parent, (nodes.raw, nodes.literal)):
                     continue
-                parts = self.split(str(text))
+                parts = self.split(str(text), words)
                 if len(parts) == 1:
                     continue
                 at = parent.index(text)
@@ -282,12 +292,10 @@ class CellWords(SphinxPostTransform):
                     parent.insert(at + offset, part)
 
     @classmethod
-    def split(cls, source: str) -> list[nodes.Node]:
+    def split(cls, source: str, words: re.Pattern[str] | None = None) -> list[nodes.Node]:
         parts: list[nodes.Node] = []
         start = 0
-        for word in cls.WORD.finditer(source):
-            if word.start() and "\u4e00" <= source[word.start() - 1] <= "\u9fff":
-                continue  # the tail of a longer run: breakable like the rest of it
+        for word in (words or cls.CELL).finditer(source):
             parts.append(nodes.Text(source[start : word.start()]))
             for index, char in enumerate(word.group()):
                 if index:
