@@ -476,9 +476,20 @@ def test_em_dashes_follow_their_neighbours(book: Path, variants: Path) -> None:
     assert r"Moat\textemdash{}and" in yoko and r"Moat\textemdash{}and" in tate
     assert "Moat—and" in pdftotext(book / PDF, "-raw")
     # Beside Japanese in the vertical PDF: the full-width dash, copied as —.
-    assert r"魏 \texorpdfstring{\sangokushitatedash}{—} OpenAI" in tate
+    assert r"魏 \texorpdfstring{\sangokushitatedash{}}{—} OpenAI" in tate
     assert r"\sangokushitatedash" not in yoko
     assert "魏—OpenAI" in fidelity.normalize(pdftotext(variants / ALL_PDFS[2], "-raw"))
+    # The 目次 keeps the space after it (a command name swallowed it once).
+    toc = (BY_NAME["pdf-tate"].workdir(book) / f"{BOOK}.toc").read_text(encoding="utf-8")
+    assert r"魏 \sangokushitatedash {} OpenAI" in toc
+    # A cell that starts with the author's dash keeps the Japanese one, as its neighbours do.
+    assert r"\textemdash{}OpenAI" not in yoko
+    # ―― is one unbroken line in both directions, and copies as ――.
+    for tex in (yoko, tate):
+        assert r"\texorpdfstring{\sangokushinidash{}}{――}デファクト" in tex
+    for name in (ALL_PDFS[0], ALL_PDFS[2]):
+        raw = fidelity.normalize(pdftotext(variants / name, "-raw"))
+        assert "――デファクトとして先行する強力な帝国" in raw
 
 
 def test_a_box_that_fits_a_page_is_not_split(book: Path) -> None:
@@ -493,7 +504,9 @@ def test_table_cells_do_not_break_inside_short_words(book: Path) -> None:
     first, last = outline["編集注記"], outline["索引"]
     found = [w[4] for n in range(first + 1, last + 1) for w in words(book / PDF, n)]
     assert "（削除）" in " ".join(found)
-    split = [w for w in found if w.endswith(("（削", "（誤", "（脱", "種", "末"))]
+    split = [
+        w for w in found if w.endswith(("（削", "（誤", "（脱", "種", "末", "（見", "（ル", "サ"))
+    ]
     assert split == []
     # The 奥付 keeps katakana words whole as well (原ノ味フォ/ント).
     tex = (BY_NAME["pdf"].workdir(book) / f"{BOOK}.tex").read_text(encoding="utf-8")

@@ -12,8 +12,6 @@ from sphinx.environment import BuildEnvironment
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
-from sangokushi.jatext import is_wide
-
 logger = logging.getLogger(__name__)
 
 KINDS = ("numbered", "unnumbered", "appendix", "colophon")
@@ -206,42 +204,44 @@ class TateChuYoko(SphinxPostTransform):
 
 
 class EmDash(SphinxPostTransform):
-    """Set each em dash from the font its neighbours are set in.
+    """Set each dash from the font its neighbours are set in, and ―― as one line.
 
-    Between Latin words (「Moat—and」) it is the Latin font's dash, with no 和欧間 space
-    around it. Beside Japanese (「魏 — OpenAI」) it stays a Japanese character; in the vertical
-    PDF, where the Japanese font's em dash is a short bar off the column's centre line, it is
-    drawn as the full-width dash ― with its text kept — (``\\sangokushitatedash``).
+    An em dash between Latin words (「Moat—and」) is the Latin font's dash, with no 和欧間
+    space around it. Elsewhere (「魏 — OpenAI」) it stays a Japanese character; in the
+    vertical PDF, where the Japanese font's em dash is a short bar off the column's centre
+    line, it is drawn as the full-width dash ― with its text kept — (``\\sangokushitatedash``).
+    The two-字 dash ―― (the subtitles) is one unbroken line, not two bars with a gap between
+    them (``\\sangokushinidash``).
     """
 
     default_priority = 411
     formats = ("latex",)
-    DASH = "\u2014"
+    DASHES = re.compile("\u2015\u2015|\u2014")
 
     def run(self, **kwargs: Any) -> None:
         tate = pdf_variant(self.config.book_pdf_variant).tate
         skip = (nodes.literal, nodes.raw, nodes.literal_block)
         for text in list(self.document.findall(nodes.Text)):
             parent = text.parent
-            if parent is None or isinstance(parent, skip) or self.DASH not in text:
+            if parent is None or isinstance(parent, skip) or not self.DASHES.search(text):
                 continue
             source = str(text)
             parts: list[nodes.Node] = []
             start = 0
-            for at, char in enumerate(source):
-                if char != self.DASH:
-                    continue
-                before = source[:at].rstrip()[-1:] or _outside(text, -1)
-                after = source[at + 1 :].lstrip()[:1] or _outside(text, 1)
-                if any(c and is_wide(c) for c in (before, after)):
-                    markup = r"\texorpdfstring{\sangokushitatedash}{—}" if tate else ""
-                elif before.isascii() and after.isascii():
-                    markup = r"\textemdash{}"
+            for dash in self.DASHES.finditer(source):
+                if dash.group() != "\u2014":
+                    markup = r"\texorpdfstring{\sangokushinidash{}}{――}"
                 else:
-                    markup = ""
-                if markup:
-                    parts += [nodes.Text(source[start:at]), _raw(markup)]
-                    start = at + 1
+                    before = source[: dash.start()].rstrip()[-1:] or _outside(text, -1)
+                    after = source[dash.end() :].lstrip()[:1] or _outside(text, 1)
+                    if all(c.isascii() and c.isalnum() for c in (before, after)):
+                        markup = r"\textemdash{}"
+                    elif tate:
+                        markup = r"\texorpdfstring{\sangokushitatedash{}}{—}"
+                    else:
+                        continue
+                parts += [nodes.Text(source[start : dash.start()]), _raw(markup)]
+                start = dash.end()
             if not parts:
                 continue
             parts.append(nodes.Text(source[start:]))
@@ -257,9 +257,9 @@ class CellWords(SphinxPostTransform):
     """In table cells and the 奥付, a line does not break inside a short word (「（削/除）」).
 
     A cell is a few 字 wide: TeX may break between any two Japanese characters and did so
-    inside words such as 削除 or 種別. Between the kanji of a run of at most four (a word,
-    not a sentence) a penalty makes that break the last resort; in the 奥付, whose lines are
-    facts, katakana words too (「原ノ味フォ/ント」). Hiragana, Latin and punctuation are left
+    inside words such as 削除, 見出し or ルビ. Between the characters of a short word (a run
+    of at most four kanji with one or two kana after it, or of two to eight katakana) a
+    penalty makes that break the last resort. Other kana, Latin and punctuation are left
     alone: a penalty beside punctuation would undo the JFM's spacing.
     """
 
@@ -267,23 +267,27 @@ class CellWords(SphinxPostTransform):
     formats = ("latex",)
     PENALTY = r"\penalty5000\relax "
     KANJI = "\u3005\u4e00-\u9fff"
+    HIRAGANA = "\u3041-\u3096"
     KATAKANA = "\u30a1-\u30fa\u30fc"
-    CELL = re.compile(rf"(?<![{KANJI}])[{KANJI}]{{2,4}}(?![{KANJI}])")
-    COLOPHON = re.compile(rf"{CELL.pattern}|(?<![{KATAKANA}])[{KATAKANA}]{{2,8}}(?![{KATAKANA}])")
+    WORDS = re.compile(
+        # kanji with their okurigana (見出し, 補い), kanji words (削除), katakana words (ルビ)
+        rf"(?<![{KANJI}])[{KANJI}]{{1,4}}[{HIRAGANA}]{{1,2}}(?![{HIRAGANA}])"
+        rf"|(?<![{KANJI}])[{KANJI}]{{2,4}}(?![{KANJI}])"
+        rf"|(?<![{KATAKANA}])[{KATAKANA}]{{2,8}}(?![{KATAKANA}])"
+        # and the last kana of a cell, never one alone on its last line (「…章題にし/た」)
+        rf"|(?<![{HIRAGANA}])[{HIRAGANA}]{{2,3}}$"
+    )
 
     def run(self, **kwargs: Any) -> None:
         for scope in self.document.findall(nodes.Element):
-            if isinstance(scope, nodes.entry):
-                words = self.CELL
-            elif isinstance(scope, nodes.container) and "colophon" in scope["classes"]:
-                words = self.COLOPHON
-            else:
+            colophon = isinstance(scope, nodes.container) and "colophon" in scope["classes"]
+            if not (isinstance(scope, nodes.entry) or colophon):
                 continue
             for text in list(scope.findall(nodes.Text)):
                 parent = text.parent
                 if parent is None or isinstance(parent, (nodes.raw, nodes.literal)):
                     continue
-                parts = self.split(str(text), words)
+                parts = self.split(str(text))
                 if len(parts) == 1:
                     continue
                 at = parent.index(text)
@@ -292,10 +296,10 @@ class CellWords(SphinxPostTransform):
                     parent.insert(at + offset, part)
 
     @classmethod
-    def split(cls, source: str, words: re.Pattern[str] | None = None) -> list[nodes.Node]:
+    def split(cls, source: str) -> list[nodes.Node]:
         parts: list[nodes.Node] = []
         start = 0
-        for word in (words or cls.CELL).finditer(source):
+        for word in cls.WORDS.finditer(source):
             parts.append(nodes.Text(source[start : word.start()]))
             for index, char in enumerate(word.group()):
                 if index:
@@ -364,6 +368,9 @@ STYLE = r"""
 \hypersetup{hidelinks}
 \protected\def\sphinxcrossref#1{#1}
 \renewcommand{\sphinxstyleemphasis}[1]{\textit{#1}}
+% ―― as one unbroken line: the font's two dashes overlap by their side bearings (a tenth of a
+% 字), in either direction; the text stays ―― (sangokushi.book.EmDash).
+\DeclareRobustCommand{\sangokushinidash}{―\kern-0.1\zw―}
 % Strong text in Gothic bold, its Latin in the sans bold that goes with it (not Times Bold).
 \protected\def\sphinxstylestrong#1{{\sffamily\gtfamily\bfseries#1}}
 % Chapter openings: 第1章 on its own line, the title under it, in Gothic.
@@ -412,7 +419,7 @@ STYLE = r"""
   \ifsphinxbook@inappendix\else\sphinxbook@inappendixtrue\appendix\fi
   \let\chaptermark\sphinxbook@chaptermark}
 \newenvironment{sphinxclasscolophon}%
-  {\par\vspace*{\fill}\begingroup\parindent=0pt\small
+  {\par\vspace*{\fill}\begingroup\parindent=0pt\small\raggedright
    \renewcommand{\labelitemi}{}\setlength{\leftmargini}{0pt}\setlength{\labelsep}{0pt}%
    \setlength{\itemsep}{0pt}\setlength{\parsep}{0pt}\setlength{\topsep}{0pt}%
    \noindent\rule{\linewidth}{0.4pt}\par}%
