@@ -13,7 +13,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import RectangleObject
 from sphinx.testing.util import SphinxTestApp
 
-from sangokushi import fidelity, pdf, texlog
+from sangokushi import fidelity, pdf, texlog, tounicode
 from sangokushi.book import PAGE, TATE_PAGE, latex_class_options, pdf_variant
 from sangokushi.buildinfo import edition_name, japanese_date
 from sangokushi.editions import BOOK, BY_NAME
@@ -512,3 +512,18 @@ def test_table_cells_do_not_break_inside_short_words(book: Path) -> None:
     tex = (BY_NAME["pdf"].workdir(book) / f"{BOOK}.tex").read_text(encoding="utf-8")
     colophon = tex[tex.index(r"\begin{sphinxuseclass}{colophon}") :]
     assert r"フ\penalty5000\relax ォ\penalty5000\relax ン\penalty5000\relax ト" in colophon
+
+
+def test_tounicode_is_an_incremental_update(book: Path, tmp_path: Path) -> None:
+    # dvipdfmx's own bytes stay as they were; the update adds the CMaps once.
+    workdir = BY_NAME["pdf"].workdir(book)
+    raw = tmp_path / "raw.pdf"
+    subprocess.run(["dvipdfmx", "-q", "-o", str(raw), f"{BOOK}.dvi"], cwd=workdir, check=True)
+    before = raw.read_bytes()
+    assert [row for row in fonts(raw) if "HaranoAji" in row[0] and row[-3] == "no"]
+    assert tounicode.add_tounicode(raw) >= 2
+    after = raw.read_bytes()
+    assert after.startswith(before) and len(after) > len(before)
+    assert all(row[-3] == "yes" for row in fonts(raw) if "HaranoAji" in row[0])
+    assert PdfReader(raw, strict=True).metadata.title == TITLE
+    assert tounicode.add_tounicode(raw) == 0 and raw.read_bytes() == after

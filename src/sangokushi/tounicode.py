@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import functools
 import re
+import struct
 import subprocess
+import zlib
 from collections.abc import Iterator
+from io import BytesIO
 from pathlib import Path
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import DictionaryObject, NameObject, StreamObject
+from pypdf import PdfReader
+from pypdf.generic import DictionaryObject, IndirectObject, NameObject
 
 # dvipdfmx leaves the ToUnicode out for fonts of a known character collection (Adobe-Japan1):
 # readers are to know it. Not all do (poppler maps no CID to “ ” and the em dash to U+0336),
 # so text copied or searched in the PDF lost characters. No TeX package or dvipdfmx option
 # adds it; this writes one per font, for the CIDs it uses, from the mapping Adobe publishes.
 ORDERING = "Japan1"
-PRODUCER = "sangokushi.tounicode (ToUnicode for Adobe-Japan1 fonts)"
+STARTXREF = re.compile(rb"startxref\s+(\d+)")
 ADOBE_TABLE = "Adobe-Japan1-UCS2"
 VARIATION = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 _ENTRY = re.compile(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>(?:\s*<([0-9a-fA-F]+)>)?")
@@ -92,38 +95,80 @@ def cmap_text(cids: list[int], table: dict[int, str]) -> bytes:
 def add_tounicode(pdf: Path) -> int:
     """Add a ToUnicode CMap to every Adobe-Japan1 font of ``pdf`` without one; return how many.
 
-    The file is updated incrementally: its bytes so far stay as dvipdfmx wrote them.
+    The file is updated incrementally: its bytes so far stay as dvipdfmx wrote them, and an
+    update appends the CMaps, the fonts that name them and a cross-reference stream whose
+    trailer repeats /Root, /Info and /ID (poppler-based viewers read the document information
+    from the last trailer only). Written here rather than with pypdf's incremental writer,
+    which hashes every object of the file first (4 s for a book of a thousand pages).
     """
-    writer = PdfWriter(PdfReader(pdf), incremental=True)
+    reader = PdfReader(pdf)
     table = adobe_japan1()
-    added = 0
+    fonts: dict[int, tuple[int, DictionaryObject, list[int]]] = {}
     seen: set[int] = set()
-    for page in writer.pages:
-        fonts = page.get("/Resources", DictionaryObject()).get("/Font", DictionaryObject())
-        for ref in fonts.values():
-            font = ref.get_object()
-            number = getattr(ref, "idnum", id(font))
-            if number in seen or "/ToUnicode" in font or font.get("/Subtype") != "/Type0":
+    for page in reader.pages:
+        resources = page.get("/Resources", DictionaryObject()).get_object()
+        for ref in resources.get("/Font", DictionaryObject()).get_object().values():
+            if not isinstance(ref, IndirectObject) or ref.idnum in seen:
                 continue
-            seen.add(number)
+            seen.add(ref.idnum)
+            font = ref.get_object()
+            if "/ToUnicode" in font or font.get("/Subtype") != "/Type0":
+                continue
             descendant = font["/DescendantFonts"][0].get_object()
             info = descendant.get("/CIDSystemInfo", DictionaryObject())
             if info.get("/Ordering") != ORDERING:
                 continue
             cidset = descendant["/FontDescriptor"].get_object().get("/CIDSet")
             cids = list(used_cids(cidset.get_object().get_data())) if cidset else list(table)
-            stream = StreamObject()
-            stream.set_data(cmap_text(cids, table))
-            font[NameObject("/ToUnicode")] = stream
-            added += 1
-    if added:
-        # The update's trailer must name the document information again, or poppler-based
-        # viewers show no title: pypdf writes it only for a changed /Info, so the producer
-        # line records this step.
-        producer = str((writer.metadata or {}).get("/Producer", ""))
-        writer.add_metadata({"/Producer": f"{producer}; {PRODUCER}".lstrip("; ")})
-        updated = pdf.with_suffix(".tounicode.pdf")
-        with updated.open("wb") as out:
-            writer.write(out)
-        updated.replace(pdf)
-    return added
+            fonts[ref.idnum] = (ref.generation, font, cids)
+    if not fonts:
+        return 0
+    original = pdf.read_bytes()
+    previous = int(STARTXREF.findall(original[-1024:])[-1])
+    out = bytearray(original if original.endswith(b"\n") else original + b"\n")
+    offsets: dict[int, tuple[int, int]] = {}  # object number -> (offset, generation)
+    number = int(reader.trailer["/Size"])
+    for idnum, (generation, font, cids) in fonts.items():
+        cmap = zlib.compress(cmap_text(cids, table))
+        offsets[number] = (len(out), 0)
+        out += f"{number} 0 obj\n<< /Length {len(cmap)} /Filter /FlateDecode >>\nstream\n".encode()
+        out += cmap + b"\nendstream\nendobj\n"
+        font[NameObject("/ToUnicode")] = IndirectObject(number, 0, reader)
+        offsets[idnum] = (len(out), generation)
+        out += f"{idnum} {generation} obj\n".encode() + _serialized(font) + b"\nendobj\n"
+        number += 1
+    offsets[number] = (len(out), 0)
+    rows = sorted(offsets.items())
+    index: list[int] = []
+    for idnum, _ in rows:
+        if index and index[-2] + index[-1] == idnum:
+            index[-1] += 1
+        else:
+            index += [idnum, 1]
+    data = zlib.compress(
+        b"".join(struct.pack(">BIH", 1, at, generation) for _, (at, generation) in rows)
+    )
+    trailer = DictionaryObject(
+        {
+            NameObject(key): reader.trailer.raw_get(key)
+            for key in ("/Root", "/Info", "/ID")
+            if key in reader.trailer
+        }
+    )
+    entries = (
+        f"/Type /XRef /Size {number + 1} /Prev {previous} /W [1 4 2] "
+        f"/Index [{' '.join(map(str, index))}] /Filter /FlateDecode /Length {len(data)} "
+    )
+    out += f"{number} 0 obj\n<< {entries}".encode() + _serialized(trailer)[2:]
+    out += b"\nstream\n" + data + b"\nendstream\nendobj\n"
+    out += f"startxref\n{offsets[number][0]}\n%%EOF\n".encode()
+    updated = pdf.with_suffix(".tounicode.pdf")
+    updated.write_bytes(bytes(out))
+    updated.replace(pdf)
+    return len(fonts)
+
+
+def _serialized(value: DictionaryObject) -> bytes:
+    buffer = BytesIO()
+    value.write_to_stream(buffer)
+    return buffer.getvalue()
