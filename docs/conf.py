@@ -162,6 +162,7 @@ latex_elements = {
         "author_hex": ("\ufeff" + AUTHOR).encode("utf-16-be").hex().upper(),
     },
     "maketitle": r"""
+\pagenumbering{roman}
 \begin{titlepage}
 \vspace*{0.18\textheight}
 \begin{center}
@@ -173,9 +174,10 @@ latex_elements = {
 \end{titlepage}
 """
     % {"source": SOURCE},
-    # 目次 on a recto, and the text from a recto on: odd folios are rectos.
+    # 扉 and 目次 counted in roman (i, ii: 扉; iii: 目次, a recto), the text from a recto in
+    # arabic: every page has its own label in a viewer's page box.
     "tableofcontents": r"""
-\cleardoublepage\pagenumbering{roman}
+\cleardoublepage
 \begingroup\parskip=0pt\renewcommand{\contentsname}{目次}\tableofcontents\endgroup
 \cleardoublepage\pagenumbering{arabic}
 """,

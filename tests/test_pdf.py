@@ -459,6 +459,9 @@ def test_title_author_and_bold_gothic(variants: Path, name: str) -> None:
     assert "HaranoAjiGothic-Bold-Identity-H" in used or "HaranoAjiGothic-Bold-Identity-V" in used
     japanese = [row for row in fonts(variants / name) if "HaranoAji" in row[0]]
     assert japanese and all(row[-3] == "yes" for row in japanese), japanese
+    # Every page has its own label in a viewer (扉 and 目次 i–iv, the text from 1).
+    labels = PdfReader(variants / name).page_labels
+    assert len(set(labels)) == len(labels), labels[:8]
 
 
 def test_names_with_ruby_stay_solid(book: Path) -> None:
