@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 import subprocess
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from sphinx.testing.util import SphinxTestApp
 
 import support
 from sangokushi.pdf import build_pdf
+from support import sphinx_build
 
 PAIRS = [(f"現代の人物{i:02d}", f"三国志の人物{i:02d}") for i in range(1, 31)]
 
@@ -49,23 +48,11 @@ JLREQ = {
 @pytest.fixture(scope="module", params=["ltjsbook", "jlreq"])
 def pdf(request, rootdir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The test root built once per class: Sphinx's LaTeX, then latexmk as for the book."""
-    builddir = tmp_path_factory.mktemp(f"analogy-pdf-{request.param}")
-    warning = StringIO()
-    app = SphinxTestApp(
-        "latex",
-        srcdir=rootdir / "test-analogy-pdf",
-        builddir=builddir,
-        freshenv=True,
-        confoverrides=JLREQ if request.param == "jlreq" else {},
-        status=StringIO(),
-        warning=warning,
-    )
-    try:
-        app.build()
-    finally:
-        app.cleanup()
-    assert warning.getvalue() == ""
-    return build_pdf(app.outdir / "analogypdf.tex", engine="lualatex")
+    dest = tmp_path_factory.mktemp(f"analogy-pdf-{request.param}")
+    overrides = JLREQ if request.param == "jlreq" else {}
+    built = sphinx_build(rootdir / "test-analogy-pdf", dest, "latex", **overrides)
+    assert built.warnings == ""
+    return build_pdf(built.outdir / "analogypdf.tex", engine="lualatex")
 
 
 def test_nothing_drawn_off_the_page(pdf: Path) -> None:

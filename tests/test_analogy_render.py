@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from io import StringIO
 from pathlib import Path
 
 import pytest
 from chromium import launch
-from sphinx.testing.util import SphinxTestApp
+
+from support import sphinx_build
 
 WIDTHS = (390, 800)
 
@@ -46,22 +46,9 @@ OVERFLOW = """() => [
 
 
 def build(rootdir: Path, outdir: Path, builder: str, **overrides: object) -> Path:
-    warning = StringIO()
-    app = SphinxTestApp(
-        builder,
-        srcdir=rootdir / "test-analogy-numfig",
-        builddir=outdir,
-        freshenv=True,
-        confoverrides=overrides,
-        status=StringIO(),
-        warning=warning,
-    )
-    try:
-        app.build()
-    finally:
-        app.cleanup()
-    assert warning.getvalue() == ""
-    return Path(app.outdir)
+    built = sphinx_build(rootdir / "test-analogy-numfig", outdir, builder, **overrides)
+    assert built.warnings == ""
+    return built.outdir
 
 
 @pytest.fixture(scope="module")

@@ -8,16 +8,12 @@ from pathlib import Path
 
 from sphinx.testing.util import SphinxTestApp
 
+from support import sphinx_build
+
 
 def build(root: Path, dest: Path, buildername: str) -> tuple[Path, str]:
-    src = dest / "src"
-    shutil.copytree(root, src)
-    app = SphinxTestApp(buildername, srcdir=src, builddir=dest / "_build", freshenv=True)
-    try:
-        app.build()
-    finally:
-        app.cleanup()
-    return Path(app.outdir), app.warning.getvalue()
+    built = sphinx_build(root, dest, buildername)
+    return built.outdir, built.warnings
 
 
 def test_html(rootdir: Path, tmp_path: Path) -> None:

@@ -11,13 +11,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import RectangleObject
-from sphinx.testing.util import SphinxTestApp
 
 from sangokushi import fidelity, pdf, texlog, tounicode
 from sangokushi.book import PAGE, TATE_PAGE, latex_class_options, pdf_variant
 from sangokushi.buildinfo import edition_name, japanese_date
 from sangokushi.editions import BOOK, BY_NAME
-from support import DOCS, ROOT, make, pdftotext
+from support import DOCS, ROOT, make, pdftotext, sphinx_build
 
 PDF = "pdf/llm-sangokushi.pdf"
 TITLE = "Llama 2の登場でLLM三国志が始まった"
@@ -178,16 +177,9 @@ def test_texlog_reads_pages_and_lines(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def grid_pdf(rootdir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("grid")
-    src = dest / "src"
-    shutil.copytree(rootdir / "test-pdf-grid", src)
-    app = SphinxTestApp("latex", srcdir=src, builddir=dest / "_build", freshenv=True)
-    try:
-        app.build()
-    finally:
-        app.cleanup()
-    assert app.warning.getvalue() == ""
-    return pdf.build_pdf(Path(app.outdir) / "grid.tex")
+    built = sphinx_build(rootdir / "test-pdf-grid", tmp_path_factory.mktemp("grid"), "latex")
+    assert built.warnings == ""
+    return pdf.build_pdf(built.outdir / "grid.tex")
 
 
 def test_class_options_declare_the_page_design() -> None:
