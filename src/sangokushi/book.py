@@ -12,6 +12,8 @@ from sphinx.environment import BuildEnvironment
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
+from sangokushi.jatext import beside
+
 logger = logging.getLogger(__name__)
 
 KINDS = ("numbered", "unnumbered", "appendix", "colophon")
@@ -232,8 +234,9 @@ class EmDash(SphinxPostTransform):
                 if dash.group() != "\u2014":
                     markup = r"\texorpdfstring{\sangokushinidash{}}{――}"
                 else:
-                    before = source[: dash.start()].rstrip()[-1:] or _outside(text, -1)
-                    after = source[dash.end() :].lstrip()[:1] or _outside(text, 1)
+                    outside = beside(text, strip=True)
+                    before = source[: dash.start()].rstrip()[-1:] or outside[0]
+                    after = source[dash.end() :].lstrip()[:1] or outside[1]
                     if all(c.isascii() and c.isalnum() for c in (before, after)):
                         markup = r"\textemdash{}"
                     elif tate:
@@ -308,23 +311,6 @@ class CellWords(SphinxPostTransform):
             start = word.end()
         parts.append(nodes.Text(source[start:]))
         return [p for p in parts if not isinstance(p, nodes.Text) or str(p)]
-
-
-def _outside(text: nodes.Text, step: int) -> str:
-    """The character just before (step -1) or after (1) ``text`` in its paragraph, or ""."""
-    block = text.parent
-    while isinstance(block, nodes.Inline):
-        block = block.parent
-    if block is None:
-        return ""
-    texts = [t for t in block.findall(nodes.Text) if not isinstance(t.parent, nodes.raw)]
-    index = next(i for i, t in enumerate(texts) if t is text) + step
-    while 0 <= index < len(texts):
-        value = str(texts[index]).strip()
-        if value:
-            return value[0] if step > 0 else value[-1]
-        index += step
-    return ""
 
 
 def check_toctree(app: Sphinx, env: BuildEnvironment) -> None:

@@ -46,13 +46,47 @@ def join_lines(text: str, before: str = "", after: str = "") -> str:
     return SEGMENT_BREAK.sub(replace, text)
 
 
-def _verbatim(node: nodes.Node) -> bool:
+# Text inside these is not printed where it stands.
+HIDDEN = (nodes.raw, nodes.comment, nodes.system_message)
+
+
+def _within(
+    node: nodes.Node, kinds: tuple[type[nodes.Node], ...], stop: nodes.Node | None = None
+) -> bool:
     parent = node.parent
-    while parent is not None:
-        if isinstance(parent, VERBATIM):
+    while parent is not None and parent is not stop:
+        if isinstance(parent, kinds):
             return True
         parent = parent.parent
     return False
+
+
+def _verbatim(node: nodes.Node) -> bool:
+    return _within(node, VERBATIM)
+
+
+def beside(node: nodes.Node, strip: bool = False) -> tuple[str, str]:
+    """The characters printed just before and after ``node`` (text or an inline element) in
+    its paragraph, "" at either end; with ``strip``, the nearest ones that are not blank."""
+    block = node.parent
+    while isinstance(block, nodes.Inline):
+        block = block.parent
+    if block is None:
+        return "", ""
+    texts = [t for t in block.findall(nodes.Text) if not _within(t, HIDDEN, block)]
+    own = {id(t) for t in (node.findall(nodes.Text) if isinstance(node, nodes.Element) else [node])}
+    at = [i for i, text in enumerate(texts) if id(text) in own]
+    if not at:
+        return "", ""
+
+    def first(candidates: list[nodes.Text], last: bool) -> str:
+        for text in candidates:
+            value = str(text).strip() if strip else str(text)
+            if value:
+                return value[-1] if last else value[0]
+        return ""
+
+    return first(texts[: at[0]][::-1], True), first(texts[at[-1] + 1 :], False)
 
 
 class JoinJapaneseLines(SphinxTransform):

@@ -13,6 +13,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 
 from sangokushi import __version__
+from sangokushi.jatext import beside
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +140,7 @@ def visit_ruby_latex(self: Any, node: ruby) -> None:
     base, reading = self.encode(node["base"]), self.encode(node["reading"])
     command = LATEX_RUBY_COMMANDS.get(self.config.latex_engine)
     if command is None:
-        before, after = _neighbours(node)
+        before, after = beside(node)
         hang = "<" if PXRUBRICA_OVERHANG.match(before) else "|"
         hang_after = ">" if PXRUBRICA_OVERHANG.match(after) else "|"
         # Braced: pxrubrica looks at the token after its arguments (an \else, in \DUrole).
@@ -151,37 +152,6 @@ def visit_ruby_latex(self: Any, node: ruby) -> None:
         markup = rf"\texorpdfstring{{\protect{markup}}}{{{base}}}"
     self.body.append(markup)
     raise nodes.SkipNode
-
-
-def _neighbours(node: ruby) -> tuple[str, str]:
-    """The characters printed just before and after ``node`` in its paragraph ("" at an end)."""
-    block = node.parent
-    while isinstance(block, nodes.Inline):
-        block = block.parent
-    if block is None:
-        return "", ""
-    before = after = ""
-    seen = False
-    for text in block.findall(nodes.Text):
-        ancestors = _ancestors(text, block)
-        if any(isinstance(a, (nodes.raw, nodes.comment, nodes.system_message)) for a in ancestors):
-            continue
-        if node in ancestors:
-            seen = True
-        elif text.astext() and not seen:
-            before = text.astext()[-1]
-        elif text.astext():
-            after = text.astext()[0]
-            break
-    return before, after
-
-
-def _ancestors(node: nodes.Node, stop: nodes.Node) -> list[nodes.Node]:
-    found = []
-    while node.parent is not None and node is not stop:
-        node = node.parent
-        found.append(node)
-    return found
 
 
 def visit_ruby_text(self: Any, node: ruby) -> None:
