@@ -199,10 +199,7 @@ class TateChuYoko(SphinxPostTransform):
                     parts.append(_raw(rf"\tatechuyoko*{{{piece}}}"))
                 elif piece:
                     parts.append(nodes.Text(piece))
-            at = parent.index(text)
-            parent.remove(text)
-            for offset, part in enumerate(parts):
-                parent.insert(at + offset, part)
+            parent.replace(text, parts)
 
 
 class EmDash(SphinxPostTransform):
@@ -248,12 +245,7 @@ class EmDash(SphinxPostTransform):
             if not parts:
                 continue
             parts.append(nodes.Text(source[start:]))
-            at = parent.index(text)
-            parent.remove(text)
-            for offset, part in enumerate(
-                p for p in parts if not isinstance(p, nodes.Text) or str(p)
-            ):
-                parent.insert(at + offset, part)
+            parent.replace(text, [p for p in parts if not isinstance(p, nodes.Text) or str(p)])
 
 
 class CellWords(SphinxPostTransform):
@@ -291,12 +283,8 @@ class CellWords(SphinxPostTransform):
                 if parent is None or isinstance(parent, (nodes.raw, nodes.literal)):
                     continue
                 parts = self.split(str(text))
-                if len(parts) == 1:
-                    continue
-                at = parent.index(text)
-                parent.remove(text)
-                for offset, part in enumerate(parts):
-                    parent.insert(at + offset, part)
+                if len(parts) > 1:
+                    parent.replace(text, parts)
 
     @classmethod
     def split(cls, source: str) -> list[nodes.Node]:

@@ -95,12 +95,8 @@ class FirstOccurrence(SphinxPostTransform):
         head, _, tail = earlier.partition(base)
         moved = ruby(node.rawsource, fallback_text(base, reading), base=base, reading=reading)
         moved.source, moved.line = node.source, node.line
-        parent = earlier.parent
-        at = parent.index(earlier)
-        parent.remove(earlier)
         parts = [nodes.Text(head), moved, nodes.Text(tail)]
-        for offset, part in enumerate(p for p in parts if not isinstance(p, str) or p):
-            parent.insert(at + offset, part)
+        earlier.parent.replace(earlier, [p for p in parts if not isinstance(p, str) or p])
         node.parent.replace(node, nodes.Text(base))
 
     @classmethod
