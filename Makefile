@@ -1,4 +1,5 @@
-# The book 「Llama 2の登場でLLM三国志が始まった」: HTML, EPUB (横書き・縦書き) and PDF.
+# The book in SOURCEDIR (docs/: 「Llama 2の登場でLLM三国志が始まった」) built with the toolkit's
+# command, `sangokushi build SOURCEDIR` (HTML, EPUB 横書き・縦書き, PDFs), and the toolkit's tests.
 # Conventions follow sphinx-quickstart's Makefile: SOURCEDIR, BUILDDIR, SPHINXOPTS.
 
 SPHINXOPTS    ?=
@@ -7,10 +8,10 @@ BUILDDIR      ?= build
 PYTHON        ?= python3
 VENV          ?= .venv
 VENV_STAMP    := $(VENV)/.installed
-# Every edition is declared in src/sangokushi/editions.py; its entry point builds, checks and
-# publishes them (atomically, under a lock in BUILDDIR). Paths reach it through the
-# environment, never pasted into a shell line: a BUILDDIR with spaces or quotes is safe.
-EDITIONS      := $(VENV)/bin/python -m sangokushi.editions
+# The book's editions are built, checked and published (atomically, under a lock in BUILDDIR)
+# by `sangokushi`. Paths reach it through the environment, never pasted into a shell line: a
+# BUILDDIR with spaces or quotes is safe.
+SANGOKUSHI    := $(VENV)/bin/sangokushi
 # Exported to these targets only: `make test` must not hand its BUILDDIR to the tests' builds.
 BUILDS        := book html epub pdf pdf-print pdf-tate check-epub clean live
 $(BUILDS): export SOURCEDIR := $(SOURCEDIR)
@@ -24,11 +25,22 @@ endif
 .PHONY: site serve live pdf-print pdf-tate
 
 help:
-	@echo "make book    set up (venv, TeX, fonts) and build HTML, EPUB and PDF into $(BUILDDIR)/"
-	@echo "make test    set up and run the whole test suite"
-	@echo "make html | epub | pdf | pdf-print | pdf-tate    build one edition (epub: both)"
-	@echo "make lint | format        ruff"
-	@echo "make clean   remove what the builds wrote in $(BUILDDIR)/"
+	@echo "Targets:"
+	@echo "  make book     set up (venv, TeX, fonts), then build every edition of SOURCEDIR into BUILDDIR"
+	@echo "  make test     set up, then run the whole test suite"
+	@echo "  make html | epub | pdf | pdf-print | pdf-tate    one edition (epub: both EPUBs)"
+	@echo "  make check-epub   EPUBCheck, read-back and every sentence, on both EPUBs"
+	@echo "  make clean    remove what the builds wrote in BUILDDIR (its .lock stays)"
+	@echo "  make lint | format   ruff"
+	@echo "  make site | serve    the versioned site of every tag and SITE_BRANCH; serve it"
+	@echo "  make live     the working tree's HTML, rebuilt on save (port LIVE_PORT)"
+	@echo "  make bench    the build-cost benchmark (BENCH_ARGS)"
+	@echo "  make setup | sysdeps   only the venv; only the Debian packages"
+	@echo "Variables (now):"
+	@echo "  SOURCEDIR=$(SOURCEDIR) BUILDDIR=$(BUILDDIR) SPHINXOPTS=$(SPHINXOPTS) PYTHON=$(PYTHON) VENV=$(VENV)"
+	@echo "  SITE_URL=$(SITE_URL) SITE_DIR=$(SITE_DIR) SITE_REPO=$(SITE_REPO) SITE_BRANCH=$(SITE_BRANCH)"
+	@echo "  SITE_TAGS=$(SITE_TAGS) SITE_DOWNLOADS=$(SITE_DOWNLOADS) LIVE_PORT=$(LIVE_PORT)"
+	@echo "  BENCH_ARGS=$(BENCH_ARGS) PYTEST_ARGS=$(PYTEST_ARGS)"
 
 $(VENV_STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -45,26 +57,26 @@ $(SYSDEPS_STAMP): src/sangokushi/sysdeps.py $(wildcard /var/lib/dpkg/status) | $
 	@touch $@
 
 book: $(VENV_STAMP) sysdeps
-	@$(EDITIONS) build
+	@$(SANGOKUSHI) build "$$SOURCEDIR"
 
 html: $(VENV_STAMP)
-	@$(EDITIONS) build --group html
+	@$(SANGOKUSHI) build "$$SOURCEDIR" --group html
 
 epub: $(VENV_STAMP) sysdeps
-	@$(EDITIONS) build --group epub
+	@$(SANGOKUSHI) build "$$SOURCEDIR" --group epub
 
 pdf: $(VENV_STAMP) sysdeps
-	@$(EDITIONS) build --group pdf
+	@$(SANGOKUSHI) build "$$SOURCEDIR" --group pdf
 
 # The print-shop and vertical PDFs (sangokushi.book.PDF_VARIANTS); `make book` builds them too.
 pdf-print: $(VENV_STAMP) sysdeps
-	@$(EDITIONS) build --group pdf-print
+	@$(SANGOKUSHI) build "$$SOURCEDIR" --group pdf-print
 
 pdf-tate: $(VENV_STAMP) sysdeps
-	@$(EDITIONS) build --group pdf-tate
+	@$(SANGOKUSHI) build "$$SOURCEDIR" --group pdf-tate
 
 check-epub: epub
-	@$(EDITIONS) check --group epub
+	@$(SANGOKUSHI) check "$$SOURCEDIR" --group epub
 
 test: $(VENV_STAMP) sysdeps
 	@$(VENV)/bin/python -m sangokushi.sysdeps test
@@ -80,7 +92,7 @@ format: $(VENV_STAMP)
 
 # Only what the builds wrote (never BUILDDIR's other files); needs no venv.
 clean:
-	@PYTHONPATH=src $(PYTHON) -m sangokushi.editions clean
+	@PYTHONPATH=src $(PYTHON) -m sangokushi clean "$$SOURCEDIR"
 
 # -- Versioned site -----------------------------------------------------------
 # Every tag of SITE_REPO matching SITE_TAGS, and SITE_BRANCH, each built by its own Makefile in

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sangokushi.editions import BY_NAME
-from support import ROOT
+from support import BY_NAME, ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -12,8 +12,16 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
+from sangokushi.build.registry import for_book
+from sangokushi.facts import load
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+# This book's facts and editions (docs/book.toml), as `sangokushi build docs` builds them.
+FACTS = load(DOCS)
+BOOK = FACTS.name
+EDITIONS = for_book(FACTS)
+BY_NAME = {e.name: e for e in EDITIONS}
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 

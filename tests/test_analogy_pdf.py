@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import support
-from sangokushi.pdf import build_pdf
+from sangokushi.build.latex import build_pdf
 from support import sphinx_build
 
 PAIRS = [(f"現代の人物{i:02d}", f"三国志の人物{i:02d}") for i in range(1, 31)]

@@ -15,9 +15,9 @@ from ebooklib import epub
 from pypdf import PdfReader
 
 from sangokushi import fidelity
+from sangokushi.build.registry import Edition, with_check
 from sangokushi.ebook.check import run_epubcheck
-from sangokushi.editions import BY_NAME, EDITIONS, Edition, with_check
-from support import DOCS, make
+from support import BY_NAME, DOCS, EDITIONS, make
 
 pytestmark = pytest.mark.slow
 
@@ -61,7 +61,7 @@ def test_editorial_notes_are_applied_to_the_essay(expected: list[str]) -> None:
     assert len(expected) > 50
 
 
-@pytest.mark.parametrize("edition", with_check("fidelity"), ids=lambda e: e.name)
+@pytest.mark.parametrize("edition", with_check(EDITIONS, "fidelity"), ids=lambda e: e.name)
 def test_no_sentence_is_lost(book: Path, expected: list[str], edition: Edition) -> None:
     text = fidelity.EXTRACTORS[edition.form](edition.published(book))
     lost = fidelity.lost_sentences(expected, text)
@@ -73,7 +73,7 @@ def test_fidelity_check_can_fail(expected: list[str]) -> None:
     assert fidelity.lost_sentences(expected, text) == [s for s in expected if "存在感を見せる" in s]
 
 
-@pytest.mark.parametrize("edition", with_check("epubcheck"), ids=lambda e: e.name)
+@pytest.mark.parametrize("edition", with_check(EDITIONS, "epubcheck"), ids=lambda e: e.name)
 def test_epubcheck_clean(book: Path, edition: Edition) -> None:
     result = run_epubcheck(edition.published(book))
     assert result.ok, result.messages
@@ -209,7 +209,7 @@ def test_correspondence_table_in_every_edition(book: Path) -> None:
 
 def test_epubs_are_byte_identical_when_rebuilt(book: Path, tmp_path: Path) -> None:
     make("epub", BUILDDIR=tmp_path)
-    for edition in with_check("epubcheck"):
+    for edition in with_check(EDITIONS, "epubcheck"):
         rebuilt, first = edition.published(tmp_path), edition.published(book)
         assert rebuilt.read_bytes() == first.read_bytes(), edition.name
 

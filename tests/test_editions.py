@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -11,59 +12,69 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sangokushi import editions
-from sangokushi.editions import BY_NAME, EDITIONS, BuildError, publish
-from support import ROOT, make
+from sangokushi.build import cli, registry
+from sangokushi.build.errors import BuildError
+from sangokushi.build.publish import QUICK_CHECKS, check_epub, check_html, check_pdf, publish
+from sangokushi.build.registry import Edition
+from support import BY_NAME, DOCS, EDITIONS, FACTS, ROOT, make
 
 
-def test_every_edition_is_declared_once_with_what_it_needs() -> None:
-    assert [e.name for e in EDITIONS] == [
-        "html",
-        "epub",
-        "epub-tate",
-        "pdf",
-        "pdf-print",
-        "pdf-tate",
+def test_a_book_names_its_own_files() -> None:
+    assert [e.name for e in EDITIONS] == list(FACTS.editions)
+    outputs = [e.output for e in EDITIONS]
+    assert len(set(outputs)) == len(outputs)
+    assert all(FACTS.name in o for o in outputs if o != "html"), outputs
+    other = registry.for_book(dataclasses.replace(FACTS, name="other-book", editions=("pdf",)))
+    assert [(e.name, e.output, e.tex) for e in other] == [
+        ("pdf", "pdf/other-book.pdf", "other-book.tex")
     ]
-    assert len({e.output for e in EDITIONS}) == len(EDITIONS)
+    tate = registry.for_book(dataclasses.replace(FACTS, name="x"))[2]
+    assert tate.overrides["epub_basename"] == "x-tate"
     for edition in EDITIONS:
-        assert edition.form in editions.QUICK_CHECKS, edition.name
-        # The vertical PDF: tests/test_pdf.py reads its text column by column.
-        if edition.name != "pdf-tate":
-            assert "fidelity" in edition.checks, edition.name
+        assert edition.form in QUICK_CHECKS, edition.name
     offered = ["epub", "epub-tate", "pdf", "pdf-print", "pdf-tate"]
-    assert [e.name for e in editions.downloads()] == offered
-    assert BY_NAME["epub-tate"].overrides["epub_writing_mode"] == "vertical"
+    assert [e.name for e in registry.downloads(EDITIONS)] == offered
+
+
+def test_an_unknown_check_is_an_error_when_declared() -> None:
+    with pytest.raises(ValueError, match=r"unknown check.*pdfa"):
+        Edition("x", "latex", output="x.pdf", form="pdf", group="x", checks=("pdfa",))
+    with pytest.raises(ValueError, match=r"unknown check.*dvi"):
+        Edition("x", "latex", output="x.pdf", form="pdf", group="x", post="dvi")
 
 
 def test_make_targets_are_the_registry_groups() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    for group in editions.GROUPS:
+    for group in registry.GROUPS:
         assert f"\n{group}: " in makefile, group
-        assert f"build --group {group}\n" in makefile, group
+        assert f'build "$$SOURCEDIR" --group {group}\n' in makefile, group
     dry = subprocess.run(
         ["make", "-n", "-C", str(ROOT), "epub", "-o", ".venv/.installed", "-o", "sysdeps"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    assert "-m sangokushi.editions build --group epub" in dry
+    assert '.venv/bin/sangokushi build "$SOURCEDIR" --group epub' in dry
     assert "sphinx-build" not in dry
 
 
 def test_selection_by_name_and_group() -> None:
-    assert [e.name for e in editions.select([], ["epub"])] == ["epub", "epub-tate"]
-    assert [e.name for e in editions.select(["pdf", "html"], [])] == ["html", "pdf"]
-    assert editions.select([], []) == list(EDITIONS)
-    with pytest.raises(BuildError, match="no such edition or group: mobi"):
-        editions.select(["mobi"], [])
+    assert [e.name for e in registry.select(EDITIONS, [], ["epub"])] == ["epub", "epub-tate"]
+    assert [e.name for e in registry.select(EDITIONS, ["epub"])] == ["epub"]
+    assert [e.name for e in registry.select(EDITIONS, ["pdf", "html"])] == ["html", "pdf"]
+    assert registry.select(EDITIONS, []) == list(EDITIONS)
+    with pytest.raises(BuildError, match="no such edition or group in this book: mobi"):
+        registry.select(EDITIONS, ["mobi"])
+    only_pdf = registry.for_book(dataclasses.replace(FACTS, editions=("pdf",)))
+    with pytest.raises(BuildError, match="no such edition or group in this book: html"):
+        registry.select(only_pdf, ["html"])
 
 
-def test_list_is_the_registry_as_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert editions.main(["list"]) == 0
+def test_list_is_the_books_editions_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["list", str(DOCS)]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [e["name"] for e in listed] == [e.name for e in EDITIONS]
-    assert {e["name"]: e["label"] for e in listed}["pdf"] == BY_NAME["pdf"].label
+    assert {e["name"]: e["label"] for e in listed}["pdf"] == "PDF（A5判）"
 
 
 def test_readthedocs_jobs_use_the_registry() -> None:
@@ -72,7 +83,7 @@ def test_readthedocs_jobs_use_the_registry() -> None:
     offered = {e.readthedocs for e in EDITIONS} - {""}
     assert set(jobs) == offered == set(config["formats"])
     for form in offered:
-        assert jobs[form] == [f"python -m sangokushi.editions readthedocs {form}"]
+        assert jobs[form] == [f"python -m sangokushi readthedocs {form} docs"]
 
 
 def test_sphinx_arguments_put_user_options_last(tmp_path: Path) -> None:
@@ -94,11 +105,11 @@ def minimal_pdf(catalog: bytes = b"/Type /Catalog") -> bytes:
 def test_check_pdf_finds_a_truncated_file(tmp_path: Path) -> None:
     pdf = tmp_path / "book.pdf"
     pdf.write_bytes(minimal_pdf())
-    assert editions.check_pdf(pdf) is None
+    assert check_pdf(pdf) is None
     pdf.write_bytes(minimal_pdf()[:-30])
-    assert "truncated" in editions.check_pdf(pdf)
+    assert "truncated" in check_pdf(pdf)
     pdf.write_bytes(b"")
-    assert editions.check_pdf(pdf) == "no %PDF- header"
+    assert check_pdf(pdf) == "no %PDF- header"
 
 
 def write_epub(path: Path, first: str = "mimetype") -> None:
@@ -111,22 +122,22 @@ def write_epub(path: Path, first: str = "mimetype") -> None:
 def test_check_epub_finds_broken_zips(tmp_path: Path) -> None:
     epub = tmp_path / "book.epub"
     write_epub(epub)
-    assert editions.check_epub(epub) is None
+    assert check_epub(epub) is None
     write_epub(epub, first="META-INF/container.xml")
-    assert editions.check_epub(epub) == "mimetype is not the first entry"
+    assert check_epub(epub) == "mimetype is not the first entry"
     data = epub.read_bytes()
     epub.write_bytes(data[: len(data) // 2])
-    assert "not a zip file" in editions.check_epub(epub)
+    assert "not a zip file" in check_epub(epub)
 
 
 def test_check_html_wants_every_page_whole(tmp_path: Path) -> None:
     (tmp_path / "_static").mkdir()
     (tmp_path / "searchindex.js").write_text("Search.setIndex({})")
     (tmp_path / "index.html").write_text("<html></html>\n")
-    assert editions.check_html(tmp_path, ["index"]) is None
-    assert editions.check_html(tmp_path, ["index", "wei"]) == "wei.html is missing"
+    assert check_html(tmp_path, ["index"]) is None
+    assert check_html(tmp_path, ["index", "wei"]) == "wei.html is missing"
     (tmp_path / "wei.html").write_text("<html><body>途中")
-    assert editions.check_html(tmp_path, ["index", "wei"]) == "wei.html is incomplete"
+    assert check_html(tmp_path, ["index", "wei"]) == "wei.html is incomplete"
 
 
 # -- publishing --------------------------------------------------------------------------
@@ -169,14 +180,12 @@ def test_clean_removes_only_what_builds_wrote(tmp_path: Path) -> None:
         (tmp_path / name).mkdir()
     (tmp_path / "mine.txt").write_text("keep")
     make("clean", BUILDDIR=tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.txt"]
-    (tmp_path / "mine.txt").unlink()
-    make("clean", BUILDDIR=tmp_path)
-    assert not tmp_path.exists()
+    # The lock stays: a build waiting on it must not end up holding a deleted file.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".lock", "mine.txt"]
 
 
 def test_check_asks_for_a_build_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert editions.main(["check", "--builddir", str(tmp_path), "pdf"]) == 1
+    assert cli.main(["check", str(DOCS), "--builddir", str(tmp_path), "pdf"]) == 1
     assert f"pdf: {BY_NAME['pdf'].published(tmp_path)} is missing" in capsys.readouterr().err
 
 

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from sangokushi import fidelity
-from sangokushi.editions import BY_NAME, RUNNING, Edition, check_epub, check_pdf
-from sangokushi.pdf import LATEX_ENGINE
-from support import DOCS, ROOT, make
+from sangokushi.book import LATEX_ENGINE
+from sangokushi.build.publish import check_epub, check_pdf
+from sangokushi.build.registry import Edition
+from sangokushi.build.stamps import RUNNING
+from support import BY_NAME, DOCS, ROOT, make
 
 PDF = BY_NAME["pdf"]
 EPUB = BY_NAME["epub"]
@@ -87,11 +89,11 @@ def first_build(target: str, edition: Edition, docs: Path, build: Path) -> tuple
 
 
 def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
-    """A failed build's one ``editions:`` line, having checked there is no traceback."""
+    """A failed build's one ``sangokushi:`` line, having checked there is no traceback."""
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
     assert "Traceback" not in output and "report this" not in output, output
-    errors = [line for line in result.stderr.splitlines() if line.startswith("editions: ")]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("sangokushi: ")]
     assert len(errors) == 1, result.stderr
     return errors[0]
 
@@ -123,7 +125,7 @@ def test_builddir_with_spaces_and_quotes_never_touches_its_neighbours(
 
     (odd / "notes.txt").write_text("not the build's")
     make("clean", BUILDDIR=odd)
-    assert sorted(p.name for p in odd.iterdir()) == ["notes.txt"]
+    assert sorted(p.name for p in odd.iterdir()) == [".lock", "notes.txt"]
     assert (neighbour / "precious.txt").read_text() == "mine"
 
 

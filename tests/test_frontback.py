@@ -6,8 +6,7 @@ import zipfile
 from pathlib import Path
 
 from sangokushi import fidelity
-from sangokushi.editions import BOOK, BY_NAME
-from support import pdftotext
+from support import BOOK, BY_NAME, pdftotext
 
 PDF = "pdf/llm-sangokushi.pdf"
 EPUB = "epub/llm-sangokushi.epub"

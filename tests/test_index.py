@@ -13,7 +13,8 @@ from pypdf import PdfReader
 from sphinx.testing.util import SphinxTestApp
 
 import support
-from sangokushi import fidelity, pdf
+from sangokushi import fidelity
+from sangokushi.build import latex as pdf
 from sangokushi.yomi import collation, parse
 from support import sphinx_build, strip_colors
 

@@ -67,12 +67,12 @@ def test_headings_break_between_phrases(book: Path) -> None:
 
 def test_ebook_styles_are_japanese_and_variable_free(book: Path) -> None:
     for edition in EPUBS:
-        for name in ("_static/ebook.css", "_static/book.css"):
+        for name in ("_static/ebook.css", "_static/sangokushi-book.css", "_static/book.css"):
             css = epub_file(book, edition, name)
             assert "var(" not in css, (edition, name)
         css = epub_file(book, edition, "_static/ebook.css")
         for rule in ("line-break: strict", "-epub-line-break: strict", "line-height: 1.75"):
             assert rule in css, (edition, rule)
         assert "text-indent: 1em" in css
-    html_css = (book / "html" / "_static" / "book.css").read_text(encoding="utf-8")
+    html_css = (book / "html" / "_static" / "sangokushi-book.css").read_text(encoding="utf-8")
     assert "line-break: strict" in html_css

@@ -16,8 +16,10 @@ from test_faults import descendants, leftovers, start, wait_until
 from test_rebuild import EPOCH, Project, edit
 
 from sangokushi import fidelity
-from sangokushi.editions import BOOK, BY_NAME, RUNNING, check_pdf, run_sphinx
-from support import DOCS, ROOT, strip_colors
+from sangokushi.build.publish import check_pdf
+from sangokushi.build.runner import run_sphinx
+from sangokushi.build.stamps import RUNNING
+from support import BOOK, BY_NAME, DOCS, ROOT, strip_colors
 
 PDFS = ("pdf", "pdf-print", "pdf-tate")
 SENTENCE = "（共有環境の試験の一文。）"
@@ -100,15 +102,15 @@ def test_a_pdf_built_alone_leaves_no_sibling_stale(tmp_path: Path) -> None:
     with (project.docs / "wu.md").open("a", encoding="utf-8") as f:
         f.write("\n```{raw} latex\n\\sangokushiNoSuchCommand\n```\n")
     env = {**os.environ, "PYTHONPATH": str(project.src), "SOURCE_DATE_EPOCH": EPOCH}
-    command = [sys.executable, "-m", "sangokushi.editions", "build", *pair, "html"]
-    command += ["--sourcedir", str(project.docs), "--builddir", str(project.build)]
+    command = [sys.executable, "-m", "sangokushi", "build", str(project.docs), *pair, "html"]
+    command += ["--builddir", str(project.build)]
     result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr, result.stderr
-    errors = [line for line in result.stderr.splitlines() if line.startswith("editions: ")]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("sangokushi: ")]
     assert sorted(line.split(":")[1].strip() for line in errors) == sorted(pair), errors
     assert result.stderr.count("is kept") == 2, result.stderr
-    assert "editions: html: " in result.stdout, result.stdout
+    assert "sangokushi: html: " in result.stdout, result.stdout
     for name in pair:
         assert BY_NAME[name].published(project.build).read_bytes() == before[name], name
 

@@ -12,13 +12,14 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import RectangleObject
 
-from sangokushi import fidelity, pdf, texlog, tounicode
-from sangokushi.book import PAGE, TATE_PAGE, latex_class_options, pdf_variant
+from sangokushi import fidelity, texlog, tounicode
+from sangokushi.book import latex_class_options, pdf_variant
+from sangokushi.build import latex as pdf
 from sangokushi.buildinfo import edition_name, japanese_date
-from sangokushi.editions import BOOK, BY_NAME
-from support import DOCS, ROOT, make, pdftotext, sphinx_build
+from support import BOOK, BY_NAME, DOCS, FACTS, ROOT, make, pdftotext, sphinx_build
 
 PDF = "pdf/llm-sangokushi.pdf"
+PAGE, TATE_PAGE = FACTS.page, FACTS.tate_page
 TITLE = "Llama 2の登場でLLM三国志が始まった"
 WORD = re.compile(
     r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
@@ -183,12 +184,13 @@ def grid_pdf(rootdir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_class_options_declare_the_page_design() -> None:
-    options = latex_class_options()
+    options = latex_class_options(PAGE)
     assert f"line_length={PAGE.chars}zw" in options and f"number_of_lines={PAGE.lines}" in options
-    assert "tate" in latex_class_options("tate").split(",")
+    assert "paper={148mm,210mm}" in options
+    assert "tate" in latex_class_options(TATE_PAGE, "tate").split(",")
     assert "jlreq-trimmarks" in pdf_variant("print").preamble
     with pytest.raises(ValueError, match="unknown PDF variant"):
-        latex_class_options("poster")
+        latex_class_options(PAGE, "poster")
 
 
 def test_full_line_and_full_page_measured(grid_pdf: Path) -> None:
@@ -262,7 +264,7 @@ def test_title_page_toc_on_recto_colophon_last_on_verso(book: Path) -> None:
     assert pages % 2 == 0  # the last page is a verso
     colophon = fidelity.normalize(text(book / PDF, pages, pages))
     assert colophon.startswith("奥付") and "付録C" not in fidelity.normalize(text(book / PDF))
-    edition = edition_name((ROOT / "pyproject.toml").read_text().split('version = "')[1][:5])
+    edition = edition_name(FACTS.version)
     date = japanese_date(git_epoch())
     for fact in (
         fidelity.normalize(TITLE),
@@ -281,7 +283,7 @@ def test_html_and_epub_colophon_state_the_same_facts(book: Path) -> None:
         (book / "html" / "appendix" / "colophon.html").read_text(encoding="utf-8")
     )
     epub_text = fidelity.epub_edition_text(book / "epub" / "llm-sangokushi.epub")
-    version = (ROOT / "pyproject.toml").read_text().split('version = "')[1][:5]
+    version = FACTS.version
     for fact in (
         "著者名の記載なし",
         "2023年7月",

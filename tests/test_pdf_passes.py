@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from sangokushi import ruby
-from sangokushi.editions import BOOK
-from sangokushi.pdf import LATEX_ENGINE, LATEXMK, texmf_environ
-from support import DOCS, ROOT, pdftotext
+from sangokushi.book import LATEX_ENGINE
+from sangokushi.build.latex import LATEXMK, texmf_environ
+from support import BOOK, DOCS, ROOT, pdftotext
 
 SPHINX = ROOT / ".venv" / "bin" / "sphinx-build"
 

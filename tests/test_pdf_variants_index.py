@@ -11,8 +11,7 @@ from test_index import BOOK_ORDER, check_pdf_index, pdf_index_lines
 from test_pdf import vertical_text
 
 from sangokushi import fidelity
-from sangokushi.editions import BOOK, BY_NAME
-from support import pdftotext
+from support import BOOK, BY_NAME, pdftotext
 
 HEADINGS = [heading for group in BOOK_ORDER.values() for heading in group]
 

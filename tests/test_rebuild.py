@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from sangokushi import editions
-from sangokushi.editions import BY_NAME, Build
-from support import DOCS, ROOT
+from sangokushi.build.runner import Build
+from support import BY_NAME, DOCS, EDITIONS, ROOT
 
 EPUBS = ("epub", "epub-tate")
 EPOCH = "1700000000"
@@ -36,12 +35,12 @@ class Project:
     def run(self, *names: str, builddir: Path | None = None, **environ: str) -> dict[str, str]:
         """Build ``names`` with the copy's own code; what happened to each: built or skipped."""
         env = {**os.environ, "PYTHONPATH": str(self.src), "SOURCE_DATE_EPOCH": EPOCH, **environ}
-        command = [sys.executable, "-m", "sangokushi.editions", "build", *names]
-        command += ["--sourcedir", str(self.docs), "--builddir", str(builddir or self.build)]
+        command = [sys.executable, "-m", "sangokushi", "build", str(self.docs), *names]
+        command += ["--builddir", str(builddir or self.build)]
         result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
         assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
         assert "WARNING" not in result.stderr, result.stderr
-        found = re.findall(r"^editions: ([\w-]+): (.*)$", result.stdout, re.MULTILINE)
+        found = re.findall(r"^sangokushi: ([\w-]+): (.*)$", result.stdout, re.MULTILINE)
         return {name: "skipped" if text.endswith("up to date") else "built" for name, text in found}
 
     def epub(self, name: str) -> Path:
@@ -107,7 +106,7 @@ def test_the_shared_environment_serves_no_stale_page(
 @pytest.mark.parametrize(
     ("where", "old", "new"),
     [
-        ("docs/conf.py", "language = ", "# changed by a test\nlanguage = "),
+        ("docs/conf.py", "\nglobals()", "\n# changed by a test\nglobals()"),
         ("src/sangokushi/analogy/transforms.py", '"""', '"""Changed by a test. '),
         (
             "src/sangokushi/ebook/templates/html/ebook-cover.html",
@@ -153,7 +152,7 @@ def test_only_editions_that_read_alike_share_an_environment(tmp_path: Path) -> N
     from sphinx.testing.util import SphinxTestApp
 
     shutil.copytree(DOCS, tmp_path / "src")
-    for edition in editions.EDITIONS:
+    for edition in EDITIONS:
         if not edition.environment:
             continue
         owner = BY_NAME[edition.environment]

@@ -23,9 +23,8 @@ from chromium import launch
 
 from sangokushi import fidelity
 from sangokushi.ebook.check import run_epubcheck
-from sangokushi.editions import BY_NAME
 from sangokushi.site.serve import make_server
-from support import ROOT, make
+from support import BY_NAME, ROOT, make
 
 TITLE = "Llama 2の登場でLLM三国志が始まった"
 # v1.1 and main rewrite one sentence of the Google chapter; main also one of the Meta chapter.

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from chromium import EPUBS, PHONE, SCREENSHOTS, TABLET, html_pages, launch, unpack
 
-from sangokushi.editions import BY_NAME
 from sangokushi.jatext import is_wide, join_lines, phrase_html, phrases
+from support import BY_NAME
 
 # JIS X 4051 characters that may not start a line (行頭禁則): closing brackets, hyphens,
 # dividing punctuation, middle dots, full stops, commas, iteration marks, ー, small kana.

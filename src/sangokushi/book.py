@@ -8,11 +8,14 @@ from typing import Any, NamedTuple
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
+from sangokushi.facts import Facts
 from sangokushi.jatext import beside
+from sangokushi.page import PageDesign, page_design
 
 logger = logging.getLogger(__name__)
 
@@ -20,60 +23,34 @@ KINDS = ("numbered", "unnumbered", "appendix", "colophon")
 SOURCE_MARK = "% sangokushi-source: "
 
 
-class PageDesign(NamedTuple):
-    """The 版面 of the printed book: whole 字 on a line grid (JIS X 4051, jlreq)."""
-
-    paper: str = "a5"  # 148 x 210 mm
-    font_pt: float = 9.5  # 文字サイズ (Latin and Japanese alike)
-    chars: int = 34  # 字詰め
-    lines: int = 28  # 行数
-    pitch_pt: float = 16.5  # 行送り: 1.74 times the character size
-    head_mm: float = 22  # 天
-    gutter_mm: float = 18  # のど
-
-    @property
-    def text_width_pt(self) -> float:
-        return self.chars * self.font_pt
-
-    @property
-    def text_height_pt(self) -> float:
-        return (self.lines - 1) * self.pitch_pt + self.font_pt
-
-
-PAGE = PageDesign()
-# 縦組: 44字 × 18行 on A5, the same type, 行送り 17 pt (1.79).
-TATE_PAGE = PageDesign(chars=44, lines=18, pitch_pt=17, head_mm=25, gutter_mm=20)
+# The book's LaTeX engine (sangokushi.build.latex runs latexmk for it): upLaTeX with dvipdfmx,
+# a third of LuaLaTeX's time a pass with the same jlreq class. LuaLaTeX stays supported for
+# the extensions' own test roots.
+LATEX_ENGINE = "uplatex"
 
 
 class PdfVariant(NamedTuple):
-    """One PDF built from the book's LaTeX: its file, 版面, class options and extra preamble."""
+    """One PDF built from the book's LaTeX: its writing mode, class options and extra preamble."""
 
-    basename: str
-    page: PageDesign = PAGE
+    tate: bool = False
     class_options: tuple[str, ...] = ()
     preamble: str = ""
 
-    @property
-    def tate(self) -> bool:
-        return "tate" in self.class_options
-
 
 # The PDFs built from the book's LaTeX, by the name `-D book_pdf_variant=…` selects
-# (sangokushi.editions declares them: pdf, pdf-print, pdf-tate).
+# (sangokushi.build.registry declares them: pdf, pdf-print, pdf-tate).
 # "print": A5 trimmed, crop marks and 3 mm bleed on every side, TrimBox/BleedBox set, no link
 # annotations. "tate": set vertically, pages right to left.
 PDF_VARIANTS: dict[str, PdfVariant] = {
-    "": PdfVariant("llm-sangokushi"),
+    "": PdfVariant(),
     "print": PdfVariant(
-        "llm-sangokushi-print",
         preamble=r"""
 \usepackage[show={trimmarks,digital},trimmarks_paper=+{26mm,26mm},bleed_margin=3mm]{jlreq-trimmarks}
 \hypersetup{draft}
 """,
     ),
     "tate": PdfVariant(
-        "llm-sangokushi-tate",
-        page=TATE_PAGE,
+        tate=True,
         class_options=("tate",),
         # Running heads the jlreq way, which turns with the page: 柱 (the book title on even
         # pages, the chapter on odd ones) in the fore-edge margin, ノンブル at its foot; page
@@ -109,33 +86,46 @@ def pdf_variant(name: str) -> PdfVariant:
     return PDF_VARIANTS[name]
 
 
-def latex_class_options(variant: str = "") -> str:
+def page_of(config: Config, variant: str = "") -> PageDesign:
+    """The 版面 of a variant: the book's (``book_facts``), else the A5 default."""
+    facts: Facts | None = config.book_facts
+    tate = pdf_variant(variant).tate
+    if facts is None:
+        return page_design("A5", tate=tate)
+    return facts.tate_page if tate else facts.page
+
+
+def latex_class_options(page: PageDesign, variant: str = "") -> str:
     """The jlreq class options that declare a variant's 版面 (and its extras), comma-separated."""
-    chosen = pdf_variant(variant)
-    page = chosen.page
+    width, height = page.size_mm
     options = [
-        f"paper={page.paper}",
-        f"fontsize={page.font_pt}pt",
+        f"paper={{{width:g}mm,{height:g}mm}}",
+        f"fontsize={page.font_pt:g}pt",
         f"line_length={page.chars}zw",
         f"number_of_lines={page.lines}",
-        f"baselineskip={page.pitch_pt}pt",
-        f"head_space={page.head_mm}mm",
-        f"gutter={page.gutter_mm}mm",
+        f"baselineskip={page.pitch_pt:g}pt",
+        f"head_space={page.head_mm:g}mm",
+        f"gutter={page.gutter_mm:g}mm",
         "book",
         "openany",
-        *chosen.class_options,
+        *pdf_variant(variant).class_options,
     ]
     return ",".join(options)
 
 
-def apply_pdf_variant(app: Sphinx, config: Any) -> None:
-    """Give the LaTeX of ``book_pdf_variant`` (set by sangokushi.editions) its class options."""
-    if config.book_pdf_variant:
-        variant = pdf_variant(config.book_pdf_variant)
-        elements = dict(config.latex_elements)
-        elements["extraclassoptions"] = latex_class_options(config.book_pdf_variant)
-        elements["preamble"] = elements.get("preamble", "") + variant.preamble
-        config.latex_elements = elements
+def apply_pdf_variant(app: Sphinx, config: Config) -> None:
+    """Give the LaTeX its class options: the book's 版面, or ``book_pdf_variant``'s.
+
+    A project with its own ``extraclassoptions`` and no ``book_facts`` keeps them for the
+    reading PDF.
+    """
+    variant = config.book_pdf_variant
+    if config.book_facts is None and not variant:
+        return
+    elements = dict(config.latex_elements)
+    elements["extraclassoptions"] = latex_class_options(page_of(config, variant), variant)
+    elements["preamble"] = elements.get("preamble", "") + pdf_variant(variant).preamble
+    config.latex_elements = elements
 
 
 def _raw(tex: str) -> nodes.raw:
@@ -438,6 +428,11 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(CellWords)
     # Read only when writing (config-inited, post-transforms): the PDFs share one environment.
     app.add_config_value("book_pdf_variant", "", "latex", str)
+    # The book's facts (sangokushi.conf.book_settings reads them from book.toml).
+    app.add_config_value("book_facts", None, "env", types=frozenset({Facts, type(None)}))
+    # The 版 and 刷 (第1版第1刷) and the 発行日 the 奥付 prints (sangokushi.buildinfo).
+    app.add_config_value("book_edition", "", "env", types=frozenset({str}))
+    app.add_config_value("book_date", "", "env", types=frozenset({str}))
     app.connect("config-inited", apply_pdf_variant)
     app.add_latex_package("sangokushibook", after_hyperref=True)
     app.connect("builder-inited", _write_sty)

@@ -5,21 +5,17 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import tomllib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from sangokushi import DISTRIBUTION
+from sangokushi.facts import Facts
 
 
-def project_version(root: Path) -> str:
-    """The version in ``root/pyproject.toml`` (the checked-out edition), else the installed one."""
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        with pyproject.open("rb") as f:
-            return str(tomllib.load(f)["project"]["version"])
+def toolkit_version() -> str:
+    """The version of this toolkit, as installed (or ``?`` from a bare source tree)."""
     return _dist_version(DISTRIBUTION)
 
 
@@ -62,7 +58,7 @@ def commit_time(repo: Path, ref: str = "HEAD") -> int | None:
 def build_timestamp(root: Path) -> int:
     """The edition's time: ``SOURCE_DATE_EPOCH``, else the last commit's time, else now.
 
-    ``python -m sangokushi.editions`` calls this once per build and hands the result to
+    ``sangokushi build`` calls this once per build and hands the result to
     everything it runs as ``SOURCE_DATE_EPOCH``.
     """
     epoch = source_date_epoch()
@@ -71,6 +67,14 @@ def build_timestamp(root: Path) -> int:
     if epoch is None:
         epoch = int(datetime.now(tz=UTC).timestamp())
     return epoch
+
+
+def edition_timestamp(facts: Facts, folder: Path) -> int:
+    """The time of the edition's 発行日: the book's ``date``, else the build's time."""
+    if facts.date:
+        day = datetime.strptime(facts.date, "%Y-%m-%d").replace(tzinfo=UTC)
+        return int(day.timestamp())
+    return build_timestamp(folder)
 
 
 def japanese_date(timestamp: int) -> str:

@@ -1,8 +1,9 @@
-"""Check that every sentence of the original essay survives in each edition."""
+"""Check that every sentence of a book (and of an original edited into it) is in each edition."""
 
 from __future__ import annotations
 
 import html
+import pickle
 import re
 import subprocess
 import sys
@@ -11,6 +12,8 @@ import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import NamedTuple
+
+from sangokushi.page import PageDesign
 
 DELETED = "（削除）"
 STRUCTURAL = "（章の区切り）"
@@ -142,9 +145,16 @@ def trim_offset(pdf: Path) -> float:
     return float(boxes["CropBox"]) - float(boxes["TrimBox"])
 
 
-def pdf_edition_text(pdf: Path) -> str:
+def body_area(page: PageDesign) -> tuple[float, float]:
+    """Where a page's 版面 lies, in points from the top of its TrimBox (a line's height around)."""
+    top = page.head_mm * 72 / 25.4
+    return top - page.font_pt, top + page.text_height_pt * 72 / 72.27 + page.font_pt / 2
+
+
+def pdf_edition_text(pdf: Path, page: PageDesign | None = None) -> str:
     """The PDF's body text as pdftotext reads it, without running heads, folios and ruby."""
-    top, bottom = (edge + trim_offset(pdf) for edge in (BODY_TOP, BODY_BOTTOM))
+    area = body_area(page) if page else (BODY_TOP, BODY_BOTTOM)
+    top, bottom = (edge + trim_offset(pdf) for edge in area)
     markup = subprocess.run(
         ["pdftotext", "-enc", "UTF-8", "-bbox", str(pdf), "-"],
         capture_output=True,
@@ -173,24 +183,67 @@ def expected_sentences(essay: Path, notes: Path) -> list[str]:
     return sentences(apply_edits(essay.read_text(encoding="utf-8"), load_edits(notes)))
 
 
+# Text a reader sees that the toolkit makes, not the author: links' text resolved later,
+# footnote numbers, index marks, comments, raw output, code (checked as a whole elsewhere).
+_GENERATED = ("pending_xref", "footnote_reference", "index", "comment", "raw", "target")
+_SKIPPED = ("literal_block", "substitution_definition", "system_message", "toctree")
+
+
+def _fragments(node: object, parts: list[str]) -> None:
+    """The author's text under ``node``, a break (``\0``) where the toolkit adds text."""
+    from docutils import nodes
+
+    name = type(node).__name__
+    if name in _SKIPPED:
+        return
+    if name in _GENERATED:
+        parts.append("\0")
+        return
+    if name == "ruby":
+        parts.append(node["base"])  # type: ignore[index]
+        return
+    if isinstance(node, nodes.Text):
+        parts.append(str(node))
+        return
+    block = isinstance(node, (nodes.paragraph, nodes.title, nodes.caption, nodes.entry))
+    for child in node.children:  # type: ignore[attr-defined]
+        _fragments(child, parts)
+    if block:
+        parts.append("\n")
+
+
+def book_sentences(doctrees: Path) -> list[str]:
+    """The sentences of a built book's documents (its pickled doctrees), as the author wrote them.
+
+    Split where a sentence ends and where the toolkit puts text of its own (a resolved link,
+    a footnote number), so that each piece must appear as written in every edition.
+    """
+    found: list[str] = []
+    for path in sorted(doctrees.rglob("*.doctree")):
+        with path.open("rb") as f:
+            document = pickle.load(f)
+        parts: list[str] = []
+        _fragments(document, parts)
+        for piece in re.split(r"[\0\n]", "".join(parts)):
+            found += [s.strip() for s in SENTENCE_END.split(piece) if len(normalize(s)) > 1]
+    return list(dict.fromkeys(found))
+
+
 EXTRACTORS = {"html": html_edition_text, "epub": epub_edition_text, "pdf": pdf_edition_text}
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m sangokushi.fidelity DOCS BUILDDIR``: report lost sentences per edition."""
-    from sangokushi.editions import with_check
-
-    docs, build = (Path(a) for a in (sys.argv[1:] if argv is None else argv))
-    expected = expected_sentences(
-        docs / "_original" / "essay.txt", docs / "appendix" / "editorial-notes.md"
-    )
+    """``python -m sangokushi.fidelity DOCTREES EDITION_FILE…``: report lost sentences."""
+    args = [Path(a) for a in (sys.argv[1:] if argv is None else argv)]
+    expected = book_sentences(args[0])
     status = 0
-    for edition in with_check("fidelity"):
-        lost = lost_sentences(expected, EXTRACTORS[edition.form](edition.published(build)))
+    for path in args[1:]:
+        form = "html" if path.is_dir() else path.suffix.lstrip(".")
+        lost = lost_sentences(expected, EXTRACTORS[form](path))
         for sentence in lost:
-            print(f"{edition.name}: lost sentence: {sentence}")
+            print(f"{path}: lost sentence: {sentence}")
         status |= bool(lost)
-        print(f"{edition.name}: {len(expected) - len(lost)}/{len(expected)} sentences")
+        print(f"{path}: {len(expected) - len(lost)}/{len(expected)} sentences")
     return status
 
 

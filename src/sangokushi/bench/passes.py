@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from sangokushi.bench.run import build_env, run
-from sangokushi.pdf import LATEX_ENGINE
+from sangokushi.book import LATEX_ENGINE
 
 EMPTY = "\\documentclass%s{%s}\\begin{document}%s\\end{document}\n"
 # Empty documents on both engines: what the engine and its Japanese support cost alone.

@@ -11,7 +11,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from sangokushi.bench.run import PEERS, SCENARIOS, Record
-from sangokushi.pdf import LATEX_ENGINE
+from sangokushi.book import LATEX_ENGINE
 
 ORDER = ("html", "html-stock", "epub", "epub-tate", "pdf", "pandoc-epub", "pandoc-pdf")
 HEADS = {

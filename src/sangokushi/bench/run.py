@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sangokushi import editions as registry
 from sangokushi.bench.synth import edit_box, edit_paragraph, make_book, pandoc_markdown
-from sangokushi.pdf import texmf_environ
+from sangokushi.build import registry
+from sangokushi.build.latex import texmf_environ
 
 SCENARIOS = ("cold", "warm", "nochange", "paragraph", "box")
 # The registry's editions, and html-stock: the HTML edition with the theme's own sidebar.
@@ -86,8 +86,8 @@ def run(
 def edition_commands(edition: str, srcdir: Path, builddir: Path) -> list[list[str]]:
     """The command that builds ``edition`` of ``srcdir`` into ``builddir``, as ``make`` does."""
     name, opts = ("html", STOCK_OPTS) if edition == "html-stock" else (edition, ())
-    command = [sys.executable, "-m", "sangokushi.editions", "build", name]
-    command += ["--builddir", str(builddir), "--sourcedir", str(srcdir)]
+    command = [sys.executable, "-m", "sangokushi", "build", str(srcdir), name]
+    command += ["--builddir", str(builddir)]
     return [command + ([f"--sphinxopts={' '.join(opts)}"] if opts else [])]
 
 

@@ -23,8 +23,8 @@ from sphinx_polyversion.environment import Environment
 from sphinx_polyversion.git import Git, GitRef, GitRefType
 from sphinx_polyversion.json import GLOBAL_ENCODER
 
+from sangokushi.build.lock import locked
 from sangokushi.buildinfo import commit_time
-from sangokushi.editions import locked
 from sangokushi.site import root
 from sangokushi.site.versions import SAFE_NAME, Edition, SiteError
 
@@ -91,7 +91,8 @@ def up_to_date(folder: Path, edition: Edition, url: str) -> bool:
 # A failed step's report: the lines that say why (Sphinx's file:line warnings and errors,
 # the editions entry point's own one-line errors), not merely the log's last lines.
 REASON = re.compile(
-    r"^(?:\S.*?:\d+: (?:WARNING|ERROR|CRITICAL|SEVERE): .*|editions: .*|.*Error: .*)$"
+    r"^(?:\S.*?:\d+: (?:WARNING|ERROR|CRITICAL|SEVERE): .*"
+    r"|(?:editions|sangokushi): .*|.*Error: .*)$"
 )
 MAX_REASONS = 20
 
@@ -124,9 +125,22 @@ class EditionBuilder(Builder[Environment, dict[str, Any]]):
         env["SOURCE_DATE_EPOCH"] = str(epoch)
         return env
 
+    @staticmethod
+    def command(checkout: Path, build: Path, step: str, *names: str) -> list[str]:
+        """The checkout's own ``sangokushi STEP`` (``list`` or ``build NAMES``) for its book.
+
+        A version tagged before the ``sangokushi`` command has ``python -m sangokushi.editions``.
+        """
+        docs = checkout / "docs"
+        if (checkout / "src" / "sangokushi" / "editions.py").is_file():
+            where = ["--builddir", str(build), "--sourcedir", str(docs)] if step == "build" else []
+            return ["-m", "sangokushi.editions", step, *where, *names]
+        where = ["--builddir", str(build)] if step == "build" else []
+        return ["-m", "sangokushi", step, str(docs), *names, *where]
+
     async def run(self, checkout: Path, env: dict[str, str], log: Path, *args: str) -> str:
-        """Run the checkout's ``python -m sangokushi.editions ARGS``; return its output."""
-        command = [str(self.site.venv / "bin" / "python"), "-m", "sangokushi.editions", *args]
+        """Run the checkout's ``python ARGS`` (``EditionBuilder.command``); return its output."""
+        command = [str(self.site.venv / "bin" / "python"), *args]
         # Its own session: a step that hangs (a looping TeX run) is ended with all it started.
         process = await asyncio.create_subprocess_exec(
             *command,
@@ -142,16 +156,14 @@ class EditionBuilder(Builder[Environment, dict[str, Any]]):
         except TimeoutError:
             os.killpg(process.pid, signal.SIGKILL)
             await process.wait()
-            raise BuildError(f"{' '.join(args)} ran over {STEP_TIMEOUT} s") from None
+            raise BuildError(f"{' '.join(args[1:])} ran over {STEP_TIMEOUT} s") from None
         text = out.decode("utf-8", errors="replace")
         with log.open("a", encoding="utf-8") as f:
             f.write(f"$ {' '.join(command)}\n{text}\n")
         if process.returncode:
             why = reasons(text) or text.splitlines()[-10:]
             rc = process.returncode
-            raise BuildError(
-                f"editions {' '.join(args[:1])} failed (exit {rc}):\n" + "\n".join(why)
-            )
+            raise BuildError(f"{' '.join(args[1:3])} failed (exit {rc}):\n" + "\n".join(why))
         return text
 
     async def build(self, environment: Environment, output_dir: Path, data: Any) -> dict[str, Any]:
@@ -162,13 +174,14 @@ class EditionBuilder(Builder[Environment, dict[str, Any]]):
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(f"{edition.name} at {edition.commit}\n", encoding="utf-8")
         env = self.environ(checkout, edition)
-        where = ["--builddir", str(build), "--sourcedir", str(checkout / "docs")]
         # The version's own registry says what it offers for download.
-        registry = json.loads(await self.run(checkout, env, log, "list"))
+        listing = self.command(checkout, build, "list")
+        registry = json.loads(await self.run(checkout, env, log, *listing))
         wanted = self.site.downloads
         offered = [e for e in registry if e["label"] and (not wanted or e["name"] in wanted)]
         if offered:
-            await self.run(checkout, env, log, "build", *where, *(e["name"] for e in offered))
+            names = [e["name"] for e in offered]
+            await self.run(checkout, env, log, *self.command(checkout, build, "build", *names))
         downloads = build / DOWNLOADS / "download"
         downloads.mkdir(parents=True)
         files = []
@@ -192,7 +205,7 @@ class EditionBuilder(Builder[Environment, dict[str, Any]]):
         }
         html_env = {**env, "POLYVERSION_DATA": GLOBAL_ENCODER.encode(site_data)}
         html = [e["name"] for e in registry if e["form"] == "html"]
-        await self.run(checkout, html_env, log, "build", *where, *html)
+        await self.run(checkout, html_env, log, *self.command(checkout, build, "build", *html))
         stamp = {
             "version": edition.name,
             "commit": edition.commit,

@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from sangokushi.editions import BOOK
 from sangokushi.site.versions import Edition, label, ordered, preferred, switcher
 
 # Pages that are no reading matter: left out of the sitemap.
@@ -41,7 +40,7 @@ def book_title(page: Path) -> str:
     found = re.search(r"<title>(.*?)</title>", page.read_text(encoding="utf-8"), flags=re.S)
     title = html.unescape(found.group(1)) if found else ""
     # Sphinx titles the root page "<page> — <project>"; both are the book's title here.
-    return title.split(" — ")[-1].strip() or BOOK
+    return title.split(" — ")[-1].strip()
 
 
 def sitemap_pages(out: Path, editions: list[Edition], url: str) -> list[str]:
@@ -65,7 +64,7 @@ def context(out: Path, editions: list[Edition], url: str) -> dict[str, Any]:
     return {
         "url": url,
         "target": f"{best.name}/",
-        "title": book_title(index) if index.is_file() else BOOK,
+        "title": book_title(index) if index.is_file() else "",
         "label": label(best, best),
         "pages": sitemap_pages(out, editions, url),
     }

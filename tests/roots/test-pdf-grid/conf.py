@@ -1,7 +1,7 @@
 """Pages of whole-kanji paragraphs set with the book's 版面, to measure the line grid."""
 
-from sangokushi.book import BOOK_CLASS, latex_class_options
-from sangokushi.pdf import LATEX_ENGINE
+from sangokushi.book import BOOK_CLASS, LATEX_ENGINE, latex_class_options
+from sangokushi.page import page_design
 
 extensions = ["myst_parser", "sangokushi.book"]
 project = "版面の試し"
@@ -14,7 +14,7 @@ latex_documents = [("index", "grid.tex", project, "", "manual", False)]
 latex_elements = {
     "papersize": "",
     "pointsize": "",
-    "extraclassoptions": latex_class_options(),
+    "extraclassoptions": latex_class_options(page_design("A5")),
     "geometry": "",
     "polyglossia": "",
     "babel": "",

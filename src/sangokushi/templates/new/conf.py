@@ -1,4 +1,4 @@
-"""Sphinx configuration of this book: its facts (title, author, page size, editions) are in book.toml."""
+"""Sphinx configuration of this book: its facts (title, author, paper…) are in book.toml."""
 
 from sangokushi.conf import book_settings
 

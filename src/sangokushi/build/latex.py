@@ -9,19 +9,18 @@ import subprocess
 from pathlib import Path
 
 from sangokushi import texlog, tounicode
-from sangokushi.editions import BOOK, BuildError, held_locks
+from sangokushi.book import LATEX_ENGINE
+from sangokushi.build.errors import BuildError
+from sangokushi.build.lock import held_locks
 
 TIMEOUT = 900
-# The book's engine (docs/conf.py's latex_engine): upLaTeX with dvipdfmx, a third of LuaLaTeX's
-# time a pass with the same jlreq class. LuaLaTeX stays supported for the extensions' tests.
-LATEX_ENGINE = "uplatex"
 # latexmk's arguments per engine; for upLaTeX, the rc file Sphinx writes beside the LaTeX.
 LATEXMK = {
     "uplatex": ("-r", "latexmkjarc", "-pdfdvi", "-dvi-", "-ps-"),
     "lualatex": ("-lualatex",),
 }
 # LuaLaTeX's font cache: a known place that outlives `make clean` and fresh clones.
-TEXMF_CACHE = Path.home() / ".cache" / BOOK / "texmf-var"
+TEXMF_CACHE = Path.home() / ".cache" / "sangokushi" / "texmf-var"
 
 
 def texmf_environ(environ: dict[str, str]) -> dict[str, str]:

@@ -1,0 +1,158 @@
+"""The ``sangokushi`` command: new, build, check, list, clean, readthedocs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+from sangokushi.build.errors import BuildError, Interrupted
+from sangokushi.facts import FactsError, load
+from sangokushi.page import PAPERS
+
+STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+PROG = "sangokushi"
+
+
+def say(text: str) -> None:
+    print(f"{PROG}: {text}", flush=True)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    # make passes its own SIGTERM on to this process, which a group kill has already reached:
+    # the second one must not cut the clean-up short.
+    for other in STOPPING:
+        signal.signal(other, signal.SIG_IGN)
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def _directory(text: str, what: str) -> Path:
+    if not text.strip():
+        raise BuildError(f"{what} is empty")
+    return Path(text)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog=PROG, description="Build a Japanese book: HTML, EPUB (横書き・縦書き) and PDF."
+    )
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    new = commands.add_parser("new", help="start a new book in DIR (the starter book)")
+    new.add_argument("dir", metavar="DIR")
+    new.add_argument("--title", required=True)
+    new.add_argument("--author", required=True)
+    new.add_argument("--paper", default="A5", type=str.upper, choices=list(PAPERS))
+    new.add_argument("--name", default="", help="file name stem (default: from the title)")
+    build = commands.add_parser("build", help="build the book in DIR (default: every edition)")
+    check = commands.add_parser("check", help="check the book's published editions")
+    listing = commands.add_parser("list", help="the book's editions, as JSON")
+    clean = commands.add_parser("clean", help="remove what builds wrote in the build folder")
+    for command in (build, check, listing, clean):
+        command.add_argument("dir", metavar="DIR", help="the book's folder (holds book.toml)")
+        command.add_argument(
+            "--builddir", default="", help="where editions go (default: DIR/build; $BUILDDIR)"
+        )
+    for command in (build, check):
+        command.add_argument("editions", nargs="*", metavar="EDITION", help="by name")
+        command.add_argument(
+            "--group", action="append", default=[], help="a make group (epub: both EPUBs)"
+        )
+    build.add_argument(
+        "--sphinxopts", default=os.environ.get("SPHINXOPTS", ""), help="more sphinx-build options"
+    )
+    build.add_argument("-v", "--verbose", action="store_true", help="show Sphinx's output too")
+    rtd = commands.add_parser("readthedocs", help="build the edition Read the Docs offers")
+    rtd.add_argument("format", choices=["epub", "pdf"])
+    rtd.add_argument("dir", metavar="DIR", nargs="?", default="docs")
+    rtd.add_argument("--builddir", default="_build")
+    return top
+
+
+def builddir_of(args: argparse.Namespace) -> Path:
+    given = args.builddir or os.environ.get("BUILDDIR", "")
+    return _directory(given, "the build folder") if given else Path(args.dir) / "build"
+
+
+def run(args: argparse.Namespace) -> int:
+    from sangokushi.build import registry
+
+    if args.command == "new":
+        from sangokushi.build.new import create
+
+        folder = Path(args.dir)
+        path = create(folder, args.title, args.author, args.paper, args.name)
+        say(f"a new book in {folder}: its facts are in {path}")
+        say(f"build it: sangokushi build {shlex.quote(str(folder))}")
+        return 0
+    sourcedir = _directory(args.dir, "DIR")
+    facts = load(sourcedir)
+    editions = registry.for_book(facts)
+    if args.command == "list":
+        print(json.dumps([e.describe() for e in editions], ensure_ascii=False, indent=2))
+        return 0
+    if args.command == "readthedocs":
+        from sangokushi.build.runner import Build
+
+        output = Path(os.environ.get("READTHEDOCS_OUTPUT", "_readthedocs"))
+        chosen = [e for e in editions if e.readthedocs == args.format]
+        runner = Build(sourcedir, Path(args.builddir), ["-q"], editions, say=say)
+        for path in runner.run(chosen):
+            folder = output / args.format
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, folder / path.name)
+        return 0
+    builddir = builddir_of(args)
+    if args.command == "clean":
+        from sangokushi.build.publish import clean
+
+        for path in clean(builddir, say):
+            say(f"removed {path}")
+        return 0
+    chosen = registry.select(editions, args.editions, args.group)
+    if args.command == "check":
+        from sangokushi.build.checks import check
+
+        found = check(chosen, facts, builddir, say)
+        for problem in found:
+            print(f"{PROG}: {problem}", file=sys.stderr)
+        return 1 if found else 0
+    from sangokushi.build.runner import Build
+
+    options = shlex.split(args.sphinxopts)
+    if not args.verbose:
+        options.insert(0, "-q")
+    Build(sourcedir, builddir, options, editions, say=say).run(chosen)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    top = parser()
+    # Edition names may also follow an option (`build DIR --builddir B pdf`).
+    args, extra = top.parse_known_args(argv)
+    if extra and (not hasattr(args, "editions") or any(e.startswith("-") for e in extra)):
+        top.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:
+        args.editions += extra
+    for signum in STOPPING:
+        signal.signal(signum, _interrupt)
+    try:
+        return run(args)
+    except (BuildError, FactsError) as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 1
+    except Interrupted as exc:
+        where = getattr(args, "builddir", "") or "the build folder"
+        print(
+            f"{PROG}: interrupted ({exc}); nothing half-built was published in {where}",
+            file=sys.stderr,
+        )
+        return 130
+    except OSError as exc:
+        print(f"{PROG}: cannot write {exc.filename or '?'}: {exc.strerror}", file=sys.stderr)
+        return 1

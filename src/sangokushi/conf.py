@@ -1,0 +1,202 @@
+"""Sphinx settings of a book made from its ``book.toml``: what a book's conf.py starts from."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sphinx.util.texescape import escape as tex_escape
+
+from sangokushi import buildinfo
+from sangokushi.book import BOOK_CLASS, LATEX_ENGINE
+from sangokushi.facts import Facts, load
+
+HERE = Path(__file__).resolve().parent
+# The extensions every book gets, in this order (sangokushi.book first: it declares the kinds
+# of chapter that numbering and frontback read).
+EXTENSIONS = [
+    "myst_parser",
+    "sangokushi.book",
+    "sangokushi.numbering",
+    "sangokushi.jatext",
+    "sangokushi.analogy",
+    "sangokushi.ruby",
+    "sangokushi.ebook",
+    "sangokushi.aria",
+    "sangokushi.navigation",
+    "sangokushi.yomi",
+    "sangokushi.frontback",
+]
+# Labels of the analogy boxes and their table in Japanese books (English ones are the defaults).
+ANALOGY_LABELS_JA = {
+    "analogy_label": "比喩",
+    "analogy_modern_label": "現代",
+    "analogy_historical_label": "歴史",
+    "analogy_backref_label": "参照元",
+    "analogy_table_number_label": "番号",
+    "analogy_table_figures_label": "人物",
+    "analogy_table_defined_label": "定義箇所",
+    "analogy_table_referenced_label": "参照元",
+}
+FONTS = r"""
+\usepackage{tgtermes,tgheros,tgcursor}
+\usepackage[haranoaji,jis2004]{pxchfon}
+%% Gothic is set only for headings, titles and emphasis: its bold weight.
+\setgothicfont{HaranoAjiGothic-Bold.otf}
+\usepackage{pifont}
+"""
+
+
+def utf16_hex(text: str) -> str:
+    """``text`` as a PDF hex string's content (UTF-16BE with its byte-order mark)."""
+    return ("\ufeff" + text).encode("utf-16-be").hex().upper()
+
+
+def latex_text(text: str) -> str:
+    """``text`` escaped for upLaTeX: every character printed as written, nothing run."""
+    return tex_escape(text, LATEX_ENGINE)
+
+
+def document_info(facts: Facts, creator: str) -> str:
+    """The PDF's title, author and language, for hyperref and for dvipdfmx directly."""
+    return rf"""
+\hypersetup{{pdftitle={{{latex_text(facts.title)}}}, pdfauthor={{{latex_text(facts.author)}}},
+  pdflang={{{latex_text(facts.language)}}}, pdfcreator={{{latex_text(creator)}}}}}
+%% The same for dvipdfmx directly: hyperref's draft mode (the print-shop PDF) writes none.
+\AtBeginDvi{{\special{{pdf:docinfo <</Title <{utf16_hex(facts.title)}>
+  /Author <{utf16_hex(facts.author)}> /Creator <{utf16_hex(creator)}>>>}}}}
+"""
+
+
+def title_page(facts: Facts) -> str:
+    """The 扉: the title in the lines the book gives, its subtitle, the note at the foot."""
+    lines = r"\\[0.6em]".join(latex_text(line) for line in facts.title_lines)
+    subtitle = ""
+    if facts.subtitle:
+        subtitle = rf"\vspace{{1.5\baselineskip}}{{\large {latex_text(facts.subtitle)}\par}}"
+    note = rf"{{\small {latex_text(facts.title_page.note)}\par}}" if facts.title_page.note else ""
+    return rf"""
+\pagenumbering{{roman}}
+\begin{{titlepage}}
+\vspace*{{0.18\textheight}}
+\begin{{center}}
+{{\sffamily\gtfamily\bfseries\Huge {lines}\par}}
+{subtitle}
+\vfill
+{note}
+\vspace{{2\baselineskip}}
+\end{{center}}
+\end{{titlepage}}
+"""
+
+
+# 扉 and 目次 counted in roman (i, ii: 扉; iii: 目次, a recto), the text from a recto in
+# arabic: every page has its own label in a viewer's page box.
+CONTENTS = r"""
+\cleardoublepage
+\begingroup\parskip=0pt\renewcommand{\contentsname}{目次}\tableofcontents\endgroup
+\cleardoublepage\pagenumbering{arabic}
+"""
+
+
+def book_settings(conffile: str | os.PathLike[str]) -> dict[str, Any]:
+    """The Sphinx settings of the book whose ``conf.py`` is ``conffile``.
+
+    Everything comes from ``book.toml`` beside it; conf.py may set anything after.
+    """
+    folder = Path(conffile).resolve().parent
+    facts = load(folder)
+    epoch = buildinfo.edition_timestamp(facts, folder)
+    edition = buildinfo.edition_name(facts.version)
+    date = buildinfo.japanese_date(epoch)
+    japanese = facts.language.split("-")[0] in ("ja", "zh")
+    creator = f"sangokushi {buildinfo.toolkit_version()}"
+    settings: dict[str, Any] = {
+        "project": facts.title,
+        "author": facts.author,
+        "copyright": facts.rights or f"{date[:4]} {facts.author}",
+        "version": facts.version,
+        "release": facts.version,
+        "language": facts.language,
+        "today": date,
+        "root_doc": "index",
+        "extensions": list(EXTENSIONS),
+        "myst_enable_extensions": ["colon_fence"],
+        "myst_heading_anchors": 2,
+        "exclude_patterns": ["build", "_build", "Thumbs.db", ".DS_Store", "README.md"],
+        "templates_path": [str(HERE / "templates" / "sphinx")],
+        "html_static_path": [str(HERE / "static")],
+        "numfig": True,
+        "numfig_secnum_depth": 0,
+        # sangokushi.book reports these with file and line instead.
+        "suppress_warnings": ["toc.not_included"],
+        "book_facts": facts,
+        "book_edition": edition,
+        "book_date": date,
+        # HTML
+        "html_theme": "sphinx_book_theme",
+        "html_title": facts.title,
+        "html_show_copyright": False,
+        "html_css_files": ["sangokushi-book.css"],
+        "html_last_updated_fmt": "",
+        "html_theme_options": {
+            "navbar_persistent": [],
+            "show_toc_level": 2,
+            "home_page_in_toc": True,
+            "use_download_button": False,
+        },
+        # EPUB
+        "epub_basename": facts.name,
+        "epub_theme": "epub",
+        "epub_title": facts.title,
+        "epub_author": facts.author,
+        "epub_language": facts.language,
+        "epub_publisher": facts.publisher or facts.author,
+        "epub_copyright": facts.rights or f"{date[:4]} {facts.author}",
+        "epub_description": facts.description or facts.title,
+        "epub_contributor": facts.publisher or facts.author,
+        "epub_scheme": "URL",
+        "epub_identifier": facts.uid,
+        "epub_uid": facts.name.replace(".", "-"),
+        "epub_use_index": True,
+        "epub_show_urls": "no",
+        "epub_tocdepth": 2,
+        "epub_css_files": ["sangokushi-book.css"],
+        "ebook_cover_title": "\n".join(facts.title_lines),
+        "ebook_cover_subtitle": edition,
+        "ebook_cover_author": facts.author,
+        # LaTeX / PDF: the jlreq class on upLaTeX and dvipdfmx; the 版面 from the book's page.
+        "latex_engine": LATEX_ENGINE,
+        "latex_docclass": {"manual": BOOK_CLASS},
+        "latex_documents": [("index", f"{facts.name}.tex", facts.title, "", "manual", False)],
+        "latex_show_urls": "no",
+        "latex_use_xindy": False,
+        "latex_elements": {
+            "papersize": "",
+            "pointsize": "",
+            "geometry": "",
+            "polyglossia": "",
+            "babel": "",
+            "fncychap": "",
+            "cmappkg": "",
+            "makeindex": "",
+            "printindex": "",
+            "fontpkg": FONTS,
+            "preamble": document_info(facts, creator),
+            "maketitle": title_page(facts),
+            "tableofcontents": CONTENTS,
+        },
+    }
+    if japanese:
+        settings.update(ANALOGY_LABELS_JA)
+        settings["html_search_language"] = "ja"
+        settings["html_search_options"] = {"type": "sangokushi.search.JapaneseSplitter"}
+    for own, key in (("_static", "html_static_path"), ("_templates", "templates_path")):
+        if (folder / own).is_dir():
+            settings[key].insert(0, own)
+    # `make site` and Read the Docs hand their data through the environment.
+    from sangokushi.site.sphinxconf import configure_site
+
+    configure_site(settings)
+    return settings

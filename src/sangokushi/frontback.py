@@ -1,0 +1,95 @@
+"""The 奥付 from the book's facts: the ``colophon`` directive, and one made when a book has none."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util.docutils import SphinxDirective
+
+from sangokushi.facts import Facts
+from sangokushi.numbering import reading_order
+
+COLOPHON_CLASS = "colophon"
+# The ``book-chapter`` kind of a page that is the book's 奥付 (sangokushi.book.KINDS).
+COLOPHON_KIND = "colophon"
+TITLE = {"ja": "奥付"}
+# Each fact's label in a Japanese 奥付, in the order it is printed.
+LABELS = (("author", "著者"), ("publisher", "発行"), ("rights", "権利表記"))
+
+
+def _line(text: str) -> nodes.paragraph:
+    return nodes.paragraph(text, text)
+
+
+def colophon_nodes(config: Config) -> list[nodes.Node]:
+    """The book's facts as the 奥付 prints them: title, date and 版, then one fact a line."""
+    facts: Facts | None = config.book_facts
+    if facts is None:
+        return []
+    heading = nodes.paragraph()
+    heading += nodes.strong(facts.title, facts.title)
+    if facts.subtitle:
+        heading += nodes.Text(f"　{facts.subtitle}")
+    items = nodes.bullet_list()
+    for key, label in LABELS:
+        value = getattr(facts, key) or (config.copyright if key == "rights" else "")
+        if value:
+            items += nodes.list_item("", _line(f"{label}：{value}"))
+    for line in facts.colophon:
+        items += nodes.list_item("", _line(line))
+    return [heading, _line(f"{config.book_date}　{config.book_edition}発行"), items]
+
+
+class ColophonDirective(SphinxDirective):
+    """``{colophon}``: the book's facts, then the directive's own content (MyST)."""
+
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        box = nodes.container(classes=[COLOPHON_CLASS])
+        self.set_source_info(box)
+        box += colophon_nodes(self.config)
+        box += self.parse_content_to_nodes()
+        return [box]
+
+
+def has_colophon(app: Sphinx) -> bool:
+    env = app.env
+    return any(m.get("book-chapter") == COLOPHON_KIND for m in env.metadata.values())
+
+
+def add_colophon(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Give a book with no 奥付 page one: after its last page (HTML, EPUB) or last in the PDF."""
+    if app.config.book_facts is None or has_colophon(app):
+        return
+    single = app.builder.format == "latex"
+    if not single and docname != reading_order(app.env)[-1]:
+        return
+    title = TITLE.get(app.config.language.split("_")[0], "Colophon")
+    box = nodes.container(classes=[COLOPHON_CLASS])
+    box += colophon_nodes(app.config)
+    if single:
+        # As sangokushi.book marks a colophon page: a verso of its own, last, unnumbered.
+        start = r"\sphinxbookcolophon\phantomsection\setcounter{secnumdepth}{-1}"
+        doctree += nodes.raw("", f"{start}\\chapter{{{title}}}\n", format="latex")
+        doctree += box
+        return
+    section = nodes.section(ids=["sangokushi-colophon"], classes=["generated-colophon"])
+    section += nodes.title(title, title)
+    section += box
+    doctree += section
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("sangokushi.book")  # book_facts, and the LaTeX of a colophon page
+    app.add_directive("colophon", ColophonDirective)
+    app.connect("doctree-resolved", add_colophon)
+    return {
+        "version": "1.0",
+        "env_version": 1,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }
