@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from docutils import nodes
 from docutils.utils import column_width
@@ -12,6 +12,7 @@ from sphinx.locale import _
 MAX_TEXT_COLUMN = 30
 PAIR_SEPARATOR = "≒"
 
+N = TypeVar("N", bound=nodes.Node)
 Visitor = Callable[[Any, nodes.Element], None]
 #: (text, role) parts of a title; role names the HTML span class suffix, "" for plain text.
 Parts = tuple[tuple[str, str], ...]
@@ -39,6 +40,22 @@ class analogy_pageref(nodes.inline):
 
 class analogy_figures(nodes.General, nodes.Element):
     """LaTeX only: a box's figure pairs as rows that may break across pages."""
+
+
+#: The attribute marking the tables and lists the post-transforms make, by which they find
+#: them again: a class name would match a user's own table too (``:class: analogy-table``),
+#: while neither MyST nor reStructuredText lets a document set this attribute.
+PART = "analogy_part"
+FIGURES, TABLE, LIST = "figures", "table", "list"
+
+
+def find_part(document: nodes.Node, node_class: type[N], part: str) -> list[N]:
+    """The ``node_class`` nodes of ``document`` that the extension made as ``part``."""
+    return [
+        node
+        for node in document.findall(node_class)
+        if isinstance(node, nodes.Element) and node.get(PART) == part
+    ]
 
 
 # -- the title: composed here and nowhere else -----------------------------------
