@@ -233,14 +233,13 @@ def text_depart_box(self: Any, node: nodes.Element) -> None:
 
 
 def text_visit_title(self: Any, node: nodes.Element) -> None:
+    """The title underlined, then the box's content indented (closed by text_depart_box)."""
+    text = node.astext()
     self.new_state(0)
-
-
-def text_depart_title(self: Any, node: nodes.Element) -> None:
-    text = "".join(item for indent, item in self.states.pop() if indent == -1)
-    self.stateindent.pop()
-    self.states[-1].append((0, [text, "-" * column_width(text), ""]))
+    self.add_text(f"{text}\n{'-' * column_width(text)}")
+    self.end_state(wrap=False)
     self.new_state(3)
+    raise nodes.SkipNode
 
 
 OTHERS = ("man", "texinfo")
@@ -255,7 +254,7 @@ HANDLERS: dict[type[nodes.Element], dict[str, tuple[Visitor, Visitor | None]]] =
     analogy_title: {
         "html": (html_visit_title, html_depart_title),
         "latex": (latex_visit_title, None),
-        "text": (text_visit_title, text_depart_title),
+        "text": (text_visit_title, None),
         **{name: _delegate("paragraph") for name in OTHERS},
     },
     analogy_backrefs: {

@@ -41,6 +41,8 @@ def _joined(items: Iterable[list[nodes.Node]], separator: str) -> list[nodes.Nod
 
 
 def _page_label(place: Place) -> str:
+    # Sphinx's LaTeX labels, "docname:id" and "docname::doc" (LaTeXTranslator.hypertarget,
+    # visit_start_of_file): no public API gives the label of a document's id.
     return f"{place.docname}:{place.section}" if place.section else f"{place.docname}::doc"
 
 
@@ -329,7 +331,10 @@ class AnalogyLaTeXTransform(SphinxPostTransform):
                         )
 
     def title_labels(self) -> set[str]:
-        """Labels of the first section: LaTeX makes its title the document's, with no label."""
+        """Labels of the first section: LaTeX makes its title the document's, with no label.
+
+        Sphinx's LaTeX writer drops them (no public API says which); these follow it.
+        """
         section = next(self.document.findall(nodes.section), None)
         if section is None:
             return set()
