@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
+from support import sphinx_build
+
 ROOTS = Path(__file__).parent / "roots"
 
 
@@ -319,6 +321,56 @@ def test_other_builders(make_app, tmp_path: Path, builder: str) -> None:
         html = read(app, "index.html")
         assert '<span class="analogy-number">Analogy 3</span>' in html
         assert 'href="#analogy-shu"' in html
+
+
+# -- a user's own nodes with the extension's class names ------------------------
+
+USERCLASS = ROOTS / "test-analogy-userclass"
+
+
+def tables(markup: str, tag: str) -> list[str]:
+    return re.findall(rf"<{tag}[ >].*?</{tag}>", markup, re.S)
+
+
+@pytest.mark.parametrize("builder", ["html", "epub"])
+def test_user_classes_html(tmp_path: Path, builder: str) -> None:
+    """A user's table, list and container with the extension's classes stay the user's."""
+    build = sphinx_build(USERCLASS, tmp_path, builder)
+    assert build.warnings == ""
+    page = (build.outdir / ("index.html" if builder == "html" else "index.xhtml")).read_text()
+    user = [table for table in tables(page, "table") if "user cell A1" in table]
+    assert len(user) == 1
+    assert "analogy-cell-label" not in user[0]
+    assert "<td><p>user cell A1</p></td>" in user[0]
+    figures = [table for table in tables(page, "table") if "User head 1" in table]
+    assert len(figures) == 1 and "<td><p>user figure A</p></td>" in figures[0]
+    assert "<dt>user term ≒ kept</dt>" in page
+    assert "<p>A container with all of them, holding a paragraph.</p>" in page
+    # the extension's own table or list is still dressed
+    if builder == "html":
+        ours = [table for table in tables(page, "table") if "OpenAI" in table and "No." in table]
+        assert len(ours) == 1 and "analogy-cell-label" in ours[0]
+    else:
+        assert '<span class="analogy-sep">≒</span>' in tables(page, "dl")[0]
+
+
+@pytest.mark.parametrize("layout", ["list", "table"])
+def test_user_classes_latex(tmp_path: Path, layout: str) -> None:
+    build = sphinx_build(USERCLASS, tmp_path, "latex", analogy_table_layout={"latex": layout})
+    assert build.warnings == ""
+    tex = (build.outdir / "analogyuserclasses.tex").read_text()
+    assert "user cell A1" in tex and "User head 1" in tex and "user figure A" in tex
+    # only the box's own figures become figure rows, only the extension's list its environment
+    assert tex.count("\\begin{sangokushianalogyfigures}") == 1
+    assert "\\sangokushianalogyfigure{Sam Altman}{Cao Cao}" in tex
+    assert "\\sphinxlineitem{user term ≒ kept}" in tex
+    assert tex.count("\\begin{sangokushianalogylist}") == (layout == "list")
+    # only the extension's table gets fixed column shares in a ragged group
+    groups = tex.count("\\begingroup\\hyphenpenalty=10000")
+    assert groups == (layout == "table")
+    if layout == "table":
+        start = tex.index("\\begingroup\\hyphenpenalty=10000")
+        assert "OpenAI" in tex[start : tex.index("\\endgroup", start)]
 
 
 # -- bad input ----------------------------------------------------------------

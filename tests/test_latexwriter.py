@@ -8,8 +8,6 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from sangokushi import latexwriter
-
 TABLE_TEMPLATES = {"tabular.tex.jinja", "tabulary.tex.jinja", "longtable.tex.jinja"}
 
 
@@ -41,7 +39,6 @@ def test_tables_compiled_once_and_written_as_sphinx_does(
         return compile_(self, source, name, *args, **kwargs)
 
     monkeypatch.setattr(jinja2.Environment, "compile", counting)
-    monkeypatch.setattr(latexwriter, "_RENDERERS", {})  # as in a fresh sphinx-build
     stock = build_tex(make_app, rootdir, tmp_path, "stock", [])
     stock_tables = [n for n in compiled if n in TABLE_TEMPLATES]
     compiled.clear()

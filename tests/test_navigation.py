@@ -41,7 +41,7 @@ def build(make_app, rootdir: Path, tmp_path: Path, name: str, cache: bool) -> tu
     try:
         app.build()
         assert warnings.getvalue() == ""
-        return Path(app.outdir), bool(navigation._CACHE.get(app.builder))
+        return Path(app.outdir), bool(navigation.cache(app.builder))
     finally:
         app.cleanup()  # unregister docutils nodes and roles before the next app
 

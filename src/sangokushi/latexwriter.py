@@ -8,8 +8,9 @@ from sphinx.application import Sphinx
 from sphinx.util.template import LaTeXRenderer
 from sphinx.writers.latex import LaTeXTranslator
 
-# One renderer (a Jinja environment, which keeps its compiled templates) per LaTeX engine.
-_RENDERERS: dict[str | None, LaTeXRenderer] = {}
+#: The builder's attribute holding this build's renderer (a Jinja environment, which keeps
+#: its compiled templates): one per build, so no state outlives it.
+RENDERER = "sangokushi_latex_renderer"
 
 
 class CachedTemplateLaTeXTranslator(LaTeXTranslator):
@@ -23,10 +24,11 @@ class CachedTemplateLaTeXTranslator(LaTeXTranslator):
     def render(self, template_name: str, variables: dict[str, Any]) -> str:
         if self._overridden(template_name):
             return super().render(template_name, variables)
-        engine = self.config.latex_engine
-        if engine not in _RENDERERS:
-            _RENDERERS[engine] = LaTeXRenderer(latex_engine=engine)
-        return _RENDERERS[engine].render(template_name, variables)
+        renderer: LaTeXRenderer | None = getattr(self.builder, RENDERER, None)
+        if renderer is None:
+            renderer = LaTeXRenderer(latex_engine=self.config.latex_engine)
+            setattr(self.builder, RENDERER, renderer)
+        return renderer.render(template_name, variables)
 
     def _overridden(self, template_name: str) -> bool:
         legacy = template_name.removesuffix(".jinja") + "_t"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,7 +143,17 @@ class Navigation:
         return "".join(out)
 
 
-_CACHE: weakref.WeakKeyDictionary[Builder, dict[tuple, Navigation]] = weakref.WeakKeyDictionary()
+#: The builder's attribute holding its navigation, rendered once per set of arguments.
+CACHE = "sangokushi_navigation"
+
+
+def cache(builder: Builder) -> dict[tuple, Navigation]:
+    """The navigation ``builder`` rendered so far (emptied whenever the environment changes)."""
+    found: dict[tuple, Navigation] | None = getattr(builder, CACHE, None)
+    if found is None:
+        found = {}
+        setattr(builder, CACHE, found)
+    return found
 
 
 def _neutral_toctree(builder: Builder) -> Callable[..., str]:
@@ -184,15 +193,15 @@ def install(
             return stock(kind, startdepth, show_nav_level, **kwargs)
         key = (kind, startdepth, int(show_nav_level), tuple(sorted(kwargs.items())))
         if key not in rendered:  # the theme renders the sidebar twice per page
-            cache = _CACHE.setdefault(app.builder, {})
-            if key not in cache:
+            built = cache(app.builder)
+            if key not in built:
                 from pydata_sphinx_theme.toctree import add_toctree_functions
 
                 neutral: dict[str, Any] = {"toctree": _neutral_toctree(app.builder)}
                 add_toctree_functions(app, NEUTRAL, templatename, neutral, None)
                 soup = neutral["generate_toctree_html"](kind, startdepth, show_nav_level, **kwargs)
-                cache[key] = Navigation.from_soup(soup, app.builder)
-            rendered[key] = Markup(cache[key].render(pagename))
+                built[key] = Navigation.from_soup(soup, app.builder)
+            rendered[key] = Markup(built[key].render(pagename))
         return rendered[key]
 
     context["sangokushi_toctree_html"] = toctree_html
@@ -217,7 +226,7 @@ def add_templates(app: Sphinx, config: Config) -> None:
 
 
 def _reset(app: Sphinx, env: Any) -> None:
-    _CACHE.pop(app.builder, None)
+    cache(app.builder).clear()
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

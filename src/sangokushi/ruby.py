@@ -170,6 +170,7 @@ def builder_inited(app: Sphinx) -> None:
     builder = app.builder
     # Sphinx uses the handlers of the builder's format (epub -> html) only when no
     # extension registered any for the builder's own name.
+    # Private API kept: Sphinx has no public way to ask which node handlers a builder has.
     own = app.registry.translation_handlers.get(builder.name)
     if own is not None and "ruby" not in own and builder.format in HANDLERS:
         app.add_node(ruby, override=True, **{builder.name: HANDLERS[builder.format]})

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -34,6 +36,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "fonts-ipaexfont-mincho",
         "default-jre-headless",
         "npm",
+        "qpdf",
     ),
 }
 # Packages a command on PATH stands in for (a JRE or npm installed some other way).
@@ -83,26 +86,78 @@ def missing(packages: tuple[str, ...]) -> list[str]:
     return absent
 
 
+# How long set-up waits for another package manager (an unattended upgrade, a second
+# `make`) to finish with dpkg or apt's lists, instead of failing at once.
+LOCK_TIMEOUT = 600
+LISTS = Path("/var/lib/apt/lists")
+
+
+def apt_get(*args: str) -> list[str]:
+    """An apt-get command that waits up to LOCK_TIMEOUT seconds for dpkg's locks."""
+    return ["apt-get", "-o", f"DPkg::Lock::Timeout={LOCK_TIMEOUT}", *args]
+
+
+def wait_for_lock(lock: Path, timeout: float = LOCK_TIMEOUT, poll: float = 1.0) -> bool:
+    """Wait until no process holds apt's fcntl ``lock``; False if one still does at ``timeout``.
+
+    ``apt-get update`` does not wait for its lists lock (DPkg::Lock::Timeout covers dpkg's
+    locks only): this does, saying so once.
+    """
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except FileNotFoundError:
+        return True  # apt creates it when it first locks: nobody holds it
+    deadline = time.monotonic() + timeout
+    told = False
+    try:
+        while True:
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                if time.monotonic() >= deadline:
+                    return False
+                if not told:
+                    print(
+                        f"sysdeps: waiting for another package manager ({lock} is held), "
+                        f"up to {timeout:.0f} s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    told = True
+                time.sleep(poll)
+            else:
+                fcntl.lockf(fd, fcntl.LOCK_UN)
+                return True
+    finally:
+        os.close(fd)
+
+
+def update(env: dict[str, str]) -> None:
+    """``apt-get update``, once no other package manager holds the lists."""
+    if not wait_for_lock(LISTS / "lock"):
+        print(f"sysdeps: {LISTS / 'lock'} still held after {LOCK_TIMEOUT} s", file=sys.stderr)
+    subprocess.run(apt_get("update", "-q"), check=True, env=env)
+
+
 def install(packages: list[str]) -> int:
     """Run apt-get for ``packages`` (after ``apt-get update`` when the lists are empty)."""
-    command = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]
+    args = ["install", "-y", "-q", "--no-install-recommends", *packages]
     if os.geteuid() != 0:
         print(
             "sysdeps: missing Debian packages: " + " ".join(packages) + "\n"
             "sysdeps: install them as root, then run make again:\n"
-            "    sudo apt-get update && sudo " + " ".join(command),
+            "    sudo apt-get update && sudo apt-get " + " ".join(args),
             file=sys.stderr,
         )
         return 2
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    lists = Path("/var/lib/apt/lists")
-    if not any(lists.glob("*_Packages*")):
-        subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
-    print("sysdeps: apt-get install " + " ".join(packages), file=sys.stderr)
-    result = subprocess.run(command, env=env, check=False)
+    if not any(LISTS.glob("*_Packages*")):
+        update(env)
+    print("sysdeps: apt-get install " + " ".join(packages), file=sys.stderr, flush=True)
+    result = subprocess.run(apt_get(*args), env=env, check=False)
     if result.returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
-        result = subprocess.run(command, env=env, check=False)
+        update(env)
+        result = subprocess.run(apt_get(*args), env=env, check=False)
     return result.returncode
 
 

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import functools
 import re
-import struct
 import subprocess
-import zlib
 from collections.abc import Iterator
-from io import BytesIO
 from pathlib import Path
 
-from pypdf import PdfReader
-from pypdf.generic import DictionaryObject, IndirectObject, NameObject
+import pikepdf
+from pikepdf import Name
 
 # dvipdfmx leaves the ToUnicode out for fonts of a known character collection (Adobe-Japan1):
 # readers are to know it. Not all do (poppler maps no CID to “ ” and the em dash to U+0336),
 # so text copied or searched in the PDF lost characters. No TeX package or dvipdfmx option
 # adds it; this writes one per font, for the CIDs it uses, from the mapping Adobe publishes.
 ORDERING = "Japan1"
-STARTXREF = re.compile(rb"startxref\s+(\d+)")
 ADOBE_TABLE = "Adobe-Japan1-UCS2"
 VARIATION = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 _ENTRY = re.compile(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>(?:\s*<([0-9a-fA-F]+)>)?")
@@ -92,83 +88,47 @@ def cmap_text(cids: list[int], table: dict[int, str]) -> bytes:
     return ("\n".join(lines) + "\n").encode("ascii")
 
 
-def add_tounicode(pdf: Path) -> int:
-    """Add a ToUnicode CMap to every Adobe-Japan1 font of ``pdf`` without one; return how many.
+def japanese_fonts(pdf: pikepdf.Pdf) -> Iterator[tuple[pikepdf.Dictionary, pikepdf.Dictionary]]:
+    """Each Type0 font of ``pdf`` on an Adobe-Japan1 CIDFont without a /ToUnicode, with it.
 
-    The file is updated incrementally: its bytes so far stay as dvipdfmx wrote them, and an
-    update appends the CMaps, the fonts that name them and a cross-reference stream whose
-    trailer repeats /Root, /Info and /ID (poppler-based viewers read the document information
-    from the last trailer only). Written here rather than with pypdf's incremental writer,
-    which hashes every object of the file first (4 s for a book of a thousand pages).
+    Every object of the file is looked at, not only the pages' resources: a font used only in
+    a form XObject (a box TeX saved once and drew on many pages) needs its CMap too.
     """
-    reader = PdfReader(pdf)
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != Name.Font:
+            continue
+        if obj.get("/Subtype") != Name.Type0 or Name.ToUnicode in obj:
+            continue
+        descendants = obj.get("/DescendantFonts")
+        if not isinstance(descendants, pikepdf.Array) or len(descendants) == 0:
+            continue
+        descendant = descendants[0]
+        info = descendant.get("/CIDSystemInfo")
+        if isinstance(info, pikepdf.Dictionary) and str(info.get("/Ordering", "")) == ORDERING:
+            yield obj, descendant
+
+
+def add_tounicode(path: Path) -> int:
+    """Add a ToUnicode CMap to every Adobe-Japan1 font of ``path`` without one; return how many.
+
+    Each CMap maps the CIDs its font's /CIDSet marks (all of Adobe-Japan1 without one). The
+    file is rewritten by qpdf (pikepdf), which keeps /Info and the first word of dvipdfmx's
+    /ID and derives the second from the content (``deterministic_id``): the same PDF comes out
+    byte for byte the same, and two different PDFs keep different IDs. A file with nothing to
+    add is left untouched.
+    """
     table = adobe_japan1()
-    fonts: dict[int, tuple[int, DictionaryObject, list[int]]] = {}
-    seen: set[int] = set()
-    for page in reader.pages:
-        resources = page.get("/Resources", DictionaryObject()).get_object()
-        for ref in resources.get("/Font", DictionaryObject()).get_object().values():
-            if not isinstance(ref, IndirectObject) or ref.idnum in seen:
-                continue
-            seen.add(ref.idnum)
-            font = ref.get_object()
-            if "/ToUnicode" in font or font.get("/Subtype") != "/Type0":
-                continue
-            descendant = font["/DescendantFonts"][0].get_object()
-            info = descendant.get("/CIDSystemInfo", DictionaryObject())
-            if info.get("/Ordering") != ORDERING:
-                continue
-            cidset = descendant["/FontDescriptor"].get_object().get("/CIDSet")
-            cids = list(used_cids(cidset.get_object().get_data())) if cidset else list(table)
-            fonts[ref.idnum] = (ref.generation, font, cids)
-    if not fonts:
-        return 0
-    original = pdf.read_bytes()
-    previous = int(STARTXREF.findall(original[-1024:])[-1])
-    out = bytearray(original if original.endswith(b"\n") else original + b"\n")
-    offsets: dict[int, tuple[int, int]] = {}  # object number -> (offset, generation)
-    number = int(reader.trailer["/Size"])
-    for idnum, (generation, font, cids) in fonts.items():
-        cmap = zlib.compress(cmap_text(cids, table))
-        offsets[number] = (len(out), 0)
-        out += f"{number} 0 obj\n<< /Length {len(cmap)} /Filter /FlateDecode >>\nstream\n".encode()
-        out += cmap + b"\nendstream\nendobj\n"
-        font[NameObject("/ToUnicode")] = IndirectObject(number, 0, reader)
-        offsets[idnum] = (len(out), generation)
-        out += f"{idnum} {generation} obj\n".encode() + _serialized(font) + b"\nendobj\n"
-        number += 1
-    offsets[number] = (len(out), 0)
-    rows = sorted(offsets.items())
-    index: list[int] = []
-    for idnum, _ in rows:
-        if index and index[-2] + index[-1] == idnum:
-            index[-1] += 1
-        else:
-            index += [idnum, 1]
-    data = zlib.compress(
-        b"".join(struct.pack(">BIH", 1, at, generation) for _, (at, generation) in rows)
-    )
-    trailer = DictionaryObject(
-        {
-            NameObject(key): reader.trailer.raw_get(key)
-            for key in ("/Root", "/Info", "/ID")
-            if key in reader.trailer
-        }
-    )
-    entries = (
-        f"/Type /XRef /Size {number + 1} /Prev {previous} /W [1 4 2] "
-        f"/Index [{' '.join(map(str, index))}] /Filter /FlateDecode /Length {len(data)} "
-    )
-    out += f"{number} 0 obj\n<< {entries}".encode() + _serialized(trailer)[2:]
-    out += b"\nstream\n" + data + b"\nendstream\nendobj\n"
-    out += f"startxref\n{offsets[number][0]}\n%%EOF\n".encode()
-    updated = pdf.with_suffix(".tounicode.pdf")
-    updated.write_bytes(bytes(out))
-    updated.replace(pdf)
-    return len(fonts)
-
-
-def _serialized(value: DictionaryObject) -> bytes:
-    buffer = BytesIO()
-    value.write_to_stream(buffer)
-    return buffer.getvalue()
+    with pikepdf.open(path) as pdf:
+        count = 0
+        for font, descendant in japanese_fonts(pdf):
+            descriptor = descendant.get("/FontDescriptor")
+            cidset = descriptor.get("/CIDSet") if descriptor is not None else None
+            cids = list(used_cids(cidset.read_bytes())) if cidset is not None else list(table)
+            font[Name.ToUnicode] = pdf.make_stream(cmap_text(cids, table))
+            count += 1
+        if not count:
+            return 0
+        updated = path.with_suffix(".tounicode.pdf")
+        pdf.save(updated, deterministic_id=True)
+    updated.replace(path)
+    return count

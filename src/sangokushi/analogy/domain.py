@@ -146,10 +146,14 @@ class AnalogyDomain(Domain):
         "index": None,  # AnalogyIndex of the last build, see refresh()
         "output_config": None,  # OUTPUT_CONFIG values the last build wrote with
         "table_docs": frozenset(),  # documents with a table at the last build, see refresh()
+        "layout": "table",  # "table" or "list", for this run's builder: see on_builder_inited
     }
     data_version = 3
-    #: "table" or "list", for the builder of this run (see on_builder_inited)
-    table_layout = "table"
+
+    @property
+    def table_layout(self) -> str:
+        """The correspondence table's layout for this run's builder: "table" or "list"."""
+        return cast(str, self.data.get("layout", "table"))
 
     # -- per-document data ---------------------------------------------------
 
@@ -470,7 +474,8 @@ def on_builder_inited(app: Sphinx) -> None:
             subtype="config",
         )
         layout = "table"
-    get_domain(app.env).table_layout = layout
+    # Domain data, not the domain object: set again at every run, so an old value never counts.
+    get_domain(app.env).data["layout"] = layout
 
 
 def on_env_get_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from docutils import nodes
 from docutils.utils import column_width
@@ -12,6 +12,7 @@ from sphinx.locale import _
 MAX_TEXT_COLUMN = 30
 PAIR_SEPARATOR = "≒"
 
+N = TypeVar("N", bound=nodes.Node)
 Visitor = Callable[[Any, nodes.Element], None]
 #: (text, role) parts of a title; role names the HTML span class suffix, "" for plain text.
 Parts = tuple[tuple[str, str], ...]
@@ -39,6 +40,22 @@ class analogy_pageref(nodes.inline):
 
 class analogy_figures(nodes.General, nodes.Element):
     """LaTeX only: a box's figure pairs as rows that may break across pages."""
+
+
+#: The attribute marking the tables and lists the post-transforms make, by which they find
+#: them again: a class name would match a user's own table too (``:class: analogy-table``),
+#: while neither MyST nor reStructuredText lets a document set this attribute.
+PART = "analogy_part"
+FIGURES, TABLE, LIST = "figures", "table", "list"
+
+
+def find_part(document: nodes.Node, node_class: type[N], part: str) -> list[N]:
+    """The ``node_class`` nodes of ``document`` that the extension made as ``part``."""
+    return [
+        node
+        for node in document.findall(node_class)
+        if isinstance(node, nodes.Element) and node.get(PART) == part
+    ]
 
 
 # -- the title: composed here and nowhere else -----------------------------------
@@ -216,14 +233,13 @@ def text_depart_box(self: Any, node: nodes.Element) -> None:
 
 
 def text_visit_title(self: Any, node: nodes.Element) -> None:
+    """The title underlined, then the box's content indented (closed by text_depart_box)."""
+    text = node.astext()
     self.new_state(0)
-
-
-def text_depart_title(self: Any, node: nodes.Element) -> None:
-    text = "".join(item for indent, item in self.states.pop() if indent == -1)
-    self.stateindent.pop()
-    self.states[-1].append((0, [text, "-" * column_width(text), ""]))
+    self.add_text(f"{text}\n{'-' * column_width(text)}")
+    self.end_state(wrap=False)
     self.new_state(3)
+    raise nodes.SkipNode
 
 
 OTHERS = ("man", "texinfo")
@@ -238,7 +254,7 @@ HANDLERS: dict[type[nodes.Element], dict[str, tuple[Visitor, Visitor | None]]] =
     analogy_title: {
         "html": (html_visit_title, html_depart_title),
         "latex": (latex_visit_title, None),
-        "text": (text_visit_title, text_depart_title),
+        "text": (text_visit_title, None),
         **{name: _delegate("paragraph") for name in OTHERS},
     },
     analogy_backrefs: {

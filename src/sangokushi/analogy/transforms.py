@@ -11,13 +11,18 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 
 from .domain import AnalogyIndex, Box, Place, get_domain, place_of
 from .nodes import (
+    FIGURES,
+    LIST,
     PAIR_SEPARATOR,
+    PART,
+    TABLE,
     analogy_backrefs,
     analogy_box,
     analogy_figures,
     analogy_pageref,
     analogy_table,
     analogy_title,
+    find_part,
     make_table,
     plain,
     title_parts,
@@ -36,6 +41,8 @@ def _joined(items: Iterable[list[nodes.Node]], separator: str) -> list[nodes.Nod
 
 
 def _page_label(place: Place) -> str:
+    # Sphinx's LaTeX labels, "docname:id" and "docname::doc" (LaTeXTranslator.hypertarget,
+    # visit_start_of_file): no public API gives the label of a document's id.
     return f"{place.docname}:{place.section}" if place.section else f"{place.docname}::doc"
 
 
@@ -78,6 +85,7 @@ class AnalogyTransform(SphinxPostTransform):
                 ),
                 ["analogy-figures"],
             )
+            table[PART] = FIGURES
             box.insert(1, table)
         places = index.referrers.get(record.id, ()) if record is not None else ()
         # The correspondence table's pages list every box: they are not where a box is used.
@@ -180,13 +188,16 @@ class AnalogyTransform(SphinxPostTransform):
             ]
             for box in index.boxes
         ]
-        return make_table(headers, rows, [])
+        table = make_table(headers, rows, [])
+        table[PART] = TABLE
+        return table
 
     def as_list(self, index: AnalogyIndex, refdoc: str, referrers: Any) -> nodes.definition_list:
         """One entry per box: its title, then figures, where defined and where referenced."""
         config = self.config
         domain = get_domain(self.env)
         result = nodes.definition_list(classes=["analogy-list"])
+        result[PART] = LIST
         for box in index.boxes:
             parts = title_parts(
                 domain.prefix(box.id), config.analogy_title_separator, box.modern, box.historical
@@ -242,13 +253,11 @@ class AnalogyHTMLTransform(SphinxPostTransform):
                 nodes.inline("", text, classes=[f"analogy-{role}"]) if role else nodes.Text(text)
                 for text, role in parts
             ]
-        for listing in list(self.document.findall(nodes.definition_list)):
-            if "analogy-list" in listing["classes"]:
-                for term in list(listing.findall(nodes.term)):
-                    separate_pair(term)
-        for table in list(self.document.findall(nodes.table)):
-            if "analogy-table" in table["classes"]:
-                label_cells(table, self.config.analogy_label_separator)
+        for listing in find_part(self.document, nodes.definition_list, LIST):
+            for term in list(listing.findall(nodes.term)):
+                separate_pair(term)
+        for table in find_part(self.document, nodes.table, TABLE):
+            label_cells(table, self.config.analogy_label_separator)
 
 
 def separate_pair(term: nodes.Element) -> None:
@@ -293,25 +302,22 @@ class AnalogyLaTeXTransform(SphinxPostTransform):
             parent.insert(position + 1, page)
             parent.insert(position + 2, nodes.raw("", "}", format="latex"))
             parent.insert(position, nodes.raw("", r"\sangokushianalogyplace{", format="latex"))
-        for table in list(self.document.findall(nodes.table)):
-            if "analogy-figures" in table["classes"]:
-                box = table.parent
-                headers = [self.config.analogy_modern_label, self.config.analogy_historical_label]
-                table.replace_self(analogy_figures("", pairs=box["figures"], headers=headers))
-            elif "analogy-table" in table["classes"]:
-                fix_column_shares(table)
-        for listing in list(self.document.findall(nodes.definition_list)):
-            if "analogy-list" in listing["classes"]:
-                # The environment sets the list as a book's appendix list, not a manual's.
-                parent, position = listing.parent, listing.parent.index(listing)
-                parent.insert(
-                    position + 1, nodes.raw("", r"\end{sangokushianalogylist}", format="latex")
-                )
-                parent.insert(
-                    position, nodes.raw("", r"\begin{sangokushianalogylist}", format="latex")
-                )
+        for table in find_part(self.document, nodes.table, FIGURES):
+            box = table.parent
+            headers = [self.config.analogy_modern_label, self.config.analogy_historical_label]
+            table.replace_self(analogy_figures("", pairs=box["figures"], headers=headers))
+        for table in find_part(self.document, nodes.table, TABLE):
+            fix_column_shares(table)
+        listings = find_part(self.document, nodes.definition_list, LIST)
+        for listing in listings:
+            # The environment sets the list as a book's appendix list, not a manual's.
+            parent, position = listing.parent, listing.parent.index(listing)
+            parent.insert(
+                position + 1, nodes.raw("", r"\end{sangokushianalogylist}", format="latex")
+            )
+            parent.insert(position, nodes.raw("", r"\begin{sangokushianalogylist}", format="latex"))
         if self.config.latex_engine == "pdflatex":  # no glyph for ≒ there
-            for term in self.document.findall(nodes.term):
+            for term in [term for listing in listings for term in listing.findall(nodes.term)]:
                 for text in list(term.findall(nodes.Text)):
                     if PAIR_SEPARATOR in text:
                         before, _sep, after = text.partition(PAIR_SEPARATOR)
@@ -325,7 +331,10 @@ class AnalogyLaTeXTransform(SphinxPostTransform):
                         )
 
     def title_labels(self) -> set[str]:
-        """Labels of the first section: LaTeX makes its title the document's, with no label."""
+        """Labels of the first section: LaTeX makes its title the document's, with no label.
+
+        Sphinx's LaTeX writer drops them (no public API says which); these follow it.
+        """
         section = next(self.document.findall(nodes.section), None)
         if section is None:
             return set()
