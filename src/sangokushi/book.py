@@ -66,6 +66,7 @@ PDF_VARIANTS: dict[str, PdfVariant] = {
 \RenewPageStyle{plain}{nombre={\sphinxbooktatepage{\thepage}},nombre_position=bottom-left,
   odd_running_head={},even_running_head={},nombre_font={\small},clear_markcommand=false}
 \let\ps@normal\ps@sangokushitate
+\providecommand{\yomipage}[1]{}% (sangokushi.yomi's, when the book has an index)
 \renewcommand{\yomipage}[1]{\sphinxbooktatepage{#1}}
 % An em dash beside Japanese (sangokushi.book.EmDash): the font's full-width dash, centred in
 % the column, read as — when copied.
@@ -73,6 +74,27 @@ PDF_VARIANTS: dict[str, PdfVariant] = {
   \special{pdf:code /Span<</ActualText<FEFF2014>>>BDC}―\special{pdf:code EMC}}
 \AtBeginDocument{\let\sphinxbook@pageref\pageref
   \DeclareRobustCommand{\pageref}[1]{\sphinxbooktatepage{\sphinxbook@pageref{#1}}}}
+% Figures upright, as in any vertical book: the image in a horizontal (yoko) box, which pTeX
+% stands upright in the column. It may be as tall as a line is long and as wide as the text
+% block is across its lines, less three lines for the caption beside it.
+\let\sphinxbook@includegraphics\sphinxincludegraphics
+\renewcommand*{\sphinxincludegraphics}[2][]{\hbox{\yoko
+  \spx@image@maxheight=\linewidth \linewidth=\dimexpr\textheight-3\baselineskip\relax
+  \sphinxbook@includegraphics[#1]{#2}}}
+% Figure, table and list numbers 縦中横, in their captions and in references (「図1」).
+\AtBeginDocument{% after Sphinx's own (sphinxlatexnumfig)
+  \renewcommand{\thefigure}{\tatechuyoko*{\@arabic\c@figure}}%
+  \renewcommand{\thetable}{\tatechuyoko*{\@arabic\c@table}}}
+\renewcommand{\sphinxsetlistlabels}[5]{%
+  \@namedef{the#2}{\tatechuyoko*{#1{#2}}}%
+  \def\sphinxbook@suffix{#5}\ifx\sphinxbook@suffix\sphinxbook@dot\def\sphinxbook@suffix{\ }\fi
+  \@namedef{label#2}{#4\@nameuse{the#2}\sphinxbook@suffix}%
+  \@namedef{p@#3}{\@nameuse{p@#2}#4\@nameuse{the#2}}}
+\def\sphinxbook@dot{.}
+% Code blocks turn with the text, like Latin words and tables, and break across pages; their
+% frame drawn with TeX rules, which turn too (pict2e's rounded corners are drawn upright, off
+% the text block).
+\sphinxsetup{pre_border-radius=0pt}
 \makeatother
 """,
     ),
@@ -426,6 +448,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(TateChuYoko)
     app.add_post_transform(EmDash)
     app.add_post_transform(CellWords)
+    app.add_post_transform(FootnoteNumbers)
+    app.add_post_transform(FootnoteRule)
     # Read only when writing (config-inited, post-transforms): the PDFs share one environment.
     app.add_config_value("book_pdf_variant", "", "latex", str)
     # The book's facts (sangokushi.conf.book_settings reads them from book.toml).
@@ -443,3 +467,41 @@ def setup(app: Sphinx) -> dict[str, Any]:
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
+
+
+class FootnoteNumbers(SphinxPostTransform):
+    """Keep a footnote's number plain text for LaTeX, where it is a count, not words to set.
+
+    Sphinx writes the label and the mark into ``\\begin{footnote}[1]`` and
+    ``\\sphinxfootnotemark[1]``, where LaTeX reads a number: a 縦中横 there (TateChuYoko)
+    stopped the vertical PDF with "Missing number". The class sets the mark itself (jlreq:
+    （1） upright in vertical text). Runs before TateChuYoko.
+    """
+
+    default_priority = 409
+    formats = ("latex",)
+
+    def run(self, **kwargs: Any) -> None:
+        for node in self.document.findall(
+            lambda n: isinstance(n, (nodes.label, nodes.footnote_reference))
+        ):
+            for text in list(node.findall(nodes.Text)):
+                if isinstance(text.parent, nodes.raw):
+                    continue
+                text.parent.replace(text, _raw(str(text)))
+
+
+class FootnoteRule(SphinxPostTransform):
+    """Drop the rule MyST puts before a page's footnotes: in LaTeX the notes go elsewhere.
+
+    The class sets them (傍注 at the spread's left end in the vertical PDF, 脚注 in the others),
+    so the rule would stand alone after the chapter's last paragraph.
+    """
+
+    default_priority = 409
+    formats = ("latex",)
+
+    def run(self, **kwargs: Any) -> None:
+        for rule in list(self.document.findall(nodes.transition)):
+            if "footnotes" in rule["classes"]:
+                rule.parent.remove(rule)

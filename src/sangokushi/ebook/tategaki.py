@@ -138,6 +138,7 @@ class VerticalText(SphinxPostTransform):
     (rows become columns, which paginate) after ``ebook_vertical_tables``: ``auto``
     makes islands of tables with at most ``ebook_island_max_rows`` rows, since an
     island cannot be split across pages. A table's own ``hltr``/``vrtl`` class wins.
+    Code blocks of at most as many lines are islands too; longer ones turn with the text.
     """
 
     default_priority = 800
@@ -150,6 +151,10 @@ class VerticalText(SphinxPostTransform):
         for table in self.document.findall(nodes.table):
             if not {"hltr", "vrtl"} & set(table["classes"]):
                 table["classes"].append("hltr" if self.island(table) else "vrtl")
+        for code in self.document.findall(nodes.literal_block):
+            lines = code.astext().count("\n") + 1
+            if lines <= self.config.ebook_island_max_rows and "vrtl" not in code["classes"]:
+                code["classes"].append("hltr")
         if self.config.ebook_tate_chu_yoko:
             orient_tree(self.document, self.config.ebook_tcy_digits)
 

@@ -1,0 +1,63 @@
+"""Two short chapters of ordinary book content, set with the book's LaTeX (sangokushi.book)."""
+
+from sangokushi.book import BOOK_CLASS, latex_class_options
+from sangokushi.pdf import LATEX_ENGINE
+
+project = "本の中身の試し"
+author = ""
+language = "ja"
+version = release = "1.0"
+root_doc = "index"
+exclude_patterns = ["_build"]
+extensions = [
+    "myst_parser",
+    "sangokushi.book",
+    "sangokushi.numbering",
+    "sangokushi.jatext",
+    "sangokushi.ruby",
+    "sangokushi.bouten",
+    "sangokushi.ebook",
+]
+myst_enable_extensions = ["colon_fence"]
+numfig = True
+numfig_secnum_depth = 0
+# Japanese style: 図1, 表1 (no space).
+numfig_format = {"figure": "図%s", "table": "表%s", "code-block": "リスト%s", "section": "%s節"}
+suppress_warnings = ["toc.not_included"]
+
+epub_basename = "content"
+epub_theme = "epub"
+epub_title = project
+epub_author = "試し"
+epub_language = "ja"
+epub_publisher = "試し"
+epub_copyright = "2026, 試し"
+epub_description = "本の中身の試し。"
+epub_scheme = "URL"
+epub_identifier = "urn:content:ja"
+epub_uid = "content"
+epub_use_index = False
+epub_show_urls = "no"
+ebook_accessibility_summary = "試しの本。"
+
+latex_engine = LATEX_ENGINE
+latex_docclass = {"manual": BOOK_CLASS}
+latex_documents = [("index", "content.tex", project, "", "manual", False)]
+latex_show_urls = "no"
+latex_elements = {
+    "papersize": "",
+    "pointsize": "",
+    "extraclassoptions": latex_class_options(),
+    "geometry": "",
+    "polyglossia": "",
+    "babel": "",
+    "fncychap": "",
+    "cmappkg": "",
+    "makeindex": "",
+    "printindex": "",
+    "fontpkg": r"""
+\usepackage{tgtermes,tgheros,tgcursor}
+\usepackage[haranoaji,jis2004]{pxchfon}
+\setgothicfont{HaranoAjiGothic-Bold.otf}
+""",
+}
