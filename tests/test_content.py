@@ -12,7 +12,8 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream
 from test_pdf import vertical_text
 
-from sangokushi import fidelity, pdf
+from sangokushi import fidelity
+from sangokushi.build import latex as pdf
 from support import Build, pdftotext, sphinx_build
 
 pytestmark = pytest.mark.slow
@@ -178,10 +179,13 @@ def test_pdf_draws_a_sesame_beside_each_emphasised_character(pdf_file: Path) -> 
     assert content.count(b"/Span<</ActualText()>>BDC") == sum(len(w) for w in BOUTEN)
 
 
-def test_tate_footnotes_are_numbered_plainly_for_latex(rootdir: Path, tmp_path: Path) -> None:
+def test_tate_footnotes_are_endnotes(rootdir: Path, tmp_path: Path) -> None:
     built = build(rootdir, tmp_path, "latex", book_pdf_variant="tate")
     tex = (built.outdir / "content.tex").read_text(encoding="utf-8")
-    assert r"\begin{footnote}[1]" in tex and r"\tatechuyoko*{1}]" not in tex
+    # 後注: the mark in the line, the notes under 注 at the chapter's end (no page to settle).
+    assert r"\begin{footnote}" not in tex and r"\sangokushinotemark{1}" in tex
+    chapter = tex.split(r"\chapter{城と川}")[1]
+    assert chapter.index(r"\sangokushinotemark{1}") < chapter.index(r"\sangokushinotes{注}")
     assert r"\sangokushibouten{およそ十丈}" in tex
     # MyST's rule before the notes has no place in the PDF: the class sets the notes.
     assert r"\hrule" not in tex.split(r"\chapter{城と川}")[1]
@@ -218,11 +222,9 @@ def test_vertical_epub_reads_as_a_vertical_book(
     page.close()
 
 
-def test_tate_code_frame_is_drawn_with_rules_that_turn(pdf_file: Path) -> None:
-    if "tate" not in pdf_file.parent.parent.parent.name:
-        pytest.skip("vertical PDF only")
+def test_code_is_ruled_with_rules_that_turn(pdf_file: Path) -> None:
     reader = PdfReader(pdf_file)
-    # pict2e's rounded corners (curves) are drawn upright, off the text block, in tate.
+    # No curves (pict2e's rounded corners are drawn upright, off the text block, in tate).
     operators = {
         op
         for page in reader.pages

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
@@ -57,6 +58,12 @@ PDF_VARIANTS: dict[str, PdfVariant] = {
         # numbers, there and in the index and page references, 縦中横.
         preamble=r"""
 \hypersetup{pdfdirection=R2L}
+% jlreq's vertical headings allow a page break after them on an even page only: where a
+% heading falls decides the break, the break moves the heading, and on some books LaTeX never
+% settled ('latex' needed too many passes). Never break after a heading, on any page.
+\ModifyHeading{chapter}{allowbreak_if_evenpage=false}
+\ModifyHeading{section}{allowbreak_if_evenpage=false}
+\ModifyHeading{subsection}{allowbreak_if_evenpage=false}
 \makeatletter
 \newcommand{\sphinxbooktatepage}[1]{\tatechuyoko*{#1}}
 \NewPageStyle{sangokushitate}{nombre={\sphinxbooktatepage{\thepage}},
@@ -70,6 +77,12 @@ PDF_VARIANTS: dict[str, PdfVariant] = {
 \renewcommand{\yomipage}[1]{\sphinxbooktatepage{#1}}
 % An em dash beside Japanese (sangokushi.book.EmDash): the font's full-width dash, centred in
 % the column, read as — when copied.
+% 後注 (sangokushi.book.EndNotes): a note's mark （1） small and upright beside the line; the
+% notes under 注 at the chapter's end.
+\newcommand{\sangokushinotemark}[1]{{\footnotesize （\tatechuyoko*{#1}）}}
+\newcommand{\sangokushinotes}[1]{\par\vspace{\baselineskip}%
+  \noindent{\sffamily\gtfamily\bfseries #1}\par\nopagebreak\footnotesize}
+\newcommand{\sangokushinotesend}{\par\normalsize}
 \DeclareRobustCommand{\sangokushitatedash}{%
   \special{pdf:code /Span<</ActualText<FEFF2014>>>BDC}―\special{pdf:code EMC}}
 \AtBeginDocument{\let\sphinxbook@pageref\pageref
@@ -339,6 +352,16 @@ STYLE = r"""
 % fancyhdr wants a taller head box; the text block stays where jlreq put it.
 \addtolength{\topmargin}{\headheight}\setlength{\headheight}{13pt}
 \addtolength{\topmargin}{-\headheight}
+% Code blocks (sangokushi.book.CodeLines): each line a paragraph of its own on the line grid,
+% in the typewriter font, a long line continued under its start with a 2字 hang; a rule above
+% and below. They break across pages like text (Sphinx's framed boxes overshot the text block
+% when split: 1 to 8pt on B5 and B6, horizontal and vertical).
+\newenvironment{sangokushicode}%
+  {\par\noindent\rule{\linewidth}{0.4pt}\par\nopagebreak\begingroup\ttfamily\mcfamily\small
+   \parindent=0pt\parskip=0pt\raggedright
+   \hyphenchar\font=-1\relax}%
+  {\par\endgroup\nopagebreak\noindent\rule{\linewidth}{0.4pt}\par}
+\newcommand{\sangokushicodeline}[1]{\hangindent=2\zw\hangafter=1\leavevmode#1\par}
 % Paragraphs: 1字 indent everywhere, no extra space between them (Sphinx loads parskip).
 \setlength{\parindent}{1\zw}
 \setlength{\parskip}{0pt}
@@ -448,6 +471,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(TateChuYoko)
     app.add_post_transform(EmDash)
     app.add_post_transform(CellWords)
+    app.add_post_transform(EndNotes)
+    app.add_post_transform(CodeLines)
     app.add_post_transform(FootnoteNumbers)
     app.add_post_transform(FootnoteRule)
     # Read only when writing (config-inited, post-transforms): the PDFs share one environment.
@@ -505,3 +530,106 @@ class FootnoteRule(SphinxPostTransform):
         for rule in list(self.document.findall(nodes.transition)):
             if "footnotes" in rule["classes"]:
                 rule.parent.remove(rule)
+
+
+class EndNotes(SphinxPostTransform):
+    """In the vertical PDF, footnotes become 後注: numbered notes under 注 at the chapter's end.
+
+    jlreq's vertical footnotes (傍注 at the left end of each odd page) depend on the page a
+    note lands on and moved the text they were placed from: on a note near a page break,
+    LaTeX never settled ('latex' needed too many passes). Notes at the chapter's end, as
+    many 縦組 books set them, need no page to be known. The mark reads （1） when copied.
+    """
+
+    default_priority = 405
+    formats = ("latex",)
+    HEADING = "注"
+
+    def is_supported(self) -> bool:
+        return super().is_supported() and pdf_variant(self.config.book_pdf_variant).tate
+
+    def run(self, **kwargs: Any) -> None:
+        # Sphinx's LaTeX builder may hoist a document's notes out of its chapter: each note
+        # and mark keeps its document's name (Sphinx's FootnoteDocnameUpdater).
+        chapters = {c["docname"]: c for c in self.document.findall(addnodes.start_of_file)}
+        by_doc: dict[str, list[nodes.footnote]] = {}
+        for note in self.document.findall(nodes.footnote):
+            by_doc.setdefault(note.get("docname", ""), []).append(note)
+        for docname, notes in by_doc.items():
+            chapter = chapters.get(docname, self.document)
+            numbers: dict[str, str] = {}
+            for note in notes:
+                label = next(iter(note.findall(nodes.label)), None)
+                number = label.astext() if label else str(len(numbers) + 1)
+                for id_ in note["ids"]:
+                    numbers[id_] = number
+            marks = self.document.findall(nodes.footnote_reference)
+            for ref in [r for r in marks if r.get("docname", "") == docname]:
+                number = numbers.get(ref.get("refid", ""), ref.astext())
+                ref.replace_self(_raw(rf"\sangokushinotemark{{{number}}}"))
+            block = nodes.container(classes=["endnotes"])
+            block += _raw(rf"\sangokushinotes{{{self.HEADING}}}")
+            for note in notes:
+                note.parent.remove(note)
+                for label in list(note.findall(nodes.label)):
+                    label.parent.remove(label)
+                number = numbers[note["ids"][0]] if note["ids"] else ""
+                body = list(note.children)
+                first = body[0] if body and isinstance(body[0], nodes.paragraph) else None
+                mark = _raw(rf"（\tatechuyoko*{{{number}}}）\hspace{{0.5\zw}}")
+                if first is None:
+                    first = nodes.paragraph()
+                    body.insert(0, first)
+                first.insert(0, mark)
+                block += body
+            block += _raw(r"\sangokushinotesend{}")
+            chapter.append(block)
+
+
+class CodeLines(SphinxPostTransform):
+    """Set a code block's lines as paragraphs of the typewriter font (``sangokushicode``).
+
+    Each line is escaped for LaTeX; runs of spaces keep their width, a single space between
+    words stays a place to break; a break is allowed after ``/ . , = _ - : ;`` inside long
+    tokens. Highlighting colours are left out: the printed book is black and grey.
+    """
+
+    default_priority = 408
+    formats = ("latex",)
+    BREAK_AFTER = re.compile(r"([/.,=_:;-])")
+
+    def run(self, **kwargs: Any) -> None:
+        engine = self.config.latex_engine
+        for block in list(self.document.findall(nodes.literal_block)):
+            if any(isinstance(a, nodes.table) for a in _ancestors(block)):
+                continue  # a cell keeps Sphinx's own verbatim
+            lines = [self.line(text, engine) for text in block.astext().splitlines()]
+            body = "\n".join(rf"\sangokushicodeline{{{line}}}" for line in lines)
+            block.replace_self(
+                _raw(f"\\begin{{sangokushicode}}\n{body}\n\\end{{sangokushicode}}\n")
+            )
+
+    @classmethod
+    def line(cls, text: str, engine: str) -> str:
+        """One line of code as LaTeX: escaped, its spaces kept, breakable where it may."""
+        from sphinx.util.texescape import escape
+
+        parts = []
+        for piece in re.split(r"( {2,}|^ +)", text.expandtabs(4).rstrip()):
+            if piece.isspace():
+                parts.append(r"\ " * len(piece))
+                continue
+            for bit in cls.BREAK_AFTER.split(piece):
+                parts.append(
+                    escape(bit, engine)
+                    + (r"\allowbreak{}" if cls.BREAK_AFTER.fullmatch(bit) else "")
+                )
+        return "".join(parts)
+
+
+def _ancestors(node: nodes.Node) -> list[nodes.Element]:
+    found = []
+    while node.parent is not None:
+        node = node.parent
+        found.append(node)
+    return found

@@ -22,6 +22,7 @@ EXTENSIONS = [
     "sangokushi.jatext",
     "sangokushi.analogy",
     "sangokushi.ruby",
+    "sangokushi.bouten",
     "sangokushi.ebook",
     "sangokushi.aria",
     "sangokushi.navigation",
@@ -190,6 +191,13 @@ def book_settings(conffile: str | os.PathLike[str]) -> dict[str, Any]:
     }
     if japanese:
         settings.update(ANALOGY_LABELS_JA)
+        # 図1, 表1: no space between the label and its number in Japanese.
+        settings["numfig_format"] = {
+            "figure": "図%s",
+            "table": "表%s",
+            "code-block": "リスト%s",
+            "section": "%s節",
+        }
         settings["html_search_language"] = "ja"
         settings["html_search_options"] = {"type": "sangokushi.search.JapaneseSplitter"}
     for own, key in (("_static", "html_static_path"), ("_templates", "templates_path")):

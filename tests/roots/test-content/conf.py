@@ -1,7 +1,7 @@
 """Two short chapters of ordinary book content, set with the book's LaTeX (sangokushi.book)."""
 
-from sangokushi.book import BOOK_CLASS, latex_class_options
-from sangokushi.pdf import LATEX_ENGINE
+from sangokushi.book import BOOK_CLASS, LATEX_ENGINE, latex_class_options
+from sangokushi.page import page_design
 
 project = "本の中身の試し"
 author = ""
@@ -47,7 +47,7 @@ latex_show_urls = "no"
 latex_elements = {
     "papersize": "",
     "pointsize": "",
-    "extraclassoptions": latex_class_options(),
+    "extraclassoptions": latex_class_options(page_design("A5")),
     "geometry": "",
     "polyglossia": "",
     "babel": "",
