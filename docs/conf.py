@@ -28,13 +28,16 @@ book["ebook_accessibility_summary"] = (
 )
 # ✴ (the scene break) from the Dingbats, its text kept for copying and search (ActualText);
 # the text-style selector after it is dropped.
-book["latex_elements"]["preamble"] += r"""
+book["latex_elements"]["preamble"] += (
+    r"""
 \kcatcode"2734=15 \kcatcode"FE0E=15
 \usepackage{newunicodechar}
 \newunicodechar{✴}{\leavevmode\kern0.1em
   \special{pdf:code /Span<</ActualText<FEFF2734>>>BDC}\ding{84}\special{pdf:code EMC}\kern0.1em}
 \newunicodechar{%s}{}
-""" % "\ufe0e"
+"""
+    % "\ufe0e"
+)
 
 globals().update(book)
 del book
