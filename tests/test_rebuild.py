@@ -197,3 +197,106 @@ def test_the_cover_is_drawn_again_only_when_its_inputs_change(
     assert cover.cached_cover(later, None, tmp_path) != first
     assert len(drawn) == 3
     assert len(list(tmp_path.glob("cover-*.png"))) == 1
+
+
+# -- never stale: what is published after a change is what a fresh build gives ------------
+
+FRESH = ("html", "epub")
+
+
+def tree_bytes(path: Path) -> dict[str, bytes]:
+    """Every file of a published edition (a folder's files, or the file) with its bytes."""
+    if path.is_file():
+        return {path.name: path.read_bytes()}
+    return {
+        str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()
+    }
+
+
+def assert_as_fresh(project: Project, fresh: Path, marker: str, page: str = "wei.html") -> None:
+    """Build ``FRESH`` again; each is rebuilt, shows ``marker`` and equals a build afresh."""
+    assert project.run(*FRESH) == dict.fromkeys(FRESH, "built")
+    shutil.rmtree(fresh, ignore_errors=True)
+    assert project.run(*FRESH, builddir=fresh) == dict.fromkeys(FRESH, "built")
+    for name in FRESH:
+        published = tree_bytes(BY_NAME[name].published(project.build))
+        alone = tree_bytes(BY_NAME[name].published(fresh))
+        assert published.keys() == alone.keys(), name
+        stale = [where for where in published if published[where] != alone[where]]
+        assert stale == [], (name, stale)
+    assert marker in project.text("epub")
+    assert marker in (project.build / "html" / page).read_text(encoding="utf-8")
+    assert project.run(*FRESH) == dict.fromkeys(FRESH, "skipped")
+
+
+@pytest.fixture(scope="module")
+def stale(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """A copy of the book with a folder linked in and a file included from outside it."""
+    book = Project(tmp_path_factory.mktemp("stale"))
+    (book.root / "outside.md").write_text("外から取り込む一文。\n", encoding="utf-8")
+    (book.root / "linked").mkdir()
+    (book.root / "linked" / "page.md").write_text(
+        "---\norphan: true\n---\n# 別の場所\n\nリンク先の一文。\n", encoding="utf-8"
+    )
+    (book.docs / "linked").symlink_to(book.root / "linked", target_is_directory=True)
+    edit(book.docs / "wei.md", ANCHOR, ANCHOR + "\n\n```{include} ../outside.md\n```\n")
+    assert book.run(*FRESH) == dict.fromkeys(FRESH, "built")
+    return book
+
+
+ANCHOR = "GPTは誰もが知るLLMとなった。"
+
+
+def test_a_chapter_edit_is_published_as_a_fresh_build_gives_it(
+    stale: Project, tmp_path: Path
+) -> None:
+    edit(stale.docs / "wei.md", ANCHOR, ANCHOR + "（章の書き換え。）")
+    assert_as_fresh(stale, tmp_path, "（章の書き換え。）")
+
+
+def test_a_chapter_edit_with_its_time_put_back_is_published(stale: Project, tmp_path: Path) -> None:
+    chapter = stale.docs / "wei.md"
+    before = chapter.stat()
+    edit(chapter, ANCHOR, ANCHOR + "（時刻を戻した書き換え。）")
+    os.utime(chapter, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert_as_fresh(stale, tmp_path, "（時刻を戻した書き換え。）")
+
+
+def test_a_changed_read_time_transform_is_published(stale: Project, tmp_path: Path) -> None:
+    # jatext drops a soft line break between two wide characters when it reads a source.
+    edit(stale.src / "sangokushi" / "jatext.py", 'return "" if left', 'return "〓" if left')
+    assert_as_fresh(stale, tmp_path, "〓", "appendix/editorial-notes.html")
+
+
+def test_an_included_file_outside_the_source_is_an_input(stale: Project, tmp_path: Path) -> None:
+    outside = stale.root / "outside.md"
+    before = outside.stat()
+    edit(outside, "外から取り込む一文。", "外から取り込んで書き換えた一文。")
+    os.utime(outside, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert_as_fresh(stale, tmp_path, "外から取り込んで書き換えた一文。")
+
+
+def test_a_file_in_a_linked_folder_is_an_input(stale: Project, tmp_path: Path) -> None:
+    edit(stale.root / "linked" / "page.md", "リンク先の一文。", "リンク先で書き換えた一文。")
+    assert_as_fresh(stale, tmp_path, "リンク先で書き換えた一文。", "linked/page.html")
+
+
+def test_a_special_file_in_the_source_is_left_out_with_a_message(stale: Project) -> None:
+    fifo = stale.docs / "_static" / "a-fifo"
+    os.mkfifo(fifo)
+    try:
+        env = {**os.environ, "PYTHONPATH": str(stale.src), "SOURCE_DATE_EPOCH": EPOCH}
+        command = [sys.executable, "-m", "sangokushi", "build", str(stale.docs), "html"]
+        command += ["--builddir", str(stale.build)]
+        result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+        assert result.returncode == 0, result.stderr
+        assert f"{fifo} is a FIFO: left out of the book" in result.stdout, result.stdout
+        fifo.unlink()
+        os.mkfifo(stale.docs / "a-fifo.md")
+        result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+        assert result.returncode == 1, result.stdout
+        assert "a-fifo.md is a FIFO, not a file" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    finally:
+        fifo.unlink(missing_ok=True)
+        (stale.docs / "a-fifo.md").unlink(missing_ok=True)

@@ -6,12 +6,13 @@ import hashlib
 import os
 import signal
 import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from sangokushi import texlog, tounicode
 from sangokushi.book import LATEX_ENGINE
 from sangokushi.build.errors import BuildError
-from sangokushi.build.lock import held_locks
 
 TIMEOUT = 900
 # latexmk's arguments per engine; for upLaTeX, the rc file Sphinx writes beside the LaTeX.
@@ -35,7 +36,7 @@ def texmf_environ(environ: dict[str, str]) -> dict[str, str]:
     }
 
 
-def trailer_id(tex: Path) -> str:
+def trailer_id(tex: Path, environ: Mapping[str, str]) -> str:
     """A LuaTeX PDF ``/ID`` from the LaTeX source and the build time, not the folder's path.
 
     LuaTeX derives the ID from the output's full path by default, so the same book built in
@@ -44,7 +45,7 @@ def trailer_id(tex: Path) -> str:
     are relative.)
     """
     digest = hashlib.md5(tex.read_bytes(), usedforsecurity=False)
-    digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    digest.update(environ.get("SOURCE_DATE_EPOCH", "").encode())
     value = digest.hexdigest().upper()
     return rf"\pdfvariable trailerid{{[<{value}><{value}>]}}"
 
@@ -63,28 +64,41 @@ def _stop(process: subprocess.Popen[str]) -> None:
             continue
 
 
-def build_pdf(tex: Path, engine: str = LATEX_ENGINE) -> Path:
-    """Compile ``tex`` with latexmk in its folder; return the PDF, or raise ``BuildError``."""
+def build_pdf(
+    tex: Path,
+    engine: str = LATEX_ENGINE,
+    *,
+    environ: Mapping[str, str] | None = None,
+    pass_fds: Sequence[int] = (),
+    track: Callable[[subprocess.Popen[str]], AbstractContextManager[object]] | None = None,
+) -> Path:
+    """Compile ``tex`` with latexmk in its folder; return the PDF, or raise ``BuildError``.
+
+    latexmk gets ``environ`` (default: this process's) and keeps the descriptors
+    ``pass_fds`` (BUILDDIR's lock); ``track`` is told of it while it runs.
+    """
+    environ = dict(os.environ if environ is None else environ)
     workdir = tex.parent
     built = tex.with_suffix(".pdf")
     log = tex.with_suffix(".log")
     command = ["latexmk", *LATEXMK[engine], "-interaction=nonstopmode", "-halt-on-error", "-f-"]
     if engine == "lualatex":
-        command.append(f"-usepretex={trailer_id(tex)}")
+        command.append(f"-usepretex={trailer_id(tex, environ)}")
     # Its own process group, so that an interrupt ends LuaLaTeX too; BUILDDIR's lock is
     # inherited, so a LuaLaTeX outliving this process still keeps other builds out.
     process = subprocess.Popen(
         [*command, tex.name],
         cwd=workdir,
-        env=texmf_environ(dict(os.environ)),
+        env=texmf_environ(environ),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
-        pass_fds=held_locks(),
+        pass_fds=tuple(pass_fds),
     )
     try:
-        output, _ = process.communicate(timeout=TIMEOUT)
+        with (track or nullcontext)(process):
+            output, _ = process.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         _stop(process)
         raise BuildError(f"latexmk ran over {TIMEOUT} s in {workdir}") from None
