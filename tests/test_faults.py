@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -285,3 +286,91 @@ def test_read_only_output_is_one_line_and_keeps_the_previous_epub(
     error = one_error_line(make("epub", check=False, SOURCEDIR=docs, BUILDDIR=build))
     assert "Read-only file system" in error and str(build) in error, error
     assert epub.read_bytes() == good
+
+
+# The build, `clean` and the site, each in a process of its own: the real commands and locks,
+# the work while a lock is held replaced by a marker that only one holder may create.
+HOLDER = r"""
+import asyncio, os, random, sys, time
+from pathlib import Path
+
+role, docs, build, markers, repo = sys.argv[1:6]
+
+
+def hold(*kinds):
+    made = []
+    for kind in kinds:
+        try:
+            fd = os.open(Path(markers, kind), os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            Path(markers, f"overlap-{kind}-{os.getpid()}").touch()
+            continue
+        os.close(fd)
+        made.append(kind)
+    time.sleep(random.uniform(0.01, 0.08))
+    for kind in made:
+        os.unlink(Path(markers, kind))
+
+
+if role == "build":
+    from sangokushi.build import cli, runner
+
+    def run(self, editions):
+        hold("build")
+        (self.builddir / "html").mkdir(exist_ok=True)
+        return []
+
+    runner.Build._run = run
+    sys.exit(cli.main(["build", docs, "html", "--builddir", build]))
+elif role == "clean":
+    from sangokushi.build import cli, publish
+
+    remove = publish.remove
+
+    def removing(paths):
+        hold("build", "site")
+        return remove(paths)
+
+    publish.remove = removing
+    sys.exit(cli.main(["clean", docs, "--builddir", build]))
+else:
+    from sangokushi.site import build as site_build
+
+    async def srun(self):
+        hold("site")
+        (self.site.out / "main").mkdir(parents=True, exist_ok=True)
+
+    site_build.SiteDriver.srun = srun
+    out = Path(build, "site")
+    site = site_build.Site(Path(repo), out, "http://localhost/", Path(repo, ".venv"))
+    try:
+        site_build.build_site(site)
+    except site_build.SiteError:
+        pass
+"""
+
+
+def test_build_clean_and_site_never_hold_the_build_at_once(tmp_path: Path) -> None:
+    import random
+
+    build, markers = tmp_path / "build", tmp_path / "markers"
+    markers.mkdir()
+    script = tmp_path / "holder.py"
+    script.write_text(HOLDER, encoding="utf-8")
+    rng = random.Random(18)
+    roles = [rng.choice(("build", "clean", "site", "site")) for _ in range(32)]
+    for first in range(0, len(roles), 8):
+        running = [
+            subprocess.Popen(
+                [sys.executable, str(script), role, str(DOCS), str(build), str(markers), str(ROOT)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for role in roles[first : first + 8]
+        ]
+        for process in running:
+            output, _ = process.communicate(timeout=300)
+            assert "Traceback" not in output, output
+    assert sorted(p.name for p in markers.iterdir()) == []
+    assert (build / ".lock").is_file() and (build / "site-logs" / ".lock").is_file()
