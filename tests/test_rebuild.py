@@ -32,12 +32,18 @@ class Project:
         shutil.copyfile(ROOT / "pyproject.toml", root / "pyproject.toml")
         shutil.copytree(ROOT / "src", self.src, ignore=shutil.ignore_patterns("__pycache__"))
 
-    def run(self, *names: str, builddir: Path | None = None, **environ: str) -> dict[str, str]:
-        """Build ``names`` with the copy's own code; what happened to each: built or skipped."""
+    def call(
+        self, *names: str, builddir: Path | None = None, **environ: str
+    ) -> subprocess.CompletedProcess[str]:
+        """``sangokushi build`` of ``names`` with the copy's own code."""
         env = {**os.environ, "PYTHONPATH": str(self.src), "SOURCE_DATE_EPOCH": EPOCH, **environ}
         command = [sys.executable, "-m", "sangokushi", "build", str(self.docs), *names]
         command += ["--builddir", str(builddir or self.build)]
-        result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
+
+    def run(self, *names: str, builddir: Path | None = None, **environ: str) -> dict[str, str]:
+        """Build ``names`` with the copy's own code; what happened to each: built or skipped."""
+        result = self.call(*names, builddir=builddir, **environ)
         assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
         assert "WARNING" not in result.stderr, result.stderr
         found = re.findall(r"^sangokushi: ([\w-]+): (.*)$", result.stdout, re.MULTILINE)
@@ -285,18 +291,45 @@ def test_a_special_file_in_the_source_is_left_out_with_a_message(stale: Project)
     fifo = stale.docs / "_static" / "a-fifo"
     os.mkfifo(fifo)
     try:
-        env = {**os.environ, "PYTHONPATH": str(stale.src), "SOURCE_DATE_EPOCH": EPOCH}
-        command = [sys.executable, "-m", "sangokushi", "build", str(stale.docs), "html"]
-        command += ["--builddir", str(stale.build)]
-        result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+        result = stale.call("html")
         assert result.returncode == 0, result.stderr
         assert f"{fifo} is a FIFO: left out of the book" in result.stdout, result.stdout
         fifo.unlink()
         os.mkfifo(stale.docs / "a-fifo.md")
-        result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+        result = stale.call("html")
         assert result.returncode == 1, result.stdout
         assert "a-fifo.md is a FIFO, not a file" in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
     finally:
         fifo.unlink(missing_ok=True)
         (stale.docs / "a-fifo.md").unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize("options", ["-aE", "--fresh-env", "-Ea"])
+def test_each_spelling_of_a_fresh_build_rebuilds(stale: Project, options: str) -> None:
+    assert stale.run("html", SPHINXOPTS=options) == {"html": "built"}
+    assert stale.run("html", SPHINXOPTS=options) == {"html": "built"}
+
+
+def test_a_warnings_file_in_sphinxopts_is_written(stale: Project, tmp_path: Path) -> None:
+    warnings = tmp_path / "logs" / "warnings.txt"
+    assert stale.run("html", SPHINXOPTS=f"-w {warnings}") == {"html": "built"}
+    assert warnings.read_text(encoding="utf-8") == ""
+
+
+def test_an_epub_that_is_not_well_formed_is_not_published(stale: Project) -> None:
+    chapter = stale.docs / "wu.md"
+    text = chapter.read_text(encoding="utf-8")
+    before = stale.epub("epub").read_bytes()
+    chapter.write_text(text + "\n一行目<br>二行目\n", encoding="utf-8")
+    try:
+        result = stale.call("epub")
+        assert result.returncode == 1, result.stdout
+        assert "Traceback" not in result.stderr, result.stderr
+        error = result.stderr.strip()
+        assert error.startswith("sangokushi: epub: ") and "\n" not in error, error
+        assert "wu.xhtml is not well-formed XML (mismatched tag" in error, error
+        assert "not published; the previous" in error, error
+        assert stale.epub("epub").read_bytes() == before
+    finally:
+        chapter.write_text(text, encoding="utf-8")

@@ -77,6 +77,8 @@ def check_html(path: Path, docnames: Sequence[str] = ()) -> str | None:
         if not (path / f"{docname}.html").is_file():
             return f"{docname}.html is missing"
     for page in sorted(path.rglob("*.html")):
+        if page.relative_to(path).parts[0].startswith("_"):
+            continue  # the theme's files (_static), not pages
         if not page.read_bytes().rstrip().endswith(b"</html>"):
             return f"{page.relative_to(path)} is incomplete"
     text = (path / SEARCH_INDEX).read_text(encoding="utf-8", errors="replace").strip()
