@@ -158,6 +158,14 @@ def run_sphinx(args: Sequence[str]) -> SphinxRun:
         return SphinxRun(app.statuscode, sorted(app.env.found_docs), frozenset(read))
 
 
+# sphinx-build's options (``dest``) that change what it says, never what it writes; and the
+# forced rebuilds, which rebuild whatever the stamps say.
+OUTPUT_ONLY = frozenset(
+    {"quiet", "really_quiet", "verbosity", "color", "warnfile", "traceback", "pdb", "jobs"}
+    | {"force_all", "freshenv", "sourcedir", "outputdir"}
+)
+
+
 # At most this many post-steps (LaTeX) at once, in the background, while the main thread
 # runs the next edition's Sphinx: on 2 cores LaTeX (one core each) would otherwise leave one idle.
 POST_JOBS = 2
@@ -315,7 +323,8 @@ class Build:
         if not self._toolkit:
             self._toolkit = toolkit_digest()
         code = {k: v for k, v in self.tree.files.items() if is_code(k)}
-        own = [self._toolkit, sorted(code.items()), self.options, edition.tags, edition.builder]
+        own = [self._toolkit, sorted(code.items()), self.significant, edition.tags]
+        own.append(edition.builder)
         text = json.dumps([*own, str(self.sourcedir.resolve())], default=str)
         return hashlib.blake2b(text.encode()).hexdigest()
 
@@ -330,10 +339,16 @@ class Build:
         """The digest of everything ``edition`` is built from."""
         if sources is None:
             sources = self.sources(edition)
-        own = [edition.describe(), dict(edition.overrides), edition.tags, self.options]
+        own = [edition.describe(), dict(edition.overrides), edition.tags, self.significant]
         own.append(sorted(e.name for e in self.editions if e.environment == edition.name))
         text = json.dumps([self.code(edition), sorted(sources.items()), own], default=str)
         return hashlib.blake2b(text.encode()).hexdigest()
+
+    @property
+    def significant(self) -> dict[str, object]:
+        """The options as Sphinx reads them, but those that change no output (-q, -v, -w, -j…)."""
+        parsed = vars(parse_options([*self.options, "source", "output"]))
+        return {k: v for k, v in sorted(parsed.items()) if k not in OUTPUT_ONLY}
 
     @property
     def forced(self) -> bool:
