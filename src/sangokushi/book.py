@@ -473,6 +473,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(CellWords)
     app.add_post_transform(EndNotes)
     app.add_post_transform(CodeLines)
+    app.add_post_transform(LoneImages)
     app.add_post_transform(FootnoteNumbers)
     app.add_post_transform(FootnoteRule)
     # Read only when writing (config-inited, post-transforms): the PDFs share one environment.
@@ -633,3 +634,25 @@ def _ancestors(node: nodes.Node) -> list[nodes.Element]:
         node = node.parent
         found.append(node)
     return found
+
+
+class LoneImages(SphinxPostTransform):
+    """An image that is a paragraph's only content starts the line: no 1字 indent before it.
+
+    Sphinx scales a wide image to the line's width; after the paragraph's indent it stood
+    out past the margin by that indent (a plain MyST ``![map](map.png)``).
+    """
+
+    default_priority = 408
+    formats = ("latex",)
+
+    def run(self, **kwargs: Any) -> None:
+        for paragraph in list(self.document.findall(nodes.paragraph)):
+            content = [c for c in paragraph.children if not _blank(c)]
+            if content and all(isinstance(c, nodes.image) for c in content):
+                # Sphinx began the paragraph (\leavevmode\nobreak\hskip0pt): take its indent back.
+                paragraph.insert(0, _raw(r"\unskip\unpenalty{\setbox0\lastbox}"))
+
+
+def _blank(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Text) and not str(node).strip()
