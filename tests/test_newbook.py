@@ -261,8 +261,13 @@ def test_list_names_the_books_own_files(built: Path) -> None:
 
 def test_builddir_moves_the_editions(built: Path, tmp_path: Path) -> None:
     elsewhere = tmp_path / "out"
-    sangokushi("build", str(built), "html", "--builddir", str(elsewhere))
+    result = sangokushi("build", str(built), "html", "--builddir", str(elsewhere))
     assert (elsewhere / "html" / "index.html").is_file()
+    # A line when an edition starts and one when it is published: no Sphinx chatter.
+    lines = result.stdout.splitlines()
+    assert lines[0] == "sangokushi: html: building (1/1)", lines
+    assert re.fullmatch(r"sangokushi: html: \S*out/html \(\d+\.\d s\)", lines[1]), lines
+    assert len(lines) == 2 and result.stderr == ""
     env = {**os.environ, "BUILDDIR": str(tmp_path / "env")}
     subprocess.run([*SANGOKUSHI, "build", str(built), "html"], env=env, check=True)
     assert (tmp_path / "env" / "html" / "index.html").is_file()

@@ -149,6 +149,7 @@ class Build:
     _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
     _told: list[str] = field(default_factory=list, init=False, repr=False)
     _started: dict[str, float] = field(default_factory=dict, init=False, repr=False)
+    _count: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Sphinx makes conf.py's folder the current one while it reads it: paths the post-steps
@@ -221,7 +222,7 @@ class Build:
         edition.stamp(self.builddir).unlink(missing_ok=True)
         inputs = self.fingerprint(edition)
         self._started[edition.name] = time.monotonic()
-        self.say(f"{edition.name}: building")
+        self.say(f"{edition.name}: building ({self._count.get(edition.name, '?')})")
         docnames = self.sphinx(edition)
         if later is None or not edition.post:
             self.finish(edition, docnames, inputs)
@@ -312,7 +313,9 @@ class Build:
             later = PostSteps(self._stopping)
             failures = later.failures
             try:
-                for edition in sorted(editions, key=lambda e: not e.post):
+                ordered = sorted(editions, key=lambda e: not e.post)
+                self._count = {e.name: f"{n}/{len(ordered)}" for n, e in enumerate(ordered, 1)}
+                for edition in ordered:
                     self.told()
                     if failure := self.failure(edition, self.edition, edition, later):
                         failures.append(failure)
