@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -66,12 +67,15 @@ def latex_text(text: str) -> str:
 
 def document_info(facts: Facts, creator: str) -> str:
     """The PDF's title, author and language, for hyperref and for dvipdfmx directly."""
+    lang = re.sub(r"[^A-Za-z0-9-]", "", facts.language.replace("_", "-"))
     return rf"""
 \hypersetup{{pdftitle={{{latex_text(facts.title)}}}, pdfauthor={{{latex_text(facts.author)}}},
-  pdflang={{{latex_text(facts.language)}}}, pdfcreator={{{latex_text(creator)}}}}}
+  pdflang={{{latex_text(facts.language)}}}, pdfcreator={{{latex_text(creator)}}},
+  pdfdisplaydoctitle=true}}
 %% The same for dvipdfmx directly: hyperref's draft mode (the print-shop PDF) writes none.
 \AtBeginDvi{{\special{{pdf:docinfo <</Title <{utf16_hex(facts.title)}>
-  /Author <{utf16_hex(facts.author)}> /Creator <{utf16_hex(creator)}>>>}}}}
+  /Author <{utf16_hex(facts.author)}> /Creator <{utf16_hex(creator)}>>>}}%
+  \special{{pdf:put @catalog <</Lang ({lang})>>}}}}
 """
 
 
