@@ -13,18 +13,16 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import RectangleObject
 
+import support
 from sangokushi import fidelity, texlog, tounicode
 from sangokushi.book import latex_class_options, pdf_variant
 from sangokushi.build import latex as pdf
 from sangokushi.buildinfo import edition_name, japanese_date
-from support import BOOK, BY_NAME, DOCS, FACTS, ROOT, make, pdftotext, sphinx_build
+from support import BOOK, BY_NAME, DOCS, FACTS, ROOT, WORD, make, pdftotext, sphinx_build
 
 PDF = "pdf/llm-sangokushi.pdf"
 PAGE, TATE_PAGE = FACTS.page, FACTS.tate_page
 TITLE = "Llama 2の登場でLLM三国志が始まった"
-WORD = re.compile(
-    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
-)
 
 
 def text(pdf_path: Path, first: int | None = None, last: int | None = None) -> str:
@@ -369,32 +367,8 @@ def test_tate_pdf_has_running_heads_and_upright_page_numbers(variants: Path) -> 
 
 
 def vertical_text(pdf_path: Path, band: tuple[float, float] = (0, 1)) -> str:
-    """Text of a vertically set PDF in the order it was set (columns right to left); no ruby.
-
-    ``band`` reads only part of the text block's height (an index set in two 段: the top one
-    is (0, 0.5)). Words come in drawing order (``-raw``): poppler's boxes of turned Latin
-    glyphs are too rough to sort a column by.
-    """
-    head = TATE_PAGE.head_mm / 25.4 * 72 - 2
-    foot = head + TATE_PAGE.chars * TATE_PAGE.font_pt + 4
-    head, foot = head + band[0] * (foot - head), head + band[1] * (foot - head)
-    parts = []
-    for number in range(1, len(PdfReader(pdf_path).pages) + 1):
-        markup = pdftotext(pdf_path, "-raw", "-bbox", "-f", str(number), "-l", str(number))
-        boxes = [
-            (float(a), float(b), float(c), float(d), w) for a, b, c, d, w in WORD.findall(markup)
-        ]
-        # Running heads stand above the text block, folios below it.
-        found = [w for w in boxes if w[3] > head and w[1] < foot]
-        single = [w for w in found if len(w[4]) == 1]
-        width = sorted(x1 - x0 for x0, _, x1, _, _ in single)[len(single) // 2] if single else 9
-        height = sorted(y1 - y0 for _, y0, _, y1, _ in single)[len(single) // 2] if single else 9
-        for word in found:
-            narrow, short = word[2] - word[0] < 0.7 * width, word[3] - word[1] < 0.7 * height
-            if narrow and short and word[4].strip("\u2014\u2015"):
-                continue  # ruby (a 縦中横 digit is narrow but tall, a turned "no" short but wide)
-            parts.append(word[4])
-    return fidelity.normalize("".join(parts))
+    """The vertical PDF's text in reading order (``support.vertical_text``), this book's page."""
+    return support.vertical_text(pdf_path, TATE_PAGE, band)
 
 
 def test_tate_pdf_reads_right_to_left_with_every_sentence(variants: Path) -> None:

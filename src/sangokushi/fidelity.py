@@ -185,7 +185,7 @@ def expected_sentences(essay: Path, notes: Path) -> list[str]:
 
 # Text a reader sees that the toolkit makes, not the author: links' text resolved later,
 # footnote numbers, index marks, comments, raw output, code (checked as a whole elsewhere).
-_GENERATED = ("pending_xref", "footnote_reference", "index", "comment", "raw", "target")
+_GENERATED = ("pending_xref", "footnote_reference", "label", "index", "comment", "raw", "target")
 _SKIPPED = ("literal_block", "substitution_definition", "system_message", "toctree")
 
 
@@ -212,16 +212,22 @@ def _fragments(node: object, parts: list[str]) -> None:
         parts.append("\n")
 
 
-def book_sentences(doctrees: Path) -> list[str]:
+def book_sentences(doctrees: Path, root: str = "index") -> list[str]:
     """The sentences of a built book's documents (its pickled doctrees), as the author wrote them.
 
     Split where a sentence ends and where the toolkit puts text of its own (a resolved link,
-    a footnote number), so that each piece must appear as written in every edition.
+    a footnote number), so that each piece must appear as written in every edition. The root
+    document's heading is the web edition's front page; the printed book has its 扉 instead
+    (the title of book.toml), so it is not looked for.
     """
+    from docutils import nodes
+
     found: list[str] = []
     for path in sorted(doctrees.rglob("*.doctree")):
         with path.open("rb") as f:
             document = pickle.load(f)
+        if path.stem == root and (title := next(document.findall(nodes.title), None)):
+            title.parent.remove(title)
         parts: list[str] = []
         _fragments(document, parts)
         for piece in re.split(r"[\0\n]", "".join(parts)):

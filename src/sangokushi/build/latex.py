@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -18,6 +19,7 @@ TIMEOUT = 900
 LATEXMK = {
     "uplatex": ("-r", "latexmkjarc", "-pdfdvi", "-dvi-", "-ps-"),
     "lualatex": ("-lualatex",),
+    "pdflatex": ("-pdf",),
 }
 # LuaLaTeX's font cache: a known place that outlives `make clean` and fresh clones.
 TEXMF_CACHE = Path.home() / ".cache" / "sangokushi" / "texmf-var"
@@ -65,6 +67,13 @@ def _stop(process: subprocess.Popen[str]) -> None:
 
 def build_pdf(tex: Path, engine: str = LATEX_ENGINE) -> Path:
     """Compile ``tex`` with latexmk in its folder; return the PDF, or raise ``BuildError``."""
+    missing = [p for p in ("latexmk", engine) if shutil.which(p) is None]
+    if missing:
+        raise BuildError(
+            f"{' and '.join(missing)} not found: the PDF editions need TeX Live "
+            "(Debian: texlive-lang-japanese texlive-latex-extra latexmk; `make sysdeps` installs "
+            "them); the HTML and EPUB editions do not"
+        )
     workdir = tex.parent
     built = tex.with_suffix(".pdf")
     log = tex.with_suffix(".log")
