@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pikepdf
 import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import RectangleObject
@@ -499,3 +500,44 @@ def test_tounicode_on_the_book(book: Path, tmp_path: Path) -> None:
     check = subprocess.run(["qpdf", "--check", str(raw)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     assert tounicode.add_tounicode(raw) == 0 and raw.read_bytes() == after
+
+
+# -- Copied and identified as written (issue 19) -------------------------------------------
+
+
+@pytest.mark.parametrize("name", ALL_PDFS)
+def test_text_copies_as_written(variants: Path, name: str) -> None:
+    pdf_path = variants / name
+    # Drawing order (-raw) and reading order (poppler's default) both.
+    for options in (("-raw",), ()):
+        copied = pdftotext(pdf_path, *options)
+        # Ruby: the base as written, the reading (drawn first) left out.
+        assert not {"そうそう", "しばい", "ちょうりょう"} & set(re.findall(r"[ぁ-ゖ]+", copied))
+        assert "曹操サム・アルトマンの巧みな政治力" in fidelity.normalize(copied), options
+        assert "軍師・司馬懿のように" in fidelity.normalize(copied), options
+        # Ligatures as their letters.
+        assert "Stable Diffusion" in copied, options
+        assert not re.search("[\ufb00-\ufb06]", copied), options
+        # The spaces between Latin words, in the vertical PDF too.
+        assert "We have no Moat—and neither does OpenAI" in copied, options
+
+
+@pytest.mark.parametrize("name", ALL_PDFS)
+def test_language_title_shown_and_balanced_marks(variants: Path, name: str) -> None:
+    with pikepdf.open(variants / name) as pdf:
+        assert pdf.Root.Lang == "ja"
+        assert pdf.Root.ViewerPreferences.DisplayDocTitle is True
+        for page in pdf.pages:
+            depth = 0
+            for _, operator in pikepdf.parse_content_stream(page):
+                depth += {"BDC": 1, "BMC": 1, "EMC": -1}.get(str(operator), 0)
+                assert depth >= 0
+            assert depth == 0
+
+
+def test_every_pdf_has_its_own_id(variants: Path) -> None:
+    ids = []
+    for name in ALL_PDFS:
+        with pikepdf.open(variants / name) as pdf:
+            ids.append(bytes(pdf.trailer.ID[0]))
+    assert len(set(ids)) == len(ids)

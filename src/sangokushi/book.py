@@ -246,6 +246,46 @@ class TateChuYoko(BookTransform):
             parent.replace(text, parts)
 
 
+class LatinRuns(BookTransform):
+    """In the vertical PDF, words of Latin text copy with the spaces between them.
+
+    Latin words are set turned in the column, one text run each: a reader that extracts
+    text in drawing order (pdftotext -raw) gave 「WehavenoMoat」. A run
+    of two or more words is wrapped in an ActualText span with its text (a span that a page
+    break cuts is mended in the post-step: sangokushi.tounicode.mend_spans).
+    """
+
+    default_priority = 409  # before TateChuYoko and EmDash cut the text into pieces
+    WORD = r"[A-Za-z0-9][^\s\u3000-\u9fff\uff00-\uffef]*"
+    RUN = re.compile(rf"{WORD}(?: {WORD})+")
+
+    def is_supported(self) -> bool:
+        return super().is_supported() and pdf_variant(self.config.book_pdf_variant).tate
+
+    def run(self, **kwargs: Any) -> None:
+        skip = (nodes.literal, nodes.raw, nodes.literal_block, nodes.title, nodes.FixedTextElement)
+        for text in list(self.document.findall(nodes.Text)):
+            parent = text.parent
+            if parent is None or isinstance(parent, skip) or not self.RUN.search(text):
+                continue
+            if any(isinstance(a, skip) for a in _ancestors(text)):
+                continue
+            source = str(text)
+            parts: list[nodes.Node] = []
+            start = 0
+            for run in self.RUN.finditer(source):
+                actual = ("\ufeff" + run.group()).encode("utf-16-be").hex().upper()
+                parts += [
+                    nodes.Text(source[start : run.start()]),
+                    _raw(rf"\special{{pdf:code /Span<</ActualText<{actual}>>>BDC}}"),
+                    nodes.Text(run.group()),
+                    _raw(r"\special{pdf:code EMC}"),
+                ]
+                start = run.end()
+            parts.append(nodes.Text(source[start:]))
+            parent.replace(text, [p for p in parts if not isinstance(p, nodes.Text) or str(p)])
+
+
 class EmDash(BookTransform):
     """Set each dash from the font its neighbours are set in, and ―― as one line.
 
@@ -490,6 +530,7 @@ def _write_sty(app: Sphinx) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", mark_chapter)
     app.connect("env-check-consistency", check_toctree)
+    app.add_post_transform(LatinRuns)
     app.add_post_transform(TateChuYoko)
     app.add_post_transform(EmDash)
     app.add_post_transform(CellWords)
