@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -55,3 +56,12 @@ def test_colophon_names_publisher_editors_and_the_epub_tools(book: Path) -> None
         assert internal not in epub, internal
     title_page = fidelity.html_text((book / "html" / "index.html").read_text(encoding="utf-8"))
     assert "著者名の記載なし" not in title_page
+
+
+def test_editorial_notes_show_the_ruby_change_as_printed(book: Path) -> None:
+    page = (book / "html" / "appendix" / "editorial-notes.html").read_text(encoding="utf-8")
+    row = page[page.index("<td><p>17</p></td>") :].split("</tr>")[0]
+    cells = re.findall(r"<td><p>(.*?)</p></td>", row)
+    # 原文 as the essay had it, 変更後 with the ruby (not moved into the quoted original).
+    assert cells[2] == "司馬懿(しばい)"
+    assert cells[3].startswith("<ruby>司馬懿<rp>(</rp><rt>しばい</rt>")
