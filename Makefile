@@ -25,7 +25,7 @@ endif
 .PHONY: site serve live pdf-print pdf-tate
 
 help:
-	@echo "Targets:"
+	@echo "Targets (make help: this list):"
 	@echo "  make book     set up (venv, TeX, fonts), then build every edition of SOURCEDIR into BUILDDIR"
 	@echo "  make test     set up, then run the whole test suite"
 	@echo "  make html | epub | pdf | pdf-print | pdf-tate    one edition (epub: both EPUBs)"

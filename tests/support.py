@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -14,6 +15,7 @@ from sphinx.testing.util import SphinxTestApp
 
 from sangokushi.build.registry import for_book
 from sangokushi.facts import load
+from sangokushi.page import PageDesign
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -23,6 +25,12 @@ BOOK = FACTS.name
 EDITIONS = for_book(FACTS)
 BY_NAME = {e.name: e for e in EDITIONS}
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# Ruby is kana: a small glyph that is not kana is text (a 縦中横 digit, a turned ">").
+KANA = re.compile("[\u3041-\u30ff]+")
+# A word of ``pdftotext -bbox`` output: its box and its text.
+WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+)
 
 
 def make(*targets: str, check: bool = True, **variables: str | Path) -> subprocess.CompletedProcess:
@@ -79,3 +87,36 @@ def sphinx_build(root: Path | None, dest: Path, buildername: str, **overrides: o
     finally:
         app.cleanup()
     return Build(Path(app.outdir), strip_colors(app.warning.getvalue()), app.config.epub_basename)
+
+
+def vertical_text(pdf_path: Path, page: PageDesign, band: tuple[float, float] = (0, 1)) -> str:
+    """Text of a vertically set PDF in the order it was set (columns right to left); no ruby.
+
+    ``band`` reads only part of the text block's height (an index set in two 段: the top one
+    is (0, 0.5)). Words come in drawing order (``-raw``): poppler's boxes of turned Latin
+    glyphs are too rough to sort a column by.
+    """
+    from pypdf import PdfReader
+
+    from sangokushi import fidelity
+
+    head = page.head_mm / 25.4 * 72 - 2
+    foot = head + page.chars * page.font_pt + 4
+    head, foot = head + band[0] * (foot - head), head + band[1] * (foot - head)
+    parts = []
+    for number in range(1, len(PdfReader(pdf_path).pages) + 1):
+        markup = pdftotext(pdf_path, "-raw", "-bbox", "-f", str(number), "-l", str(number))
+        boxes = [
+            (float(a), float(b), float(c), float(d), w) for a, b, c, d, w in WORD.findall(markup)
+        ]
+        # Running heads stand above the text block, folios below it.
+        found = [w for w in boxes if w[3] > head and w[1] < foot]
+        single = [w for w in found if len(w[4]) == 1]
+        width = sorted(x1 - x0 for x0, _, x1, _, _ in single)[len(single) // 2] if single else 9
+        height = sorted(y1 - y0 for _, y0, _, y1, _ in single)[len(single) // 2] if single else 9
+        for word in found:
+            narrow, short = word[2] - word[0] < 0.7 * width, word[3] - word[1] < 0.7 * height
+            if narrow and short and KANA.fullmatch(word[4]):
+                continue  # ruby (a 縦中横 digit is narrow but tall, a turned "no" short but wide)
+            parts.append(html.unescape(word[4]))
+    return fidelity.normalize("".join(parts))

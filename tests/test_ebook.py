@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import subprocess
 import zipfile
 from io import BytesIO
 from pathlib import Path
@@ -132,6 +134,125 @@ def test_renditions_have_their_own_identifiers(
     opf = zipfile.ZipFile(read.path).read("content.opf").decode()
     assert '<meta property="belongs-to-collection" id="collection">テストの本</meta>' in opf
     assert '<meta refines="#collection" property="dcterms:identifier">urn:test-book:1</meta>' in opf
+
+
+def test_renditions_are_two_titles_of_one_series(
+    edition: tuple[str, Build], read: readback.Edition
+) -> None:
+    """Two titles a store keeps apart, one series that ties them, readings to sort by."""
+    vertical = edition[0] == "vertical"
+    assert read.title == ("テストの本（縦書き版）" if vertical else "テストの本")
+    opf = zipfile.ZipFile(read.path).read("content.opf").decode()
+    assert '<meta refines="#collection" property="collection-type">series</meta>' in opf
+    position = "2" if vertical else "1"
+    assert f'<meta refines="#collection" property="group-position">{position}</meta>' in opf
+    assert '<meta refines="#title" property="file-as">テストノホン</meta>' in opf
+    assert '<meta refines="#creator" property="file-as">シケン タロウ</meta>' in opf
+    ncx = zipfile.ZipFile(read.path).read("toc.ncx").decode()
+    assert f"<text>{read.title}</text>" in ncx
+
+
+@pytest.mark.slow
+def test_calibre_adds_both_renditions_as_one_series(
+    editions: dict[str, Build], tmp_path: Path
+) -> None:
+    """Calibre (a library and the store path) keeps both EPUBs: two books of one series."""
+    if shutil.which("calibredb") is None:
+        pytest.skip("Calibre is not installed (Debian: calibre)")
+    library = tmp_path / "library"
+    library.mkdir()
+    epubs = [str(editions[mode].epub) for mode in MODES]
+    subprocess.run(
+        ["calibredb", "--library-path", str(library), "add", *epubs],
+        check=True,
+        capture_output=True,
+    )
+    listed = subprocess.run(
+        [
+            "calibredb",
+            "--library-path",
+            str(library),
+            "list",
+            "--for-machine",
+            "--fields",
+            "title,template,authors,author_sort,series,series_index,publisher",
+            "--template",
+            "{sort}",  # the title's sort key
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    books = sorted(json.loads(listed), key=lambda b: b["series_index"])
+    assert [b["title"] for b in books] == ["テストの本", "テストの本（縦書き版）"]
+    assert [(b["series"], b["series_index"]) for b in books] == [
+        ("テストの本", 1.0),
+        ("テストの本", 2.0),
+    ]
+    assert {(b["template"], b["authors"], b["author_sort"], b["publisher"]) for b in books} == {
+        ("テストノホン", "試験 太郎", "シケン タロウ", "テスト出版")
+    }
+
+
+def calibre_css(book: Path, into: Path) -> str:
+    """The CSS that Calibre's AZW3 conversion of ``book`` holds (the Kindle path)."""
+    azw3 = into / "book.azw3"
+    subprocess.run(["ebook-convert", str(book), str(azw3)], check=True, capture_output=True)
+    subprocess.run(
+        ["calibre-debug", "--explode-book", str(azw3), str(into / "exploded")],
+        check=True,
+        capture_output=True,
+    )
+    return "".join(p.read_text(encoding="utf-8") for p in sorted(into.rglob("*.css")))
+
+
+@pytest.mark.slow
+def test_calibre_conversion_keeps_light_mode_light(
+    editions: dict[str, Build], tmp_path: Path
+) -> None:
+    """Calibre applies dark-mode rules it cannot test; this book's are left out of the AZW3."""
+    if shutil.which("ebook-convert") is None:
+        pytest.skip("Calibre is not installed (Debian: calibre)")
+    book = editions["horizontal"].epub
+    css = readback.read_edition(book).stylesheets["_static/ebook.css"].decode()
+    assert "#121212" in css and "#e6e6e6" in css  # the EPUB has its dark colours
+    converted = calibre_css(book, tmp_path)
+    assert converted and "121212" not in converted.lower()
+    assert "e6e6e6" not in converted.lower()
+    # The same rules as Calibre 6.13 first met them: applied unconditionally (the fault).
+    plain = tmp_path / "plain.epub"
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(plain, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "_static/ebook.css":
+                data = re.sub(
+                    rb"@media \(prefers-color-scheme: dark\)[^{]*",
+                    b"@media (prefers-color-scheme: dark) ",
+                    data,
+                )
+            dst.writestr(info, data)
+    (tmp_path / "plain").mkdir()
+    assert "121212" in calibre_css(plain, tmp_path / "plain").lower()
+
+
+def test_dark_colours_in_a_reading_system_in_dark_mode(
+    editions: dict[str, Build], tmp_path: Path
+) -> None:
+    """Chromium (the engine of many reading systems) applies them in dark mode only."""
+    with zipfile.ZipFile(editions["horizontal"].epub) as ocf:
+        ocf.extractall(tmp_path)
+    colours = {}
+    for browser in launch():
+        for scheme in ("light", "dark"):
+            page = browser.new_page(color_scheme=scheme)
+            page.goto((tmp_path / "chapter1.xhtml").as_uri())
+            colours[scheme] = page.evaluate(
+                "() => [getComputedStyle(document.body).backgroundColor,"
+                " getComputedStyle(document.body).color]"
+            )
+    assert colours["dark"] == ["rgb(18, 18, 18)", "rgb(230, 230, 230)"]
+    assert colours["light"][0] != "rgb(18, 18, 18)"
+    assert colours["light"][1] != "rgb(230, 230, 230)"
 
 
 def test_no_unused_files_and_one_viewport(read: readback.Edition) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shlex
 import subprocess
 import zipfile
@@ -59,6 +60,18 @@ def test_make_targets_are_the_registry_groups() -> None:
     ).stdout
     assert '.venv/bin/sangokushi build "$SOURCEDIR" --group epub' in dry
     assert "sphinx-build" not in dry
+
+
+def test_make_help_lists_every_target_and_variable() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    targets = {t for line in re.findall(r"^\.PHONY:(.*)$", makefile, re.M) for t in line.split()}
+    variables = set(re.findall(r"^([A-Z_]+)\s*\?=", makefile, re.M))
+    shown = subprocess.run(
+        ["make", "-s", "-C", str(ROOT), "help"], capture_output=True, text=True, check=True
+    ).stdout
+    assert targets and variables
+    assert [t for t in sorted(targets) if not re.search(rf"\b{re.escape(t)}\b", shown)] == []
+    assert [v for v in sorted(variables) if f"{v}=" not in shown] == []
 
 
 def test_selection_by_name_and_group() -> None:

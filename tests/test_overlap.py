@@ -139,7 +139,7 @@ def test_latex_runs_beside_sphinx_and_an_interrupt_ends_it(tmp_path: Path) -> No
     reader.start()
 
     def overlapping() -> bool:
-        sphinx_html = any("building [html]" in line for line in lines)
+        sphinx_html = any(line.startswith("sangokushi: html: building") for line in lines)
         return sphinx_html and "latexmk" in descendants(process.pid).values()
 
     wait_until(overlapping, 180, "the HTML's Sphinx run while a PDF's latexmk runs")

@@ -8,22 +8,21 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pikepdf
 import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import RectangleObject
 
+import support
 from sangokushi import fidelity, texlog, tounicode
 from sangokushi.book import latex_class_options, pdf_variant
 from sangokushi.build import latex as pdf
 from sangokushi.buildinfo import edition_name, japanese_date
-from support import BOOK, BY_NAME, DOCS, FACTS, ROOT, make, pdftotext, sphinx_build
+from support import BOOK, BY_NAME, DOCS, FACTS, ROOT, WORD, make, pdftotext, sphinx_build
 
 PDF = "pdf/llm-sangokushi.pdf"
 PAGE, TATE_PAGE = FACTS.page, FACTS.tate_page
 TITLE = "Llama 2の登場でLLM三国志が始まった"
-WORD = re.compile(
-    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
-)
 
 
 def text(pdf_path: Path, first: int | None = None, last: int | None = None) -> str:
@@ -141,6 +140,18 @@ def test_overfull_text_fails_the_build_naming_the_source(tmp_path: Path) -> None
     assert re.search(r"prologue\.md \(LaTeX line \d+\): line [\d.]+pt past the margin", log), log
     assert "Traceback" not in log
     assert not (tmp_path / "out" / PDF).exists()
+
+
+def test_a_tex_error_names_its_source_file(tmp_path: Path) -> None:
+    src = tmp_path / "docs"
+    shutil.copytree(DOCS, src)
+    with (src / "wu.md").open("a", encoding="utf-8") as f:
+        f.write("\n```{raw} latex\n\\nosuchmacro\n```\n")
+    result = make("pdf", check=False, SOURCEDIR=src, BUILDDIR=tmp_path / "out")
+    log = result.stdout + result.stderr
+    assert result.returncode != 0 and "Traceback" not in log
+    pattern = r"sangokushi: pdf: docs/wu\.md \(LaTeX line \d+\): TeX stopped: Undefined control"
+    assert re.search(pattern, log), log
 
 
 def test_texlog_reads_pages_and_lines(tmp_path: Path) -> None:
@@ -368,32 +379,8 @@ def test_tate_pdf_has_running_heads_and_upright_page_numbers(variants: Path) -> 
 
 
 def vertical_text(pdf_path: Path, band: tuple[float, float] = (0, 1)) -> str:
-    """Text of a vertically set PDF in the order it was set (columns right to left); no ruby.
-
-    ``band`` reads only part of the text block's height (an index set in two 段: the top one
-    is (0, 0.5)). Words come in drawing order (``-raw``): poppler's boxes of turned Latin
-    glyphs are too rough to sort a column by.
-    """
-    head = TATE_PAGE.head_mm / 25.4 * 72 - 2
-    foot = head + TATE_PAGE.chars * TATE_PAGE.font_pt + 4
-    head, foot = head + band[0] * (foot - head), head + band[1] * (foot - head)
-    parts = []
-    for number in range(1, len(PdfReader(pdf_path).pages) + 1):
-        markup = pdftotext(pdf_path, "-raw", "-bbox", "-f", str(number), "-l", str(number))
-        boxes = [
-            (float(a), float(b), float(c), float(d), w) for a, b, c, d, w in WORD.findall(markup)
-        ]
-        # Running heads stand above the text block, folios below it.
-        found = [w for w in boxes if w[3] > head and w[1] < foot]
-        single = [w for w in found if len(w[4]) == 1]
-        width = sorted(x1 - x0 for x0, _, x1, _, _ in single)[len(single) // 2] if single else 9
-        height = sorted(y1 - y0 for _, y0, _, y1, _ in single)[len(single) // 2] if single else 9
-        for word in found:
-            narrow, short = word[2] - word[0] < 0.7 * width, word[3] - word[1] < 0.7 * height
-            if narrow and short and word[4].strip("\u2014\u2015"):
-                continue  # ruby (a 縦中横 digit is narrow but tall, a turned "no" short but wide)
-            parts.append(word[4])
-    return fidelity.normalize("".join(parts))
+    """The vertical PDF's text in reading order (``support.vertical_text``), this book's page."""
+    return support.vertical_text(pdf_path, TATE_PAGE, band)
 
 
 def test_tate_pdf_reads_right_to_left_with_every_sentence(variants: Path) -> None:
@@ -525,3 +512,44 @@ def test_tounicode_on_the_book(book: Path, tmp_path: Path) -> None:
     check = subprocess.run(["qpdf", "--check", str(raw)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     assert tounicode.add_tounicode(raw) == 0 and raw.read_bytes() == after
+
+
+# -- Copied and identified as written (issue 19) -------------------------------------------
+
+
+@pytest.mark.parametrize("name", ALL_PDFS)
+def test_text_copies_as_written(variants: Path, name: str) -> None:
+    pdf_path = variants / name
+    # Drawing order (-raw) and reading order (poppler's default) both.
+    for options in (("-raw",), ()):
+        copied = pdftotext(pdf_path, *options)
+        # Ruby: the base as written, the reading (drawn first) left out.
+        assert not {"そうそう", "しばい", "ちょうりょう"} & set(re.findall(r"[ぁ-ゖ]+", copied))
+        assert "曹操サム・アルトマンの巧みな政治力" in fidelity.normalize(copied), options
+        assert "軍師・司馬懿のように" in fidelity.normalize(copied), options
+        # Ligatures as their letters.
+        assert "Stable Diffusion" in copied, options
+        assert not re.search("[\ufb00-\ufb06]", copied), options
+        # The spaces between Latin words, in the vertical PDF too.
+        assert "We have no Moat—and neither does OpenAI" in copied, options
+
+
+@pytest.mark.parametrize("name", ALL_PDFS)
+def test_language_title_shown_and_balanced_marks(variants: Path, name: str) -> None:
+    with pikepdf.open(variants / name) as pdf:
+        assert pdf.Root.Lang == "ja"
+        assert pdf.Root.ViewerPreferences.DisplayDocTitle is True
+        for page in pdf.pages:
+            depth = 0
+            for _, operator in pikepdf.parse_content_stream(page):
+                depth += {"BDC": 1, "BMC": 1, "EMC": -1}.get(str(operator), 0)
+                assert depth >= 0
+            assert depth == 0
+
+
+def test_every_pdf_has_its_own_id(variants: Path) -> None:
+    ids = []
+    for name in ALL_PDFS:
+        with pikepdf.open(variants / name) as pdf:
+            ids.append(bytes(pdf.trailer.ID[0]))
+    assert len(set(ids)) == len(ids)

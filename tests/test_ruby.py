@@ -39,7 +39,7 @@ def test_other_builders_fall_back_to_base_and_reading(rootdir: Path, tmp_path: P
 
 @pytest.mark.parametrize(
     ("engine", "package"),
-    [("lualatex", "luatexja-ruby"), ("uplatex", "pxrubrica"), ("xelatex", None)],
+    [("lualatex", "luatexja-ruby"), ("uplatex", "sangokushiruby"), ("xelatex", None)],
 )
 def test_latex(rootdir: Path, tmp_path: Path, engine: str, package: str | None) -> None:
     overrides: dict[str, object] = {"latex_engine": engine}

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 from chromium import launch
 
 from sangokushi import fidelity
@@ -84,7 +83,7 @@ def history(dest: Path) -> Path:
     git(repo, "commit", "-q", "-m", "第1.0版")
     git(repo, "tag", "-a", "v1.0", "-m", "第1.0版")
     edit(repo / "docs" / "shu.md", SOURCE_OLD, SOURCE_NEW)
-    edit(repo / "pyproject.toml", 'version = "1.0.0"', 'version = "1.1.0"')
+    edit(repo / "docs" / "book.toml", 'version = "1.0.0"', 'version = "1.1.0"')
     git(repo, "commit", "-q", "-am", "第1.1版")
     git(repo, "tag", "v1.1")
     with (repo / "docs" / "wu.md").open("a", encoding="utf-8") as f:
@@ -513,50 +512,3 @@ def test_live_rebuilds_on_save(tmp_path: Path) -> None:
         os.killpg(live.pid, signal.SIGTERM)
         live.wait(timeout=30)
         log.close()
-
-
-# -- Read the Docs --------------------------------------------------------------
-
-
-@pytest.mark.slow
-def test_readthedocs_jobs_build_pdf_and_epub(tmp_path: Path) -> None:
-    """The build.jobs of .readthedocs.yaml, run here as RTD would run them (not on RTD)."""
-    config = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text(encoding="utf-8"))
-    assert config["version"] == 2
-    assert set(config["formats"]) == {"epub", "pdf"}
-    assert config["sphinx"] == {"configuration": "docs/conf.py", "fail_on_warning": True}
-    checkout = working_tree(tmp_path / "checkout")
-    output = tmp_path / "_readthedocs"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("POLYVERSION_", "MAKE"))},
-        "READTHEDOCS": "True",
-        "READTHEDOCS_OUTPUT": str(output),
-        "READTHEDOCS_CANONICAL_URL": "https://llm-sangokushi.readthedocs.io/ja/latest/",
-        "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
-        "PYTHONPATH": str(checkout / "src"),
-    }
-    # RTD's own HTML step (sphinx.fail_on_warning), then the two overridden steps.
-    commands = [
-        f"cd docs && python -m sphinx -T -W --keep-going -b html -d _build/doctrees "
-        f"-D language=ja . {output}/html",
-        *config["build"]["jobs"]["build"]["pdf"],
-        *config["build"]["jobs"]["build"]["epub"],
-    ]
-    for command in commands:
-        result = subprocess.run(
-            ["bash", "-c", command], cwd=checkout, env=env, capture_output=True, text=True
-        )
-        assert result.returncode == 0, (
-            f"{command}\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
-        )
-    assert [p.name for p in (output / "pdf").iterdir()] == [PDF]
-    assert [p.name for p in (output / "epub").iterdir()] == [EPUB]
-    assert "諸葛亮" in pdf_text(output / "pdf" / PDF)
-    result = run_epubcheck(output / "epub" / EPUB)
-    assert result.ok, result.messages
-    html = (output / "html" / "shu.html").read_text(encoding="utf-8")
-    canonical = (
-        '<link rel="canonical" href="https://llm-sangokushi.readthedocs.io/ja/latest/shu.html" />'
-    )
-    assert canonical in html
-    assert "theme_switcher_json_url" not in html

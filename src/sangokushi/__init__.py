@@ -1,4 +1,4 @@
-"""Build tooling for the LLM三国志 book: Sphinx extensions and helpers."""
+"""A builder for Japanese books: Sphinx extensions and the ``sangokushi`` command."""
 
 from __future__ import annotations
 

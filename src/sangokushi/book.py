@@ -163,6 +163,24 @@ def apply_pdf_variant(app: Sphinx, config: Config) -> None:
     config.latex_elements = elements
 
 
+def uses_book_style(config: Config) -> bool:
+    """Whether the LaTeX is set with this toolkit's class and style (``BOOK_CLASS``).
+
+    Its macros (\\zw, jlreq's headings, ``\\sangokushi…``) exist only there: another project
+    that enables an extension of this package (numbering, frontback) keeps its own LaTeX.
+    """
+    return config.latex_docclass.get("manual") == BOOK_CLASS
+
+
+class BookTransform(SphinxPostTransform):
+    """A LaTeX post-transform that writes the book style's macros: only where that style is."""
+
+    formats = ("latex",)
+
+    def is_supported(self) -> bool:
+        return super().is_supported() and uses_book_style(self.config)
+
+
 def _raw(tex: str) -> nodes.raw:
     return nodes.raw("", tex, format="latex")
 
@@ -186,6 +204,8 @@ def mark_chapter(app: Sphinx, doctree: nodes.document) -> None:
             subtype="chapter",
         )
         return
+    if not uses_book_style(app.config):
+        return  # another project's LaTeX: Sphinx's own chapters
     if kind in ("unnumbered", "colophon"):
         # The switch must precede \chapter and be undone after the chapter's last line.
         # jlreq sets no link anchor for an unnumbered chapter: give it one on its own page, or
@@ -197,14 +217,13 @@ def mark_chapter(app: Sphinx, doctree: nodes.document) -> None:
         doctree.insert(1, _raw(r"\sphinxbookappendix"))
 
 
-class TateChuYoko(SphinxPostTransform):
+class TateChuYoko(BookTransform):
     """In the vertical PDF, set one- and two-digit numbers upright across the line (縦中横).
 
     Numbers inside Latin text (「Llama 2」「GPT-3.5」) turn with it, as longer numbers do.
     """
 
     default_priority = 410
-    formats = ("latex",)
     NUMBER = re.compile(
         r"(?<![0-9A-Za-z.,\-])(?<![A-Za-z] )([0-9]{1,2})(?![0-9A-Za-z.,%])(?! [A-Za-z])"
     )
@@ -227,7 +246,47 @@ class TateChuYoko(SphinxPostTransform):
             parent.replace(text, parts)
 
 
-class EmDash(SphinxPostTransform):
+class LatinRuns(BookTransform):
+    """In the vertical PDF, words of Latin text copy with the spaces between them.
+
+    Latin words are set turned in the column, one text run each: a reader that extracts
+    text in drawing order (pdftotext -raw) gave 「WehavenoMoat」. A run
+    of two or more words is wrapped in an ActualText span with its text (a span that a page
+    break cuts is mended in the post-step: sangokushi.tounicode.mend_spans).
+    """
+
+    default_priority = 409  # before TateChuYoko and EmDash cut the text into pieces
+    WORD = r"[A-Za-z0-9][^\s\u3000-\u9fff\uff00-\uffef]*"
+    RUN = re.compile(rf"{WORD}(?: {WORD})+")
+
+    def is_supported(self) -> bool:
+        return super().is_supported() and pdf_variant(self.config.book_pdf_variant).tate
+
+    def run(self, **kwargs: Any) -> None:
+        skip = (nodes.literal, nodes.raw, nodes.literal_block, nodes.title, nodes.FixedTextElement)
+        for text in list(self.document.findall(nodes.Text)):
+            parent = text.parent
+            if parent is None or isinstance(parent, skip) or not self.RUN.search(text):
+                continue
+            if any(isinstance(a, skip) for a in _ancestors(text)):
+                continue
+            source = str(text)
+            parts: list[nodes.Node] = []
+            start = 0
+            for run in self.RUN.finditer(source):
+                actual = ("\ufeff" + run.group()).encode("utf-16-be").hex().upper()
+                parts += [
+                    nodes.Text(source[start : run.start()]),
+                    _raw(rf"\special{{pdf:code /Span<</ActualText<{actual}>>>BDC}}"),
+                    nodes.Text(run.group()),
+                    _raw(r"\special{pdf:code EMC}"),
+                ]
+                start = run.end()
+            parts.append(nodes.Text(source[start:]))
+            parent.replace(text, [p for p in parts if not isinstance(p, nodes.Text) or str(p)])
+
+
+class EmDash(BookTransform):
     """Set each dash from the font its neighbours are set in, and ―― as one line.
 
     An em dash between Latin words (「Moat—and」) is the Latin font's dash, with no 和欧間
@@ -239,7 +298,6 @@ class EmDash(SphinxPostTransform):
     """
 
     default_priority = 411
-    formats = ("latex",)
     DASHES = re.compile("\u2015\u2015|\u2014")
 
     def run(self, **kwargs: Any) -> None:
@@ -273,7 +331,7 @@ class EmDash(SphinxPostTransform):
             parent.replace(text, [p for p in parts if not isinstance(p, nodes.Text) or str(p)])
 
 
-class CellWords(SphinxPostTransform):
+class CellWords(BookTransform):
     """In table cells and the 奥付, a line does not break inside a short word (「（削/除）」).
 
     A cell is a few 字 wide: TeX may break between any two Japanese characters and did so
@@ -284,7 +342,6 @@ class CellWords(SphinxPostTransform):
     """
 
     default_priority = 412
-    formats = ("latex",)
     PENALTY = r"\penalty5000\relax "
     KANJI = "\u3005\u4e00-\u9fff"
     HIRAGANA = "\u3041-\u3096"
@@ -455,6 +512,11 @@ CLASS = rf"""\NeedsTeXFormat{{LaTeX2e}}
 """
 
 
+def add_book_style(app: Sphinx, config: Config) -> None:
+    if uses_book_style(config):
+        app.add_latex_package("sangokushibook", after_hyperref=True)
+
+
 def _write_sty(app: Sphinx) -> None:
     if app.builder.format == "latex":
         app.outdir.mkdir(parents=True, exist_ok=True)
@@ -468,11 +530,13 @@ def _write_sty(app: Sphinx) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", mark_chapter)
     app.connect("env-check-consistency", check_toctree)
+    app.add_post_transform(LatinRuns)
     app.add_post_transform(TateChuYoko)
     app.add_post_transform(EmDash)
     app.add_post_transform(CellWords)
     app.add_post_transform(EndNotes)
     app.add_post_transform(CodeLines)
+    app.add_post_transform(LoneImages)
     app.add_post_transform(FootnoteNumbers)
     app.add_post_transform(FootnoteRule)
     # Read only when writing (config-inited, post-transforms): the PDFs share one environment.
@@ -483,7 +547,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("book_edition", "", "env", types=frozenset({str}))
     app.add_config_value("book_date", "", "env", types=frozenset({str}))
     app.connect("config-inited", apply_pdf_variant)
-    app.add_latex_package("sangokushibook", after_hyperref=True)
+    app.connect("config-inited", add_book_style)
     app.connect("builder-inited", _write_sty)
     app.setup_extension("sangokushi.latexwriter")
     return {
@@ -494,7 +558,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     }
 
 
-class FootnoteNumbers(SphinxPostTransform):
+class FootnoteNumbers(BookTransform):
     """Keep a footnote's number plain text for LaTeX, where it is a count, not words to set.
 
     Sphinx writes the label and the mark into ``\\begin{footnote}[1]`` and
@@ -504,7 +568,6 @@ class FootnoteNumbers(SphinxPostTransform):
     """
 
     default_priority = 409
-    formats = ("latex",)
 
     def run(self, **kwargs: Any) -> None:
         for node in self.document.findall(
@@ -516,7 +579,7 @@ class FootnoteNumbers(SphinxPostTransform):
                 text.parent.replace(text, _raw(str(text)))
 
 
-class FootnoteRule(SphinxPostTransform):
+class FootnoteRule(BookTransform):
     """Drop the rule MyST puts before a page's footnotes: in LaTeX the notes go elsewhere.
 
     The class sets them (傍注 at the spread's left end in the vertical PDF, 脚注 in the others),
@@ -524,7 +587,6 @@ class FootnoteRule(SphinxPostTransform):
     """
 
     default_priority = 409
-    formats = ("latex",)
 
     def run(self, **kwargs: Any) -> None:
         for rule in list(self.document.findall(nodes.transition)):
@@ -532,7 +594,7 @@ class FootnoteRule(SphinxPostTransform):
                 rule.parent.remove(rule)
 
 
-class EndNotes(SphinxPostTransform):
+class EndNotes(BookTransform):
     """In the vertical PDF, footnotes become 後注: numbered notes under 注 at the chapter's end.
 
     jlreq's vertical footnotes (傍注 at the left end of each odd page) depend on the page a
@@ -542,7 +604,6 @@ class EndNotes(SphinxPostTransform):
     """
 
     default_priority = 405
-    formats = ("latex",)
     HEADING = "注"
 
     def is_supported(self) -> bool:
@@ -586,7 +647,7 @@ class EndNotes(SphinxPostTransform):
             chapter.append(block)
 
 
-class CodeLines(SphinxPostTransform):
+class CodeLines(BookTransform):
     """Set a code block's lines as paragraphs of the typewriter font (``sangokushicode``).
 
     Each line is escaped for LaTeX; runs of spaces keep their width, a single space between
@@ -595,7 +656,6 @@ class CodeLines(SphinxPostTransform):
     """
 
     default_priority = 408
-    formats = ("latex",)
     BREAK_AFTER = re.compile(r"([/.,=_:;-])")
 
     def run(self, **kwargs: Any) -> None:
@@ -633,3 +693,24 @@ def _ancestors(node: nodes.Node) -> list[nodes.Element]:
         node = node.parent
         found.append(node)
     return found
+
+
+class LoneImages(BookTransform):
+    """An image that is a paragraph's only content starts the line: no 1字 indent before it.
+
+    Sphinx scales a wide image to the line's width; after the paragraph's indent it stood
+    out past the margin by that indent (a plain MyST ``![map](map.png)``).
+    """
+
+    default_priority = 408
+
+    def run(self, **kwargs: Any) -> None:
+        for paragraph in list(self.document.findall(nodes.paragraph)):
+            content = [c for c in paragraph.children if not _blank(c)]
+            if content and all(isinstance(c, nodes.image) for c in content):
+                # Sphinx began the paragraph (\leavevmode\nobreak\hskip0pt): take its indent back.
+                paragraph.insert(0, _raw(r"\unskip\unpenalty{\setbox0\lastbox}"))
+
+
+def _blank(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Text) and not str(node).strip()

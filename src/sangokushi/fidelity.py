@@ -17,6 +17,9 @@ from sangokushi.page import PageDesign
 
 DELETED = "（削除）"
 STRUCTURAL = "（章の区切り）"
+# An "original" of nothing: the row adds words (a heading the essay did not have).
+ADDED = "（なし）"
+RUBY = re.compile(r"\{ruby\}`([^|`]+)\|[^`]+`")
 ORNAMENT = re.compile(r"^[\s✴\ufe0e\ufe0f*＊]+$")
 SENTENCE_END = re.compile(r"(?<=[。！？?!])")
 
@@ -43,13 +46,14 @@ def load_edits(notes: Path) -> list[Edit]:
             rows.append([line[4:].strip()])
         elif in_table and line.startswith("  - ") and rows:
             rows[-1].append(line[4:].strip())
-    return [Edit(r[0], r[1], r[2], r[3]) for r in rows[1:]]
+    # A cell shows a change as printed ({ruby}`司馬懿|しばい`): its text is the base.
+    return [Edit(*(RUBY.sub(r"\1", cell) for cell in r[:4])) for r in rows[1:]]
 
 
 def apply_edits(essay: str, edits: list[Edit]) -> str:
     """The essay with every listed text change made; structural rows change no words."""
     for edit in edits:
-        if edit.changed == STRUCTURAL:
+        if edit.changed == STRUCTURAL or edit.original == ADDED:
             continue
         if edit.original not in essay:
             raise ValueError(f"edit {edit.number}: {edit.original!r} is not in the essay")
@@ -185,7 +189,7 @@ def expected_sentences(essay: Path, notes: Path) -> list[str]:
 
 # Text a reader sees that the toolkit makes, not the author: links' text resolved later,
 # footnote numbers, index marks, comments, raw output, code (checked as a whole elsewhere).
-_GENERATED = ("pending_xref", "footnote_reference", "index", "comment", "raw", "target")
+_GENERATED = ("pending_xref", "footnote_reference", "label", "index", "comment", "raw", "target")
 _SKIPPED = ("literal_block", "substitution_definition", "system_message", "toctree")
 
 
@@ -212,16 +216,22 @@ def _fragments(node: object, parts: list[str]) -> None:
         parts.append("\n")
 
 
-def book_sentences(doctrees: Path) -> list[str]:
+def book_sentences(doctrees: Path, root: str = "index") -> list[str]:
     """The sentences of a built book's documents (its pickled doctrees), as the author wrote them.
 
     Split where a sentence ends and where the toolkit puts text of its own (a resolved link,
-    a footnote number), so that each piece must appear as written in every edition.
+    a footnote number), so that each piece must appear as written in every edition. The root
+    document's heading is the web edition's front page; the printed book has its 扉 instead
+    (the title of book.toml), so it is not looked for.
     """
+    from docutils import nodes
+
     found: list[str] = []
     for path in sorted(doctrees.rglob("*.doctree")):
         with path.open("rb") as f:
             document = pickle.load(f)
+        if path.stem == root and (title := next(document.findall(nodes.title), None)):
+            title.parent.remove(title)
         parts: list[str] = []
         _fragments(document, parts)
         for piece in re.split(r"[\0\n]", "".join(parts)):

@@ -9,6 +9,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util.docutils import SphinxDirective
 
+from sangokushi.book import uses_book_style
 from sangokushi.facts import Facts
 from sangokushi.numbering import reading_order
 
@@ -73,7 +74,9 @@ def add_colophon(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     box += colophon_nodes(app.config)
     if single:
         # As sangokushi.book marks a colophon page: a verso of its own, last, unnumbered.
-        start = r"\sphinxbookcolophon\phantomsection\setcounter{secnumdepth}{-1}"
+        start = r"\clearpage\phantomsection\setcounter{secnumdepth}{-1}"
+        if uses_book_style(app.config):
+            start = r"\sphinxbookcolophon" + start.removeprefix(r"\clearpage")
         doctree += nodes.raw("", f"{start}\\chapter{{{title}}}\n", format="latex")
         doctree += box
         return

@@ -30,6 +30,26 @@ LATEX_RUBY_COMMANDS = {"lualatex": r"\ltjruby[mode=5]"}
 PXRUBRICA_OVERHANG = re.compile(r"[\u3041-\u309f\u30a0-\u30ff、。「」『』（）]")
 
 
+# pxrubrica draws a ruby's reading before its base: copied text read 「しばい司馬懿」. The
+# reading is wrapped in an empty ActualText (dvipdfmx), as the 傍点 marks are
+# (sangokushi.bouten): the text is the base as written, where it stands on the line. A
+# ruby over the whole base is the only span that would also work, but a viewer then places
+# the base where the reading starts, above the line (poppler: a line of its own).
+LATEX_PACKAGE = "sangokushiruby"
+LATEX_STYLE = r"""\NeedsTeXFormat{LaTeX2e}
+\ProvidesPackage{sangokushiruby}
+\RequirePackage{pxrubrica}
+\RequirePackage{etoolbox}
+\makeatletter
+\patchcmd{\pxrr@compose@oneside@block@do}{\box\z@\kern-\@tempdima}%
+  {\special{pdf:code /Span<</ActualText()>>BDC}\box\z@\special{pdf:code EMC}%
+   \kern-\@tempdima}{}%
+  {\PackageError{sangokushiruby}{pxrubrica changed: its readings would copy before
+   their base}{See sangokushi.ruby.}}
+\makeatother
+"""
+
+
 class ruby(nodes.inline):
     """Base text with its reading; its text child ``base(reading)`` is the fallback."""
 
@@ -112,7 +132,9 @@ class FirstOccurrence(SphinxPostTransform):
     def _excluded(text: nodes.Text) -> bool:
         parent = text.parent
         while parent is not None:
-            if isinstance(parent, (nodes.title, ruby, nodes.raw, nodes.literal, nodes.comment)):
+            # Titles, code, and tables (a cell quoting the text before an edit) keep their text.
+            skip = (nodes.title, ruby, nodes.raw, nodes.FixedTextElement, nodes.literal)
+            if isinstance(parent, (*skip, nodes.comment, nodes.table)):
                 return True
             parent = parent.parent
         return False
@@ -174,8 +196,13 @@ def builder_inited(app: Sphinx) -> None:
     own = app.registry.translation_handlers.get(builder.name)
     if own is not None and "ruby" not in own and builder.format in HANDLERS:
         app.add_node(ruby, override=True, **{builder.name: HANDLERS[builder.format]})
-    if builder.format == "latex" and app.config.latex_engine in LATEX_RUBY_PACKAGES:
-        app.add_latex_package(LATEX_RUBY_PACKAGES[app.config.latex_engine])
+    engine = app.config.latex_engine
+    if builder.format == "latex" and LATEX_RUBY_PACKAGES.get(engine) == "pxrubrica":
+        app.outdir.mkdir(parents=True, exist_ok=True)
+        (app.outdir / f"{LATEX_PACKAGE}.sty").write_text(LATEX_STYLE, encoding="utf-8")
+        app.add_latex_package(LATEX_PACKAGE)
+    elif builder.format == "latex" and engine in LATEX_RUBY_PACKAGES:
+        app.add_latex_package(LATEX_RUBY_PACKAGES[engine])
     if builder.format == "latex" and app.config.latex_engine == "lualatex":
         seed_ltjruby(app)
 

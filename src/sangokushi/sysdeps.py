@@ -28,7 +28,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "latexmk",
         "fonts-dejavu-core",
     ),
-    # pdftotext/pdffonts, a browser with Japanese fonts for the site tests, Java for EPUBCheck.
+    # pdftotext/pdffonts, a browser with Japanese fonts for the site tests, Java for EPUBCheck,
+    # Calibre (a library's and the Kindle path's reading of the EPUBs).
     "test": (
         "poppler-utils",
         "chromium",
@@ -37,6 +38,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "default-jre-headless",
         "npm",
         "qpdf",
+        "calibre",
     ),
 }
 # Packages a command on PATH stands in for (a JRE or npm installed some other way).

@@ -15,6 +15,7 @@ from pathlib import Path
 from sangokushi.bench.synth import edit_box, edit_paragraph, make_book, pandoc_markdown
 from sangokushi.build import registry
 from sangokushi.build.latex import texmf_environ
+from sangokushi.facts import load
 
 SCENARIOS = ("cold", "warm", "nochange", "paragraph", "box")
 # The registry's editions, and html-stock: the HTML edition with the theme's own sidebar.
@@ -91,9 +92,9 @@ def edition_commands(edition: str, srcdir: Path, builddir: Path) -> list[list[st
     return [command + ([f"--sphinxopts={' '.join(opts)}"] if opts else [])]
 
 
-def peer_commands(peer: str, markdown: Path, outdir: Path) -> list[list[str]]:
+def peer_commands(peer: str, markdown: Path, outdir: Path, title: str = "book") -> list[list[str]]:
     """pandoc on the same text: EPUB, or PDF through LuaLaTeX with LuaTeX-ja's book class."""
-    meta = ["--metadata", "title=LLM三国志", "--metadata", "lang=ja"]
+    meta = ["--metadata", f"title={title}", "--metadata", "lang=ja"]
     if peer == "pandoc-epub":
         return [["pandoc", str(markdown), "-o", str(outdir / "pandoc.epub"), *meta]]
     return [
@@ -168,7 +169,8 @@ def measure_size(
                     records[scenario].add(*measured)
                     log(f"x{size} {edition} {scenario}: {_show(*measured)}")
                 if scenario == "cold" and peer:
-                    measured = run(peer_commands(peer, markdown, builddir), env, work)
+                    pandoc = peer_commands(peer, markdown, builddir, load(book.srcdir).title)
+                    measured = run(pandoc, env, work)
                     peer_record.add(*measured)
                     log(f"x{size} {peer} cold: {_show(*measured)}")
                 if scenario == last:

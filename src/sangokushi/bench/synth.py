@@ -73,7 +73,9 @@ def make_book(docs: Path, out: Path, scale: int) -> Book:
     index.write_text(
         text[: found.start(2)] + "\n".join(chapters) + text[found.end(2) :], encoding="utf-8"
     )
-    documents = len(list(out.rglob("*.md"))) - len(list((out / "_original").rglob("*.md")))
+    # Folders starting with "_" (templates, static files, originals) hold no documents.
+    sources = [p.relative_to(out) for p in out.rglob("*.md")]
+    documents = len([p for p in sources if not any(d.startswith("_") for d in p.parts[:-1])])
     middle = chapters[len(chapters) // 2]
     boxed = [doc for doc in chapters if BOX_RE.search((out / f"{doc}.md").read_text("utf-8"))]
     return Book(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
@@ -19,6 +20,7 @@ TIMEOUT = 900
 LATEXMK = {
     "uplatex": ("-r", "latexmkjarc", "-pdfdvi", "-dvi-", "-ps-"),
     "lualatex": ("-lualatex",),
+    "pdflatex": ("-pdf",),
 }
 # LuaLaTeX's font cache: a known place that outlives `make clean` and fresh clones.
 TEXMF_CACHE = Path.home() / ".cache" / "sangokushi" / "texmf-var"
@@ -78,6 +80,13 @@ def build_pdf(
     ``pass_fds`` (BUILDDIR's lock); ``track`` is told of it while it runs.
     """
     environ = dict(os.environ if environ is None else environ)
+    missing = [p for p in ("latexmk", engine) if shutil.which(p) is None]
+    if missing:
+        raise BuildError(
+            f"{' and '.join(missing)} not found: the PDF editions need TeX Live "
+            "(Debian: texlive-lang-japanese texlive-latex-extra latexmk; `make sysdeps` installs "
+            "them); the HTML and EPUB editions do not"
+        )
     workdir = tex.parent
     built = tex.with_suffix(".pdf")
     log = tex.with_suffix(".log")
@@ -106,6 +115,8 @@ def build_pdf(
         _stop(process)
         raise
     if process.returncode != 0 or not built.is_file():
+        if error := texlog.first_error(log, tex):
+            raise BuildError(f"{error}; see {log}")
         tail = "\n".join(output.splitlines()[-30:])
         raise BuildError(f"{tail}\nlatexmk failed (exit {process.returncode}): see {log}")
     if problems := texlog.overflows(log, tex):

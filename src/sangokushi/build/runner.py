@@ -274,6 +274,7 @@ class Build:
     _environ: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _lock: int = field(default=-1, init=False, repr=False)
     _later: PostSteps | None = field(default=None, init=False, repr=False)
+    _count: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Sphinx makes conf.py's folder the current one while it reads it: paths the post-steps
@@ -379,7 +380,7 @@ class Build:
             return target
         edition.stamp(self.builddir).unlink(missing_ok=True)
         self._started[edition.name] = time.monotonic()
-        self.say(f"{edition.name}: building")
+        self.say(f"{edition.name}: building ({self._count.get(edition.name, '?')})")
         docnames, sources = self.sphinx(edition)
         inputs = self.fingerprint(edition, sources)
         if later is None or not edition.post:
@@ -496,7 +497,9 @@ class Build:
         later = self._later = PostSteps(self._stopping)
         failures = later.failures
         try:
-            for edition in sorted(editions, key=lambda e: not e.post):
+            ordered = sorted(editions, key=lambda e: not e.post)
+            self._count = {e.name: f"{n}/{len(ordered)}" for n, e in enumerate(ordered, 1)}
+            for edition in ordered:
                 self.told()
                 if failure := self.failure(edition, self.edition, edition, later):
                     failures.append(failure)

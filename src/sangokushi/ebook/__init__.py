@@ -48,6 +48,11 @@ def setup(app: Sphinx) -> dict[str, Any]:
         "ebook_conforms_to", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA", "epub", types=str_
     )
     app.add_config_value("ebook_certified_by", "", "epub", types=str_)
+    # Readings a store or library sorts by (EPUB ``file-as``): katakana in Japanese books.
+    app.add_config_value("ebook_title_file_as", "", "epub", types=str_)
+    app.add_config_value("ebook_author_file_as", "", "epub", types=str_)
+    # The vertical rendition's title; empty: epub_title with VERTICAL_TITLE's suffix.
+    app.add_config_value("ebook_vertical_title", "", "epub", types=str_)
     app.add_config_value("ebook_landmark_titles", {}, "epub", types=frozenset({dict}))
     app.add_config_value("ebook_bodymatter", "", "epub", types=str_)
     app.add_config_value("ebook_tate_chu_yoko", True, "epub", types=frozenset({bool}))

@@ -34,6 +34,9 @@ PYGMENTS_CSS = "_static/pygments.css"
 SEARCH_ICON = re.compile(r"\s*background-image:\s*url\(file\.png\);")
 # Identifiers of the two renditions, after the work's own (epub_identifier).
 RENDITIONS = {False: "yokogaki", True: "tategaki"}
+# The vertical rendition's title is the work's with this after it: a store or Calibre takes
+# two EPUBs of one title and author for duplicates.
+VERTICAL_TITLE = {"ja": "（縦書き版）", "en": " (vertical edition)"}
 
 LANDMARK_TITLES = {
     "ja": {"cover": "表紙", "toc": "目次", "bodymatter": "本文", "landmarks": "ランドマーク"},
@@ -256,14 +259,29 @@ class EbookBuilder(Epub3Builder):
             conforms_to=html.escape(config.ebook_conforms_to),
             certified_by=html.escape(config.ebook_certified_by),
             primary_writing_mode="vertical-rl" if self.vertical else "",
+            title=html.escape(self.rendition_title()),
+            title_file_as=html.escape(config.ebook_title_file_as),
+            author_file_as=html.escape(config.ebook_author_file_as),
         )
         if config.ebook_rendition_identifiers:
             # Two renditions of one work: each its own identifier (a library keeps both),
-            # the work's identifier as dc:source and one collection that holds them both.
+            # the work's identifier as dc:source and one series (Calibre reads an EPUB 3
+            # collection as a series only with collection-type "series") that holds them
+            # both, horizontal first.
             metadata["id"] = html.escape(self.identifier())
             metadata["source"] = html.escape(config.epub_identifier)
             metadata["collection"] = html.escape(config.epub_title)
+            metadata["collection_position"] = "2" if self.vertical else "1"
         return metadata
+
+    def rendition_title(self) -> str:
+        """This rendition's title: the work's, the vertical one marked as such."""
+        config = self.config
+        if not self.vertical or not config.ebook_rendition_identifiers:
+            return config.epub_title
+        if config.ebook_vertical_title:
+            return config.ebook_vertical_title
+        return config.epub_title + _by_language(VERTICAL_TITLE, config.epub_language)
 
     def identifier(self) -> str:
         """This rendition's dc:identifier: the work's, with the writing mode after it."""
@@ -357,6 +375,7 @@ class EbookBuilder(Epub3Builder):
         metadata = super().toc_metadata(level, navpoints)
         # The NCX's dtb:uid must be the identifier's value, not its id (EPUBCheck NCX-001).
         metadata["uid"] = html.escape(self.identifier())
+        metadata["title"] = html.escape(self.rendition_title())
         return metadata
 
     # -- the container -----------------------------------------------------------------

@@ -29,6 +29,8 @@ epub_tocdepth = 2
 
 ebook_cover_subtitle = "副題 — 2023年の話"
 ebook_cover_author = author
+ebook_title_file_as = "テストノホン"
+ebook_author_file_as = "シケン タロウ"
 ebook_accessibility_summary = "テスト用の本です。本文はすべてテキストで、目次と見出しで移動できます。"
 
 latex_engine = "lualatex"

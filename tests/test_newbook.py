@@ -1,0 +1,273 @@
+"""Books other than this one: one started with `sangokushi new`, one of the author's plain MyST."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from sangokushi import fidelity
+from sangokushi.build.registry import for_book
+from sangokushi.facts import load
+from sangokushi.page import PAPERS
+from support import pdftotext, vertical_text
+
+pytestmark = pytest.mark.slow
+
+SANGOKUSHI = [sys.executable, "-m", "sangokushi"]
+# Words of the essay this project was first made for: none may appear in another book.
+ESSAY_WORDS = ("三国志", "Llama", "llm-sangokushi", "曹操", "著者名の記載なし")
+MM = 72 / 25.4
+
+PLAIN_INDEX = """\
+# 旅の記録
+
+```{toctree}
+:maxdepth: 1
+
+tokyo
+kyoto
+```
+"""
+PLAIN_CHAPTERS = {
+    "tokyo.md": """\
+# 東京にて
+
+朝の電車は思っていたよりも静かだった。
+駅を出ると、ビルの谷間に小さな神社があった[^kami]。
+
+[^kami]: 名前は聞きそびれた。
+
+## 昼の市場
+
+- 焼き魚の定食
+- 冷たい麦茶
+
+> 旅は道連れ、世は情け。
+
+![古い地図の切れ端](map.png)
+""",
+    "kyoto.md": """\
+# 京都にて
+
+寺の庭では、苔の上に光がまだらに落ちていた。
+帰りの新幹線で、ノートに今日の出来事を書きとめた。
+
+| 日 | 行き先 |
+|---|---|
+| 一日目 | 清水寺 |
+| 二日目 | 嵐山 |
+
+```text
+旅程表 version 2
+```
+""",
+}
+
+
+def sangokushi(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [*SANGOKUSHI, *args], capture_output=True, text=True, cwd=cwd, check=False
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Traceback" not in result.stderr and "WARNING" not in result.stderr, result.stderr
+    return result
+
+
+def starter_book(folder: Path) -> Path:
+    """A book started the documented way: its own title, author, file names and page size."""
+    sangokushi(
+        "new", str(folder), "--title", "はじめての本", "--author", "山田太郎",
+        "--paper", "B6", "--name", "hajimete",
+    )  # fmt: skip
+    return folder
+
+
+def plain_book(folder: Path) -> Path:
+    """A book whose author replaced the starter's chapters with plain MyST of their own."""
+    sangokushi("new", str(folder), "--title", "旅の記録", "--author", "佐藤花子", "--name", "tabi")
+    image = (folder / "images" / "hon-no-men.png").read_bytes()
+    for child in list(folder.iterdir()):
+        if child.name not in ("book.toml", "conf.py"):
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    (folder / "index.md").write_text(PLAIN_INDEX, encoding="utf-8")
+    (folder / "map.png").write_bytes(image)
+    for name, text in PLAIN_CHAPTERS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module", params=["starter", "plain"])
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The book's folder, every edition built into its own build/ by `sangokushi build`."""
+    root = tmp_path_factory.mktemp(request.param)
+    folder = root / "book"
+    (starter_book if request.param == "starter" else plain_book)(folder)
+    sangokushi("build", str(folder))
+    return folder
+
+
+def test_new_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
+    (tmp_path / "mine.md").write_text("# 私の原稿\n", encoding="utf-8")
+    result = subprocess.run(
+        [*SANGOKUSHI, "new", str(tmp_path), "--title", "t", "--author", "a"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1 and "not an empty folder" in result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.md"]
+
+
+def test_new_writes_the_facts_it_was_given(tmp_path: Path) -> None:
+    sangokushi(
+        "new", str(tmp_path / "b"), "--title", 'A "quoted" 題 #1', "--author", "著者",
+        "--paper", "a6",
+    )  # fmt: skip
+    facts = load(tmp_path / "b")
+    assert (facts.title, facts.author, facts.paper, facts.name) == (
+        'A "quoted" 題 #1',
+        "著者",
+        "A6",
+        "a-quoted-1",
+    )
+    index = (tmp_path / "b" / "index.md").read_text(encoding="utf-8")
+    assert index.startswith('# A "quoted" 題 \\#1\n')
+
+
+def outputs(folder: Path) -> dict[str, Path]:
+    facts = load(folder)
+    return {e.name: e.published(folder / "build") for e in for_book(facts)}
+
+
+def test_every_edition_under_its_own_name(built: Path) -> None:
+    stem = load(built).name
+    found = outputs(built)
+    assert sorted(str(p.relative_to(built / "build")) for p in found.values()) == sorted(
+        [
+            "html",
+            f"epub/{stem}.epub",
+            f"epub/{stem}-tate.epub",
+            f"pdf/{stem}.pdf",
+            f"pdf/{stem}-print.pdf",
+            f"pdf/{stem}-tate.pdf",
+        ]
+    )
+    for path in found.values():
+        assert (path / "index.html" if path.is_dir() else path).stat().st_size > 1000, path
+
+
+def test_pdfs_have_the_books_page_size(built: Path) -> None:
+    facts = load(built)
+    width, height = PAPERS[facts.paper]
+    found = outputs(built)
+    for name in ("pdf", "pdf-tate"):
+        box = PdfReader(found[name]).pages[0].mediabox
+        assert abs(float(box.width) - width * MM) < 1 and abs(float(box.height) - height * MM) < 1
+    trim = PdfReader(found["pdf-print"]).pages[0].trimbox
+    assert abs(float(trim.width) - width * MM) < 1 and abs(float(trim.height) - height * MM) < 1
+
+
+def test_the_publishers_checks_pass(built: Path) -> None:
+    """Every sentence in HTML, both EPUBs and the PDFs; EPUBCheck; every PDF font embedded."""
+    result = sangokushi("check", str(built))
+    assert re.search(r"epub: \d+/\d+ sentences", result.stdout), result.stdout
+    for line in result.stdout.splitlines():
+        if "sentences" in line:
+            done, total = map(int, re.search(r"(\d+)/(\d+)", line).groups())
+            assert done == total > 5, line
+
+
+def test_the_vertical_pdf_has_every_sentence(built: Path) -> None:
+    facts = load(built)
+    sentences = fidelity.book_sentences(built / "build" / "doctrees")
+    text = vertical_text(outputs(built)["pdf-tate"], facts.tate_page)
+    assert fidelity.lost_sentences(sentences, text) == []
+
+
+def edition_texts(built: Path) -> dict[str, str]:
+    found = outputs(built)
+    texts = {"html": fidelity.html_edition_text(found["html"])}
+    texts["search"] = (found["html"] / "searchindex.js").read_text(encoding="utf-8")
+    for name in ("epub", "epub-tate"):
+        with zipfile.ZipFile(found[name]) as epub:
+            texts[name] = "".join(
+                epub.read(n).decode("utf-8", "replace")
+                for n in epub.namelist()
+                if n.endswith((".xhtml", ".opf", ".ncx"))
+            )
+    for name in ("pdf", "pdf-print", "pdf-tate"):
+        info = subprocess.run(
+            ["pdfinfo", str(found[name])], capture_output=True, text=True, check=True
+        ).stdout
+        texts[name] = pdftotext(found[name]) + info
+    return texts
+
+
+def test_nothing_from_another_book(built: Path) -> None:
+    facts = load(built)
+    for name, text in edition_texts(built).items():
+        for word in ESSAY_WORDS:
+            assert word not in text, (name, word)
+        if name not in ("search", "pdf-tate"):
+            assert fidelity.normalize(facts.title) in fidelity.normalize(text), name
+
+
+def test_colophon_from_the_books_facts(built: Path) -> None:
+    facts = load(built)
+    pdf = outputs(built)["pdf"]
+    last = fidelity.normalize(pdftotext(pdf, "-f", str(len(PdfReader(pdf).pages))))
+    for fact in ("奥付", facts.title, f"著者：{facts.author}", "第1版第1刷"):
+        assert fidelity.normalize(fact) in last, (fact, last)
+    # HTML and EPUB: at the end of the book's last document (the index page follows it).
+    with zipfile.ZipFile(outputs(built)["epub"]) as epub:
+        opf = epub.read("content.opf").decode()
+        items = dict(re.findall(r'<item id="([^"]+)" href="([^"]+)"', opf))
+        spine = [items[i] for i in re.findall(r'<itemref idref="([^"]+)"', opf)]
+        pages = [
+            p for p in spine if p.endswith(".xhtml") and p not in ("nav.xhtml", "genindex.xhtml")
+        ]
+        marked = [p for p in pages if 'id="sangokushi-colophon"' in epub.read(p).decode()]
+        assert marked == [pages[-1]], (marked, pages)
+        text = fidelity.normalize(fidelity.html_text(epub.read(pages[-1]).decode()))
+    assert fidelity.normalize(f"著者：{facts.author}") in text
+
+
+def test_chapters_are_numbered_by_default(built: Path) -> None:
+    html = outputs(built)["html"]
+    first = "tokyo" if (built / "tokyo.md").exists() else "kakikata"
+    page = fidelity.html_text((html / f"{first}.html").read_text(encoding="utf-8"))
+    assert "第1章" in page
+    tex = next((built / "build" / "work" / "pdf").glob("*.tex")).read_text(encoding="utf-8")
+    assert r"\chapter{" in tex
+
+
+def test_list_names_the_books_own_files(built: Path) -> None:
+    listed = json.loads(sangokushi("list", str(built)).stdout)
+    stem = load(built).name
+    assert [e["output"] for e in listed if e["form"] == "epub"] == [
+        f"epub/{stem}.epub",
+        f"epub/{stem}-tate.epub",
+    ]
+
+
+def test_builddir_moves_the_editions(built: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "out"
+    result = sangokushi("build", str(built), "html", "--builddir", str(elsewhere))
+    assert (elsewhere / "html" / "index.html").is_file()
+    # A line when an edition starts and one when it is published: no Sphinx chatter.
+    lines = result.stdout.splitlines()
+    assert lines[0] == "sangokushi: html: building (1/1)", lines
+    assert re.fullmatch(r"sangokushi: html: \S*out/html \(\d+\.\d s\)", lines[1]), lines
+    assert len(lines) == 2 and result.stderr == ""
+    env = {**os.environ, "BUILDDIR": str(tmp_path / "env")}
+    subprocess.run([*SANGOKUSHI, "build", str(built), "html"], env=env, check=True)
+    assert (tmp_path / "env" / "html" / "index.html").is_file()
