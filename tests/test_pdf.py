@@ -142,6 +142,18 @@ def test_overfull_text_fails_the_build_naming_the_source(tmp_path: Path) -> None
     assert not (tmp_path / "out" / PDF).exists()
 
 
+def test_a_tex_error_names_its_source_file(tmp_path: Path) -> None:
+    src = tmp_path / "docs"
+    shutil.copytree(DOCS, src)
+    with (src / "wu.md").open("a", encoding="utf-8") as f:
+        f.write("\n```{raw} latex\n\\nosuchmacro\n```\n")
+    result = make("pdf", check=False, SOURCEDIR=src, BUILDDIR=tmp_path / "out")
+    log = result.stdout + result.stderr
+    assert result.returncode != 0 and "Traceback" not in log
+    pattern = r"sangokushi: pdf: docs/wu\.md \(LaTeX line \d+\): TeX stopped: Undefined control"
+    assert re.search(pattern, log), log
+
+
 def test_texlog_reads_pages_and_lines(tmp_path: Path) -> None:
     tex = tmp_path / "book.tex"
     tex.write_text(

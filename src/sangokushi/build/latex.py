@@ -101,6 +101,8 @@ def build_pdf(tex: Path, engine: str = LATEX_ENGINE) -> Path:
         _stop(process)
         raise
     if process.returncode != 0 or not built.is_file():
+        if error := texlog.first_error(log, tex):
+            raise BuildError(f"{error}; see {log}")
         tail = "\n".join(output.splitlines()[-30:])
         raise BuildError(f"{tail}\nlatexmk failed (exit {process.returncode}): see {log}")
     if problems := texlog.overflows(log, tex):
