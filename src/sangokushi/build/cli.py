@@ -102,7 +102,9 @@ def run(args: argparse.Namespace) -> int:
         output = Path(os.environ.get("READTHEDOCS_OUTPUT", "_readthedocs"))
         chosen = [e for e in editions if e.readthedocs == args.format]
         runner = Build(sourcedir, Path(args.builddir), ["-q"], editions, say=say)
-        for path in runner.run(chosen):
+        for path in runner.run(registry.with_sources(editions, chosen)):
+            if path not in {e.published(runner.builddir) for e in chosen}:
+                continue
             folder = output / args.format
             folder.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, folder / path.name)
@@ -127,7 +129,9 @@ def run(args: argparse.Namespace) -> int:
     options = shlex.split(args.sphinxopts)
     if not args.verbose:
         options.insert(0, "-q")
-    Build(sourcedir, builddir, options, editions, say=say).run(chosen)
+    Build(sourcedir, builddir, options, editions, say=say).run(
+        registry.with_sources(editions, chosen)
+    )
     return 0
 
 
