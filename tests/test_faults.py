@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -347,10 +348,19 @@ def fill(disk: Path, leave: int) -> None:
         f.write(b"\0" * max(free - leave, 0))
 
 
+def only(docs: Path, *editions: str) -> None:
+    """The copy of the book builds only ``editions`` (EPUBs alone mark no printed pages)."""
+    facts = docs / "book.toml"
+    line = "editions = [" + ", ".join(f'"{e}"' for e in editions) + "]"
+    text = re.sub(r"(?m)^editions = .*$", line, facts.read_text(encoding="utf-8"))
+    facts.write_text(text, encoding="utf-8")
+
+
 @pytest.mark.parametrize("leave", [0, 64 * 1024])
 def test_full_disk_is_one_line_and_keeps_the_previous_epubs(
     small_disk: Path, docs: Path, leave: int
 ) -> None:
+    only(docs, "epub", "epub-tate")
     build = small_disk / "build"
     make("epub", SOURCEDIR=docs, BUILDDIR=build)
     before = {e.name: e.published(build).read_bytes() for e in (EPUB, BY_NAME["epub-tate"])}
@@ -364,6 +374,26 @@ def test_full_disk_is_one_line_and_keeps_the_previous_epubs(
     (small_disk / "filler").unlink()
     make("epub", SOURCEDIR=docs, BUILDDIR=build)
     assert check_epub(EPUB.published(build)) is None
+
+
+@pytest.mark.parametrize("leave", [0, 32 * 1024, 160 * 1024])
+def test_full_disk_in_the_pdf_steps_is_one_line_and_keeps_the_previous_pdf(
+    small_disk: Path, docs: Path, leave: int
+) -> None:
+    only(docs, "pdf")
+    build = small_disk / "build"
+    pdf, good = first_build("pdf", PDF, docs, build)
+    fill(small_disk, leave)
+    add_sentence(docs, "満杯の試し。")
+    result = make("pdf", check=False, SOURCEDIR=docs, BUILDDIR=build)
+    error = one_error_line(result)
+    assert "No space left on device" in error and str(build) in error, error
+    assert "_io." not in error and result.returncode == 2, error  # make's 2: no abort (134)
+    assert pdf.read_bytes() == good
+    assert leftovers(build) == []
+    (small_disk / "filler").unlink()
+    make("pdf", SOURCEDIR=docs, BUILDDIR=build)
+    assert check_pdf(pdf) is None and pdf.read_bytes() != good
 
 
 def test_full_disk_inside_sphinx_is_one_line(small_disk: Path, docs: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import re
 import subprocess
 from collections.abc import Iterator
@@ -250,7 +251,16 @@ def add_tounicode(path: Path) -> int:
             return 0
         if Name.ID in pdf.trailer:
             del pdf.trailer[Name.ID]
-        updated = path.with_suffix(".tounicode.pdf")
-        pdf.save(updated, deterministic_id=True)
-    updated.replace(path)
+        # Into memory, then written by Python: qpdf writing a file on a full disk throws a
+        # C++ exception that can abort the whole process instead of raising an OSError.
+        buffer = io.BytesIO()
+        pdf.save(buffer, deterministic_id=True)
+    updated = path.with_suffix(".tounicode.pdf")
+    try:
+        updated.write_bytes(buffer.getvalue())
+        updated.replace(path)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, exc.filename or str(updated)) from None
+    finally:
+        updated.unlink(missing_ok=True)
     return count

@@ -507,7 +507,9 @@ class Build:
         except BuildError as exc:
             return f"{edition.name}: {exc}{self.kept(edition)}"
         except OSError as exc:
-            where = self.shown(exc.filename or self.builddir)
+            # Some libraries put their file object where the path goes (pikepdf, qpdf).
+            named = isinstance(exc.filename, (str, os.PathLike)) and exc.filename
+            where = self.shown(named or self.builddir)
             cause = exc.strerror or str(exc)
             return f"{edition.name}: cannot write {where}: {cause}{self.kept(edition)}"
         return None
