@@ -54,7 +54,12 @@ class Project:
         assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
         assert "WARNING" not in result.stderr, result.stderr
         found = re.findall(r"^sangokushi: ([\w-]+): (.*)$", result.stdout, re.MULTILINE)
-        return {name: "skipped" if text.endswith("up to date") else "built" for name, text in found}
+        # The editions asked for (an EPUB also brings its PDF, whose pages it marks).
+        return {
+            name: "skipped" if text.endswith("up to date") else "built"
+            for name, text in found
+            if name in names or not names
+        }
 
     def epub(self, name: str) -> Path:
         return BY_NAME[name].published(self.build)
