@@ -61,7 +61,8 @@ def test_epub_navigation_and_headings_are_numbered(book: Path) -> None:
 def test_headings_break_between_phrases(book: Path) -> None:
     index = (book / "html" / "index.html").read_text(encoding="utf-8")
     assert "Llama 2の<wbr />登場で<wbr />LLM三国志が<wbr />始まった" in index
-    chapter = epub_file(book, "yoko", "wei.xhtml")
+    # lxml writes the pages it marks with print page numbers: <wbr/> is the same element.
+    chapter = epub_file(book, "yoko", "wei.xhtml").replace("<wbr/>", "<wbr />")
     assert "先行する<wbr />強力な<wbr />帝国" in chapter
 
 
