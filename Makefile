@@ -40,7 +40,7 @@ help:
 	@echo "  SOURCEDIR=$(SOURCEDIR) BUILDDIR=$(BUILDDIR) SPHINXOPTS=$(SPHINXOPTS) PYTHON=$(PYTHON) VENV=$(VENV)"
 	@echo "  SITE_URL=$(SITE_URL) SITE_DIR=$(SITE_DIR) SITE_REPO=$(SITE_REPO) SITE_BRANCH=$(SITE_BRANCH)"
 	@echo "  SITE_TAGS=$(SITE_TAGS) SITE_DOWNLOADS=$(SITE_DOWNLOADS) LIVE_PORT=$(LIVE_PORT)"
-	@echo "  BENCH_ARGS=$(BENCH_ARGS) PYTEST_ARGS=$(PYTEST_ARGS)"
+	@echo "  BENCH_ARGS=$(BENCH_ARGS) PYTEST_ARGS=$(PYTEST_ARGS) TEST_JOBS=$(TEST_JOBS)"
 
 $(VENV_STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -78,9 +78,15 @@ pdf-tate: $(VENV_STAMP) sysdeps
 check-epub: epub
 	@$(SANGOKUSHI) check "$$SOURCEDIR" --group epub
 
+# Two passes: every test not marked `serial` on TEST_JOBS pytest-xdist workers (a file's tests on
+# one worker, so its module fixtures are built once), then the `serial` ones (fault injection,
+# timing, concurrency: they want the whole machine) alone. Exit 5 is "nothing selected".
+TEST_JOBS ?= 2
 test: $(VENV_STAMP) sysdeps
 	@$(VENV)/bin/python -m sangokushi.sysdeps test
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n $(TEST_JOBS) --dist loadfile -m "not serial" $(PYTEST_ARGS) \
+	  || test $$? -eq 5
+	$(VENV)/bin/python -m pytest -m serial $(PYTEST_ARGS) || test $$? -eq 5
 
 lint: $(VENV_STAMP)
 	$(VENV)/bin/ruff check src tests docs/conf.py
