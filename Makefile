@@ -33,13 +33,14 @@ help:
 	@echo "  make clean    remove what the builds wrote in BUILDDIR (its .lock stays)"
 	@echo "  make lint | format   ruff"
 	@echo "  make site | serve    the versioned site of every tag and SITE_BRANCH; serve it"
-	@echo "  make live     the working tree's HTML, rebuilt on save (port LIVE_PORT)"
+	@echo "  make live     the book rebuilt on save, its HTML and PDF page at 127.0.0.1:LIVE_PORT"
 	@echo "  make bench    the build-cost benchmark (BENCH_ARGS)"
 	@echo "  make setup | sysdeps   only the venv; only the Debian packages"
 	@echo "Variables (now):"
 	@echo "  SOURCEDIR=$(SOURCEDIR) BUILDDIR=$(BUILDDIR) SPHINXOPTS=$(SPHINXOPTS) PYTHON=$(PYTHON) VENV=$(VENV)"
 	@echo "  SITE_URL=$(SITE_URL) SITE_DIR=$(SITE_DIR) SITE_REPO=$(SITE_REPO) SITE_BRANCH=$(SITE_BRANCH)"
 	@echo "  SITE_TAGS=$(SITE_TAGS) SITE_DOWNLOADS=$(SITE_DOWNLOADS) LIVE_PORT=$(LIVE_PORT)"
+	@echo "  LIVE_EDITIONS=$(LIVE_EDITIONS)"
 	@echo "  BENCH_ARGS=$(BENCH_ARGS) PYTEST_ARGS=$(PYTEST_ARGS) TEST_JOBS=$(TEST_JOBS)"
 
 $(VENV_STAMP): pyproject.toml
@@ -128,10 +129,11 @@ site: $(VENV_STAMP) sysdeps
 serve: $(VENV_STAMP)
 	$(VENV)/bin/python -m sangokushi.site serve "$$SITE_DIR" --url "$$SITE_URL"
 
-# The working tree (not the site), rebuilt on every save, the browser reloading by itself.
-live: $(VENV_STAMP)
-	$(VENV)/bin/sphinx-autobuild -b html -n -d "$$BUILDDIR/doctrees/live" $(SPHINXOPTS) \
-	  --watch src --host 127.0.0.1 --port $(LIVE_PORT) "$$SOURCEDIR" "$$BUILDDIR/live"
+# The book rebuilt on every save (`sangokushi preview`: the editions of LIVE_EDITIONS, or all),
+# the edited page's HTML and PDF side by side at http://127.0.0.1:LIVE_PORT/, reloading by itself.
+LIVE_EDITIONS ?=
+live: $(VENV_STAMP) sysdeps
+	@$(SANGOKUSHI) preview "$$SOURCEDIR" --port $(LIVE_PORT) $(LIVE_EDITIONS)
 
 # -- Build-cost benchmark (bench/README.md): synthetic books, pandoc beside ---------------
 # make bench BENCH_ARGS='--sizes 1,10 --editions html,epub --repeats 3'
