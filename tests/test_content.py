@@ -231,3 +231,36 @@ def test_code_is_ruled_with_rules_that_turn(pdf_file: Path) -> None:
         for _, op in ContentStream(page.get_contents(), reader).operations
     }
     assert b"c" not in operators and b"re" in operators
+
+
+def contrast(one: str, two: str) -> float:
+    """WCAG contrast ratio of two CSS ``rgb(…)`` colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(c) / 255 for c in colour[colour.index("(") + 1 : -1].split(",")[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(one), luminance(two)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_code_reads_in_light_and_dark_mode(
+    rootdir: Path, tmp_path: Path, browser: object, scheme: str
+) -> None:
+    docs = {doc.stem: doc for doc in unpack(build(rootdir, tmp_path, "epub").epub, tmp_path / "x")}
+    page = browser.new_page(viewport={"width": PHONE, "height": 700}, color_scheme=scheme)
+    page.goto(docs["second"].as_uri())
+    pairs = page.eval_on_selector_all(
+        "div.highlight pre, div.highlight pre span",
+        """nodes => nodes.filter(n => n.textContent.trim()).map(n => {
+          let ground = n, colour = getComputedStyle(n).color;
+          while (getComputedStyle(ground).backgroundColor === 'rgba(0, 0, 0, 0)')
+            ground = ground.parentElement;
+          return [colour, getComputedStyle(ground).backgroundColor]; })""",
+    )
+    page.close()
+    assert pairs
+    weak = [pair for pair in pairs if contrast(*pair) < 4.5]
+    assert weak == [], weak

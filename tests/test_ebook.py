@@ -467,3 +467,28 @@ def test_cover_title_breaks_between_phrases() -> None:
         assert line[0] not in "。ー"
     spec = cover.CoverSpec(title=title, subtitle="副題")
     assert cover.render_cover(spec, fontfile) == cover.render_cover(spec, fontfile)
+
+
+@pytest.mark.parametrize("mode", ["horizontal", "vertical"])
+def test_a_line_holds_at_most_about_forty_characters(
+    editions: dict[str, Build], tmp_path: Path, mode: str
+) -> None:
+    """On a wide screen (1280 × 1000) the text keeps a measure, and links clear the ruby."""
+    with zipfile.ZipFile(editions[mode].epub) as ocf:
+        ocf.extractall(tmp_path)
+    for browser in launch():
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto((tmp_path / "chapter1.xhtml").as_uri())
+        found = page.evaluate(
+            """() => {
+              const p = document.querySelector('section p');
+              const s = getComputedStyle(p);
+              const r = p.getBoundingClientRect();
+              const vertical = s.writingMode.startsWith('vertical');
+              return {measure: (vertical ? r.height : r.width) / parseFloat(s.fontSize),
+                      underline: getComputedStyle(document.documentElement)
+                        .textUnderlinePosition};
+            }"""
+        )
+    assert 20 < found["measure"] <= 42, found
+    assert found["underline"] == ("left" if mode == "vertical" else "auto"), found

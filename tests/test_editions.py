@@ -228,3 +228,19 @@ def test_make_test_hands_no_build_paths_to_the_tests(tmp_path: Path) -> None:
         env={k: v for k, v in os.environ.items() if k not in ("BUILDDIR", "SITE_DIR")},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_epubs_mark_the_pages_of_their_pdf_only_when_the_book_builds_it(tmp_path: Path) -> None:
+    assert (BY_NAME["epub"].pages, BY_NAME["epub-tate"].pages) == ("pdf", "pdf-tate")
+    args = BY_NAME["epub"].sphinx_args(Path("docs"), tmp_path, [])
+    assert f"ebook_page_map={tmp_path / 'work' / 'pdf.pages.json'}" in args
+    chosen = registry.select(EDITIONS, [], ["epub"])
+    assert [e.name for e in registry.with_sources(EDITIONS, chosen)] == [
+        "epub",
+        "epub-tate",
+        "pdf",
+        "pdf-tate",
+    ]
+    no_pdf = registry.for_book(dataclasses.replace(FACTS, editions=("epub", "epub-tate")))
+    assert [e.pages for e in no_pdf] == ["", ""]
+    assert not any("ebook_page_map" in a for a in no_pdf[0].sphinx_args(Path("d"), tmp_path, []))

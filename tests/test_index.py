@@ -190,7 +190,7 @@ def test_bad_entries_warn_with_file_and_line(rootdir: Path, tmp_path: Path) -> N
 BOOK_ORDER = {
     "あ": ["Amazon", "アルトマン、サム", "Anthropic", "xAI", "袁紹", "OpenAI"],
     "か": ["Google"],
-    "さ": ["ザッカーバーグ、マーク", "司馬懿", "諸葛亮", "曹操", "孫氏"],
+    "さ": ["ザッカーバーグ、マーク", "司馬懿", "諸葛亮", "曹操", "孫権"],
     "た": ["張陵", "張魯", "DeepMind"],
     "は": ["ハサビス、デミス"],
     "ま": ["Microsoft", "マスク、イーロン", "Meta"],

@@ -79,7 +79,7 @@ def history(dest: Path) -> Path:
     git(repo, "commit", "-q", "-m", "第1.0版")
     git(repo, "tag", "-a", "v1.0", "-m", "第1.0版")
     edit(repo / "docs" / "shu.md", SOURCE_OLD, SOURCE_NEW)
-    edit(repo / "pyproject.toml", 'version = "1.0.0"', 'version = "1.1.0"')
+    edit(repo / "docs" / "book.toml", 'version = "1.0.0"', 'version = "1.1.0"')
     git(repo, "commit", "-q", "-am", "第1.1版")
     git(repo, "tag", "v1.1")
     with (repo / "docs" / "wu.md").open("a", encoding="utf-8") as f:

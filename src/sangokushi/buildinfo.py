@@ -109,12 +109,7 @@ def toolchain(edition: str = "html") -> str:
     if edition == "pdf":
         parts += ["upLaTeX・dvipdfmx（jlreqクラス）", "原ノ味フォント"]
     elif edition == "epub":
-        parts += [
-            "電子書籍ビルダーsangokushi.ebook",
-            f"BudouX {_dist_version('budoux')}（改行位置）",
-            f"Pillow {_dist_version('pillow')}（表紙）",
-            "原ノ味フォント（表紙）",
-        ]
+        parts.append("原ノ味フォント（表紙）")
     elif edition == "html":
         parts.append(f"sphinx-book-theme {_dist_version('sphinx-book-theme')}")
     return "、".join(parts)

@@ -17,6 +17,9 @@ from sangokushi.page import PageDesign
 
 DELETED = "（削除）"
 STRUCTURAL = "（章の区切り）"
+# An "original" of nothing: the row adds words (a heading the essay did not have).
+ADDED = "（なし）"
+RUBY = re.compile(r"\{ruby\}`([^|`]+)\|[^`]+`")
 ORNAMENT = re.compile(r"^[\s✴\ufe0e\ufe0f*＊]+$")
 SENTENCE_END = re.compile(r"(?<=[。！？?!])")
 
@@ -43,13 +46,14 @@ def load_edits(notes: Path) -> list[Edit]:
             rows.append([line[4:].strip()])
         elif in_table and line.startswith("  - ") and rows:
             rows[-1].append(line[4:].strip())
-    return [Edit(r[0], r[1], r[2], r[3]) for r in rows[1:]]
+    # A cell shows a change as printed ({ruby}`司馬懿|しばい`): its text is the base.
+    return [Edit(*(RUBY.sub(r"\1", cell) for cell in r[:4])) for r in rows[1:]]
 
 
 def apply_edits(essay: str, edits: list[Edit]) -> str:
     """The essay with every listed text change made; structural rows change no words."""
     for edit in edits:
-        if edit.changed == STRUCTURAL:
+        if edit.changed == STRUCTURAL or edit.original == ADDED:
             continue
         if edit.original not in essay:
             raise ValueError(f"edit {edit.number}: {edit.original!r} is not in the essay")

@@ -132,7 +132,9 @@ class FirstOccurrence(SphinxPostTransform):
     def _excluded(text: nodes.Text) -> bool:
         parent = text.parent
         while parent is not None:
-            if isinstance(parent, (nodes.title, ruby, nodes.raw, nodes.literal, nodes.comment)):
+            # Titles, code, and tables (a cell quoting the text before an edit) keep their text.
+            skip = (nodes.title, ruby, nodes.raw, nodes.FixedTextElement, nodes.literal)
+            if isinstance(parent, (*skip, nodes.comment, nodes.table)):
                 return True
             parent = parent.parent
         return False

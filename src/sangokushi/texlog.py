@@ -122,6 +122,26 @@ def overflows(log: Path, tex: Path) -> list[Overflow]:
     return found
 
 
+ERROR = re.compile(r"^! (?P<what>.+)$")
+ERROR_LINE = re.compile(r"^l\.(?P<line>\d+) ")
+
+
+def first_error(log: Path, tex: Path) -> str | None:
+    """TeX's first error (``! …``) with the source document it stopped in, if the log has one."""
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    for index, line in enumerate(lines):
+        if match := ERROR.match(line):
+            where = next((m for m in map(ERROR_LINE.match, lines[index : index + 30]) if m), None)
+            tex_line = int(where["line"]) if where else None
+            source = _source(source_of_lines(tex), tex_line, tex.name)
+            at = f" (LaTeX line {tex_line})" if tex_line else ""
+            return f"{source}{at}: TeX stopped: {match['what']}"
+    return None
+
+
 def report(problems: list[Overflow], log: Path) -> str:
     """The overflows, one ``source: what`` a line, and what failed."""
     lines = [problem.message() for problem in problems]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import re
 import subprocess
 from collections.abc import Iterator
@@ -250,7 +251,15 @@ def add_tounicode(path: Path) -> int:
             return 0
         if Name.ID in pdf.trailer:
             del pdf.trailer[Name.ID]
-        updated = path.with_suffix(".tounicode.pdf")
-        pdf.save(updated, deterministic_id=True)
+        # Into memory, then to disk by Python: a full disk is then an OSError naming the file
+        # (qpdf writing to a Python file raised a C++ error that aborted the process).
+        data = io.BytesIO()
+        pdf.save(data, deterministic_id=True)
+    updated = path.with_suffix(".tounicode.pdf")
+    try:
+        updated.write_bytes(data.getvalue())
+    except OSError:
+        updated.unlink(missing_ok=True)
+        raise
     updated.replace(path)
     return count

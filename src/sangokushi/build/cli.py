@@ -113,7 +113,9 @@ def run(args: argparse.Namespace) -> int:
         output = Path(os.environ.get("READTHEDOCS_OUTPUT", "_readthedocs"))
         chosen = [e for e in editions if e.readthedocs == args.format]
         runner = Build(sourcedir, Path(args.builddir), ["-q"], editions, say=say)
-        for path in runner.run(chosen):
+        for path in runner.run(registry.with_sources(editions, chosen)):
+            if path not in {e.published(runner.builddir) for e in chosen}:
+                continue
             folder = output / args.format
             folder.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, folder / path.name)
@@ -138,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
     options = shlex.split(args.sphinxopts)
     if not args.verbose:
         options.insert(0, "-q")
+    chosen = registry.with_sources(editions, chosen)
     if args.command == "preview":
         from sangokushi.build.preview import Preview
 

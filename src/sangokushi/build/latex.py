@@ -173,6 +173,8 @@ def build_pdf(tex: Path, engine: str = LATEX_ENGINE) -> Path:
     # inherited, so a LuaLaTeX outliving this process still keeps other builds out.
     result = _run([*command, tex.name], workdir, environ)
     if result.returncode != 0 or not built.is_file():
+        if error := texlog.first_error(log, tex):
+            raise BuildError(f"{error}; see {log}")
         tail = "\n".join(result.stdout.splitlines()[-30:])
         raise BuildError(f"{tail}\nlatexmk failed (exit {result.returncode}): see {log}")
     if problems := texlog.overflows(log, tex):

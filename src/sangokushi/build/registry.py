@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sangokushi import pagemap
 from sangokushi.build.errors import BuildError
 from sangokushi.facts import ALL_EDITIONS, Facts
 
@@ -32,7 +33,9 @@ class Edition:
     another edition whose Sphinx environment (doctrees) this one shares: only for editions
     of the same builder whose overrides are no ``env`` config values (they change the
     writing, not the reading); editions that share one write every page from it. ``book``
-    is the file stem of the book it was bound to (``for_book``).
+    is the file stem of the book it was bound to (``for_book``). ``pages`` names the PDF
+    edition whose printed pages this EPUB marks (a page list and page break markers, from the
+    page map that PDF's post-step leaves: sangokushi.pagemap); it is built after that PDF.
     """
 
     name: str
@@ -49,6 +52,7 @@ class Edition:
     readthedocs: str = ""
     environment: str = ""
     book: str = ""
+    pages: str = ""
 
     def __post_init__(self) -> None:
         unknown = set(self.checks) - CHECKS
@@ -80,6 +84,10 @@ class Edition:
         """What the published edition was built from (sangokushi.build.stamps)."""
         return builddir / "work" / f"{self.name}{STAMP}"
 
+    def page_map(self, builddir: Path) -> Path:
+        """The page map this PDF edition leaves for the EPUBs that mark its pages."""
+        return builddir / "work" / f"{self.name}{pagemap.SUFFIX}"
+
     def sphinx_args(self, sourcedir: Path, builddir: Path, options: Sequence[str]) -> list[str]:
         """``sphinx-build``'s arguments for this edition (options from SPHINXOPTS last)."""
         args = ["-b", self.builder, "-W", "--keep-going", "-n"]
@@ -90,6 +98,9 @@ class Edition:
             args.append("-a")
         for key, value in self.overrides.items():
             args += ["-D", f"{key}={value}"]
+        if self.pages:
+            source = dataclasses.replace(self, name=self.pages)
+            args += ["-D", f"ebook_page_map={source.page_map(builddir)}"]
         for tag in self.tags:
             args += ["-t", tag]
         return [*args, *options, str(sourcedir), str(self.workdir(builddir))]
@@ -106,6 +117,7 @@ class Edition:
             "vertical": self.vertical,
             "readthedocs": self.readthedocs,
             "environment": self.environment,
+            "pages": self.pages,
         }
 
 
@@ -121,6 +133,7 @@ EDITIONS: tuple[Edition, ...] = (
         label="EPUB（横書き）",
         checks=("fidelity", "epubcheck"),
         readthedocs="epub",
+        pages="pdf",
     ),
     Edition(
         "epub-tate",
@@ -133,6 +146,7 @@ EDITIONS: tuple[Edition, ...] = (
         checks=("fidelity", "epubcheck"),
         vertical=True,
         environment="epub",
+        pages="pdf-tate",
     ),
     Edition(
         "pdf",
@@ -193,6 +207,8 @@ def for_book(facts: Facts) -> tuple[Edition, ...]:
                 overrides=overrides,
                 label=label,
                 book=facts.name,
+                # A book without that PDF has no printed pages to mark.
+                pages=edition.pages if edition.pages in facts.editions else "",
             )
         )
     return tuple(bound)
@@ -215,6 +231,12 @@ def select(
     if not names and not groups:
         return list(editions)
     return [e for e in editions if e.name in names or e.group in groups]
+
+
+def with_sources(editions: Sequence[Edition], chosen: Sequence[Edition]) -> list[Edition]:
+    """``chosen`` and the PDFs whose pages they mark (built first, or found up to date)."""
+    names = {e.name for e in chosen} | {e.pages for e in chosen if e.pages}
+    return [e for e in editions if e.name in names]
 
 
 def with_check(editions: Sequence[Edition], check: str) -> list[Edition]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -97,17 +98,30 @@ class PostSteps:
 
         self.pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="post-step")
         self.futures: list[Future[None]] = []
+        self.named: dict[str, Future[None]] = {}
         self.failures: list[str] = []
         self.stopping = stopping
 
-    def submit(self, job: Callable[[], str | None]) -> None:
+    def submit(self, job: Callable[[], str | None], name: str = "") -> None:
         """Run ``job`` in the background; a text it returns is a failure's one line."""
 
         def run() -> None:
             if not self.stopping.is_set() and (failure := job()):
                 self.failures.append(failure)
 
-        self.futures.append(self.pool.submit(run))
+        self.futures.append(future := self.pool.submit(run))
+        if name:
+            self.named[name] = future
+
+    def wait_for(self, name: str, meanwhile: Callable[[], None]) -> None:
+        """Wait for the job of edition ``name``, if one runs (``meanwhile`` now and then)."""
+        from concurrent.futures import wait
+
+        if (future := self.named.get(name)) is None:
+            return
+        while wait([future], timeout=0.2).not_done:
+            meanwhile()
+        future.result()
 
     def wait(self, meanwhile: Callable[[], None]) -> None:
         """Wait for every job, calling ``meanwhile`` now and then; raise what a job raised."""
@@ -184,6 +198,11 @@ class Build:
             self._inputs = inputs_fingerprint(self.sourcedir, self.builddir)
         own = [edition.describe(), dict(edition.overrides), edition.tags, self.options]
         own.append(sorted(e.name for e in self.editions if e.environment == edition.name))
+        if edition.pages:
+            # The printed pages it marks: the PDF's page map is an input of the EPUB.
+            source = dataclasses.replace(edition, name=edition.pages)
+            with suppress(OSError):
+                own.append(hashlib.blake2b(source.page_map(self.builddir).read_bytes()).hexdigest())
         text = json.dumps([self._inputs, str(self.sourcedir.resolve()), own], default=str)
         return hashlib.blake2b(text.encode()).hexdigest()
 
@@ -208,7 +227,24 @@ class Build:
         except (OSError, ValueError):
             return False
         target = edition.published(self.builddir)
+        if self.page_source(edition) and not edition.page_map(self.builddir).is_file():
+            return False
         return stamp == {"inputs": self.fingerprint(edition), "output": output_state(target)}
+
+    def page_source(self, edition: Edition) -> bool:
+        """Whether an EPUB of this book marks the printed pages of ``edition`` (a PDF)."""
+        return any(e.pages == edition.name for e in self.editions)
+
+    def write_page_map(self, edition: Edition, pdf: Path) -> None:
+        """Leave ``pdf``'s page map for the EPUBs that mark its pages (sangokushi.pagemap)."""
+        from sangokushi import facts, pagemap
+
+        book = facts.load(self.sourcedir)
+        design = book.tate_page if edition.vertical else book.page
+        target = edition.page_map(self.builddir)
+        partial = target.with_name(target.name + ".part")
+        pagemap.write(pdf, design, edition.vertical, partial, f"{book.uid}:{edition.name}")
+        partial.replace(target)
 
     def edition(self, edition: Edition, later: PostSteps | None = None) -> Path:
         """Build ``edition`` and publish it, unless it is up to date; return where it is.
@@ -227,7 +263,9 @@ class Build:
         if later is None or not edition.post:
             self.finish(edition, docnames, inputs)
         else:
-            later.submit(lambda: self.failure(edition, self.finish, edition, docnames, inputs))
+            later.submit(
+                lambda: self.failure(edition, self.finish, edition, docnames, inputs), edition.name
+            )
         return target
 
     def sphinx(self, edition: Edition) -> list[str]:
@@ -265,6 +303,8 @@ class Build:
             from sangokushi.build.latex import build_pdf
 
             built = build_pdf(workdir / edition.tex)
+            if self.page_source(edition):
+                self.write_page_map(edition, built)
         else:
             built = workdir / edition.filename
         target = edition.published(self.builddir)
@@ -317,6 +357,15 @@ class Build:
                 self._count = {e.name: f"{n}/{len(ordered)}" for n, e in enumerate(ordered, 1)}
                 for edition in ordered:
                     self.told()
+                    if edition.pages:
+                        # It reads where that PDF's pages begin: that PDF first.
+                        later.wait_for(edition.pages, self.told)
+                        if any(f.startswith(f"{edition.pages}: ") for f in failures):
+                            failures.append(
+                                f"{edition.name}: not built: it marks the printed pages of "
+                                f"{edition.pages}, which failed{self.kept(edition)}"
+                            )
+                            continue
                     if failure := self.failure(edition, self.edition, edition, later):
                         failures.append(failure)
                         break

@@ -63,5 +63,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("ebook_island_max_rows", 8, "epub", types=frozenset({int}))
     app.add_config_value("ebook_rendition_identifiers", True, "epub", types=frozenset({bool}))
     app.add_config_value("ebook_verify", True, "epub", types=frozenset({bool}))
+    # The page map of the PDF whose pages the EPUB marks (sangokushi.pagemap; the build's
+    # registry passes it): a page list and page break markers; empty, none.
+    app.add_config_value("ebook_page_map", "", "epub", types=str_)
     app.connect("config-inited", set_cover)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

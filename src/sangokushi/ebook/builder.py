@@ -15,6 +15,7 @@ from sphinx.locale import _
 from sphinx.util import logging
 from sphinx.util.fileutil import copy_asset_file
 
+from sangokushi import pagemap
 from sangokushi.aria import AriaHTML5Translator
 from sangokushi.ebook import cover, package, readback
 from sangokushi.ebook.tategaki import orient, orient_tree
@@ -39,14 +40,25 @@ RENDITIONS = {False: "yokogaki", True: "tategaki"}
 VERTICAL_TITLE = {"ja": "（縦書き版）", "en": " (vertical edition)"}
 
 LANDMARK_TITLES = {
-    "ja": {"cover": "表紙", "toc": "目次", "bodymatter": "本文", "landmarks": "ランドマーク"},
+    "ja": {
+        "cover": "表紙",
+        "toc": "目次",
+        "bodymatter": "本文",
+        "landmarks": "ランドマーク",
+        "page-list": "紙の本のページ",
+    },
     "en": {
         "cover": "Cover",
         "toc": "Table of Contents",
         "bodymatter": "Start of Content",
         "landmarks": "Landmarks",
+        "page-list": "Print page list",
     },
 }
+# What page break markers and a page list give a reader (schema.org accessibilityFeature).
+PAGE_FEATURES = ("pageBreakMarkers", "pageNavigation")
+SPINE = re.compile(r'<itemref idref="([^"]+)"')
+ITEM = re.compile(r'<item id="([^"]+)" href="([^"]+)" media-type="application/xhtml\+xml"')
 A11Y_SUMMARIES = {
     "ja": (
         "この電子書籍は EPUB Accessibility 1.1(WCAG 2.1 レベル AA)に沿って作られています。"
@@ -247,6 +259,9 @@ class EbookBuilder(Epub3Builder):
         features = list(config.ebook_accessibility_features)
         if "rubyAnnotations" not in features and self.uses_ruby():
             features.append("rubyAnnotations")
+        source = self.page_map()[0]
+        if source:
+            features += [f for f in PAGE_FEATURES if f not in features]
         summary = config.ebook_accessibility_summary or _by_language(
             A11Y_SUMMARIES, config.epub_language
         )
@@ -258,6 +273,7 @@ class EbookBuilder(Epub3Builder):
             accessibility_summary=html.escape(summary),
             conforms_to=html.escape(config.ebook_conforms_to),
             certified_by=html.escape(config.ebook_certified_by),
+            page_break_source=html.escape(source),
             primary_writing_mode="vertical-rl" if self.vertical else "",
             title=html.escape(self.rendition_title()),
             title_file_as=html.escape(config.ebook_title_file_as),
@@ -290,6 +306,38 @@ class EbookBuilder(Epub3Builder):
             return work
         return f"{work}:{RENDITIONS[self.vertical]}"
 
+    def page_map(self) -> tuple[str, list[pagemap.Page]]:
+        """The printed pages this EPUB marks (``ebook_page_map``): their source and text."""
+        if not self.config.ebook_page_map:
+            return "", []
+        if not hasattr(self, "_page_map"):
+            path = Path(self.config.ebook_page_map)
+            try:
+                self._page_map = pagemap.load(path)
+            except (OSError, ValueError, KeyError) as err:
+                logger.warning(
+                    "cannot read the page map %s: %s; no page list",
+                    path,
+                    err,
+                    location=str(path),
+                    type="ebook",
+                    subtype="pages",
+                )
+                self._page_map = ("", [])
+        return self._page_map
+
+    def place_page_breaks(self) -> None:
+        """Mark where each printed page begins in the documents of the spine; list them."""
+        self.page_list: list[tuple[str, str]] = []
+        pages = self.page_map()[1]
+        if not pages:
+            return
+        opf = (self.outdir / "content.opf").read_text(encoding="utf-8")
+        hrefs = dict(ITEM.findall(opf))
+        names = [hrefs[i] for i in SPINE.findall(opf) if i in hrefs]
+        names = [n for n in dict.fromkeys(names) if n not in ("nav.xhtml", self.coverpage_name)]
+        self.page_list = pagemap.place(self.outdir, names, pages)
+
     def build_content(self) -> None:
         # A cover page left by the last build would be listed as a document of its own,
         # then again as the cover: a duplicate spine entry (EPUBCheck OPF-034).
@@ -307,6 +355,7 @@ class EbookBuilder(Epub3Builder):
             super().build_content()
         finally:
             self.config.epub_exclude_files = excluded
+        self.place_page_breaks()
 
     def unused_static_files(self) -> list[str]:
         """Theme and Sphinx files in ``_static`` that no page or stylesheet links to."""
@@ -354,6 +403,11 @@ class EbookBuilder(Epub3Builder):
                 for t, href, title in landmarks
             ],
             landmarks_title=html.escape(titles["landmarks"]),
+            page_list=[
+                {"label": html.escape(label), "href": html.escape(href)}
+                for label, href in getattr(self, "page_list", [])
+            ],
+            page_list_title=html.escape(titles["page-list"]),
         )
         return metadata
 

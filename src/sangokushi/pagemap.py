@@ -1,0 +1,315 @@
+"""Printed pages in the EPUB: where each page of a PDF begins, found in the EPUB's documents."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import subprocess
+import unicodedata
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from pathlib import Path
+
+from sangokushi.page import PageDesign
+
+# The page map a PDF edition leaves beside its stamp (sangokushi.build.registry.Edition).
+SUFFIX = ".pages.json"
+WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+)
+PAGE = re.compile(r"<page [^>]*>(.*?)</page>", re.S)
+# Ruby is kana set at half size: a word of kana this much smaller than the text is a reading.
+KANA = re.compile("[\u3041-\u30ff]+")
+RUBY_RATIO = 0.7
+# A page that begins with up to this many characters set otherwise in print (第一章).
+BACK = 3
+# Shorter runs in common are chance (「序章」 in a sentence about the book).
+RUN = 3
+
+
+@dataclass(frozen=True)
+class Page:
+    """One printed page: its number as printed (the PDF's page label) and its body text."""
+
+    label: str
+    text: str
+
+
+def fold(text: str) -> str:
+    """Text as compared: width and ligatures folded, no white space or variation selectors."""
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"[\s\ufe0e\ufe0f\u00ad]+", "", text)
+
+
+def body_band(page: PageDesign, tate: bool) -> tuple[float, float]:
+    """Where a page's 版面 lies, in points from the page's top: 柱 above it, ノンブル below."""
+    top = page.head_mm * 72 / 25.4
+    if tate:
+        return top - 2, top + page.chars * page.font_pt + 4
+    return top - page.font_pt, top + page.text_height_pt * 72 / 72.27 + page.font_pt / 2
+
+
+def labels(pdf: Path) -> list[str]:
+    """Each page's number as printed (its ``/PageLabels`` entry), else its position."""
+    import pikepdf
+
+    with pikepdf.open(pdf) as document:
+        return [str(p.label or n) for n, p in enumerate(document.pages, 1)]
+
+
+def read_pages(pdf: Path, page: PageDesign, tate: bool) -> list[Page]:
+    """The body text of every page of ``pdf`` in the order it was set, without ruby.
+
+    Words come in drawing order (``pdftotext -raw``), which is the reading order of both
+    writing modes; running heads and folios lie outside the 版面 and are left out.
+    """
+    markup = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-raw", "-bbox", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    head, foot = body_band(page, tate)
+    pages = []
+    for label, body in zip(labels(pdf), PAGE.findall(markup), strict=True):
+        boxes = [
+            (float(a), float(b), float(c), float(d), w) for a, b, c, d, w in WORD.findall(body)
+        ]
+        found = [w for w in boxes if w[3] > head and w[1] < foot]
+        single = [w for w in found if len(w[4]) == 1] or found
+        across = sorted((w[2] - w[0]) if tate else (w[3] - w[1]) for w in single)
+        size = across[len(across) // 2] if across else 0
+        words = [
+            html.unescape(w[4])
+            for w in found
+            if not (
+                KANA.fullmatch(w[4])
+                and ((w[2] - w[0]) if tate else (w[3] - w[1])) < RUBY_RATIO * size
+            )
+        ]
+        pages.append(Page(label, fold("".join(words))))
+    return pages
+
+
+def write(pdf: Path, page: PageDesign, tate: bool, target: Path, source: str) -> None:
+    """Write ``pdf``'s page map to ``target``: ``source`` names the edition (pageBreakSource)."""
+    pages = read_pages(pdf, page, tate)
+    data = {"source": source, "pdf": pdf.name, "pages": [[p.label, p.text] for p in pages]}
+    target.write_text(json.dumps(data, ensure_ascii=False, indent=0), encoding="utf-8")
+
+
+def load(path: Path) -> tuple[str, list[Page]]:
+    """A page map's source and pages."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data["source"], [Page(label, text) for label, text in data["pages"]]
+
+
+def locate(pages: list[Page], text: str) -> list[int | None]:
+    """Where in ``text`` (folded) each page begins; None for a page with nothing of ``text``.
+
+    The pages' text and ``text`` are aligned as two sequences (difflib): a page begins at
+    the first of its characters found in ``text`` (runs of ``RUN`` or more), so that text only
+    print has (目次's leaders, a table head repeated, 柱) is skipped. A page that begins with
+    up to ``BACK`` characters set otherwise in print (第一章 for 第1章) begins that much earlier.
+    """
+    printed = "".join(p.text for p in pages)
+    starts, at = [], 0
+    for p in pages:
+        starts.append(at)
+        at += len(p.text)
+    matcher = SequenceMatcher(None, printed, text, autojunk=False)
+    blocks = [b for b in matcher.get_matching_blocks() if b.size >= RUN]
+    found: list[int | None] = []
+    for p, start in zip(pages, starts, strict=True):
+        end = start + len(p.text)
+        place = None
+        for index, block in enumerate(blocks):
+            if block.a + block.size > start and block.a < end:
+                place = block.b + max(start, block.a) - block.a
+                if 0 < block.a - start <= BACK:
+                    before = blocks[index - 1] if index else None
+                    gap = block.b - (before.b + before.size if before else 0)
+                    place -= min(block.a - start, gap)
+                break
+        found.append(place)
+    return found
+
+
+# Elements whose text a reader does not read as the book's text; the marker goes outside them.
+UNREAD = frozenset({"rt", "rp", "script", "style", "head", "title"})
+# Elements a marker (phrasing content) may stand in, in XHTML.
+HOLDS_PHRASING = frozenset(
+    {
+        "body",
+        "section",
+        "div",
+        "p",
+        "span",
+        "a",
+        "li",
+        "td",
+        "th",
+        "dd",
+        "dt",
+        "blockquote",
+        "aside",
+        "figure",
+        "figcaption",
+        "caption",
+        "em",
+        "strong",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "footer",
+        "main",
+        "article",
+        "nav",
+        "ruby",
+    }
+)
+XHTML = "{http://www.w3.org/1999/xhtml}"
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+
+
+@dataclass(frozen=True)
+class Spot:
+    """A character of a document's text: in ``node``'s text or tail, at ``offset``."""
+
+    node: object
+    tail: bool
+    offset: int
+
+
+def _local(tag: object) -> str:
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def document_text(root: object) -> tuple[str, list[Spot]]:
+    """The folded text a reader reads in an XHTML document, and where each character is."""
+    folded: list[str] = []
+    spots: list[Spot] = []
+
+    def add(node: object, text: str | None, tail: bool) -> None:
+        for offset, char in enumerate(text or ""):
+            for piece in fold(char):
+                folded.append(piece)
+                spots.append(Spot(node, tail, offset))
+
+    def walk(node: object) -> None:
+        if _local(node.tag) not in UNREAD:  # type: ignore[attr-defined]
+            add(node, node.text, False)  # type: ignore[attr-defined]
+            for child in node:  # type: ignore[attr-defined]
+                walk(child)
+        add(node, node.tail, True)  # type: ignore[attr-defined]
+
+    body = root.find(f"{XHTML}body")  # type: ignore[attr-defined]
+    if body is not None:
+        walk(body)
+    return "".join(folded), spots
+
+
+def marker(label: str) -> object:
+    """``<span epub:type="pagebreak" role="doc-pagebreak" id="page-N" aria-label="N"/>``."""
+    from lxml import etree
+
+    span = etree.Element(f"{XHTML}span")
+    span.set(EPUB_TYPE, "pagebreak")
+    span.set("role", "doc-pagebreak")
+    span.set("id", page_id(label))
+    span.set("aria-label", label)
+    return span
+
+
+def page_id(label: str) -> str:
+    return "page-" + re.sub(r"[^A-Za-z0-9_.-]", "_", label)
+
+
+def _starts(node: object) -> bool:
+    """Whether nothing a reader reads precedes ``node`` inside its parent."""
+    previous = node.getprevious()  # type: ignore[attr-defined]
+    if previous is None:
+        return not (node.getparent().text or "").strip()  # type: ignore[attr-defined]
+    return not ("".join(previous.itertext()) + (previous.tail or "")).strip() and _starts(previous)
+
+
+def insert(spot: Spot, spans: list[object]) -> None:
+    """Put ``spans`` just before the character at ``spot``: before the element it begins.
+
+    A page that begins with a heading or a paragraph has its break before that element, as
+    far out as a span may stand, but inside its section.
+    """
+    node, offset = spot.node, spot.offset
+    if spot.tail:
+        text, parent = node.tail or "", node.getparent()  # type: ignore[attr-defined]
+        node.tail = text[:offset]  # type: ignore[attr-defined]
+        index = parent.index(node) + 1
+    elif (node.text or "")[:offset].strip():  # type: ignore[attr-defined]
+        text, parent, index = node.text, node, 0  # type: ignore[attr-defined]
+        node.text = text[:offset]  # type: ignore[attr-defined]
+    elif _local(node.getparent().tag) not in HOLDS_PHRASING:  # type: ignore[attr-defined]
+        text, parent, index = node.text or "", node, 0  # type: ignore[attr-defined]
+        node.text = text[:offset]  # type: ignore[attr-defined]
+    else:
+        target = node
+        while True:
+            up = target.getparent()  # type: ignore[attr-defined]
+            outer = up.getparent()
+            if _local(up.tag) in ("section", "body") or outer is None or not _starts(target):
+                break
+            if _local(outer.tag) not in HOLDS_PHRASING:
+                break
+            target = up
+        parent = target.getparent()  # type: ignore[attr-defined]
+        index = parent.index(target)
+        text, offset = "", 0
+    for span in spans:
+        parent.insert(index, span)  # type: ignore[attr-defined]
+        index += 1
+    spans[-1].tail = text[offset:]  # type: ignore[attr-defined]
+
+
+def place(outdir: Path, names: list[str], pages: list[Page]) -> list[tuple[str, str]]:
+    """Put a page break marker in ``names`` (XHTML, reading order) where each page begins.
+
+    A page with no text of the EPUB (a blank page) has its marker just before the next
+    page's. Returns the page list: each page's label and the marker's ``href``.
+    """
+    from lxml import etree
+
+    trees, texts, spots, owners = {}, [], [], []
+    for name in names:
+        tree = etree.parse(str(outdir / name))
+        trees[name] = tree
+        text, where = document_text(tree.getroot())
+        texts.append(text)
+        spots += where
+        owners += [name] * len(where)
+    found = locate(pages, "".join(texts))
+    # A page found nowhere takes the place of the next page found (else the last one).
+    places: list[int] = []
+    following = len(spots) - 1
+    for at in reversed(found):
+        following = at if at is not None else following
+        places.append(following)
+    places.reverse()
+    for index in range(1, len(places)):
+        places[index] = max(places[index], places[index - 1])
+    at_spot: dict[int, list[str]] = {}
+    for page, at in zip(pages, places, strict=True):
+        at_spot.setdefault(at, []).append(page.label)
+    page_list = []
+    # From the end, so that each insertion leaves the earlier spots' offsets valid.
+    for at in sorted(at_spot, reverse=True):
+        spans = [marker(label) for label in at_spot[at]]
+        insert(spots[at], spans)
+    for page, at in zip(pages, places, strict=True):
+        page_list.append((page.label, f"{owners[at]}#{page_id(page.label)}"))
+    for name, tree in trees.items():
+        tree.write(str(outdir / name), encoding="utf-8", xml_declaration=False)
+    return page_list

@@ -1,0 +1,152 @@
+"""Printed page numbers in the EPUBs: a page list and markers where each PDF page begins."""
+
+from __future__ import annotations
+
+import html
+import re
+import zipfile
+from difflib import SequenceMatcher
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from support import BY_NAME, FACTS, WORD, pdftotext
+
+# Each EPUB with the PDF whose pages it marks.
+PAIRS = {"epub": "pdf", "epub-tate": "pdf-tate"}
+MARK = "\ue000"
+# A run this long in common is the same text, not chance.
+SAME = 5
+# Of a page's first (or a page's last) 16 characters, this many must stand in order just after
+# (before) its marker: the 索引's locators are page numbers in print, chapters in the EPUB.
+TOP, NEAR, ENOUGH = 16, 40, 10
+KANA = re.compile("[\u3041-\u30ff]+")
+# What print alone sets: page references, a long table's continuation lines, 目次's leaders.
+PRINT_ONLY = re.compile(r"\([0-9]+ページ\)|\(次ページに続く\)|・{3,}[0-9ivx]+")
+CONTINUED = "(前ページから続く)"
+
+
+def fold(text: str) -> str:
+    import unicodedata
+
+    return re.sub(r"[\s\ufe0e\ufe0f\u00ad]+", "", unicodedata.normalize("NFKC", text))
+
+
+def pdf_pages(pdf: Path, tate: bool) -> list[str]:
+    """Each page's text in the 版面 (no 柱, no ノンブル, no ruby), as poppler reads it."""
+    page = FACTS.tate_page if tate else FACTS.page
+    head = page.head_mm / 25.4 * 72 - (2 if tate else page.font_pt)
+    foot = head + (page.chars * page.font_pt + 6 if tate else page.text_height_pt + page.font_pt)
+    texts = []
+    for number in range(1, len(PdfReader(pdf).pages) + 1):
+        markup = pdftotext(pdf, "-raw", "-bbox", "-f", str(number), "-l", str(number))
+        words = [
+            (float(a), float(b), float(c), float(d), w) for a, b, c, d, w in WORD.findall(markup)
+        ]
+        words = [w for w in words if w[3] > head and w[1] < foot]
+        sizes = sorted((w[2] - w[0]) if tate else (w[3] - w[1]) for w in words if len(w[4]) == 1)
+        size = sizes[len(sizes) // 2] if sizes else 0
+        small = [w for w in words if ((w[2] - w[0]) if tate else (w[3] - w[1])) < 0.7 * size]
+        texts.append(
+            fold(
+                "".join(
+                    html.unescape(w[4]) for w in words if not (w in small and KANA.fullmatch(w[4]))
+                )
+            )
+        )
+    return texts
+
+
+def epub_text(epub: Path) -> tuple[str, list[str], str, str]:
+    """The EPUB's text in reading order with MARK where a page break marker stands.
+
+    Also the labels of its markers in that order, its page list and its pageBreakSource.
+    """
+    with zipfile.ZipFile(epub) as book:
+        opf = book.read("content.opf").decode()
+        hrefs = dict(re.findall(r'<item id="([^"]+)" href="([^"]+)"', opf))
+        spine = [hrefs[i] for i in re.findall(r'<itemref idref="([^"]+)"', opf)]
+        nav = book.read("nav.xhtml").decode()
+        parts, labels = [], []
+        for name in dict.fromkeys(spine):
+            if name == "nav.xhtml":
+                continue
+            markup = book.read(name).decode()
+            body = markup[markup.index("<body") :]
+            body = re.sub(r"<(rt|rp)>.*?</\1>", "", body, flags=re.S)
+            for found in re.finditer(r'<span[^>]*epub:type="pagebreak"[^>]*>', body):
+                labels.append(re.search(r'aria-label="([^"]*)"', found.group()).group(1))
+            body = re.sub(r'<span[^>]*epub:type="pagebreak"[^>]*/>', MARK, body)
+            parts.append(fold(html.unescape(re.sub(r"<[^>]+>", "", body))))
+    page_list = re.search(r'<nav epub:type="page-list".*?</nav>', nav, re.S)
+    source = re.search(r'<meta property="pageBreakSource">([^<]*)</meta>', opf)
+    return (
+        "".join(parts),
+        labels,
+        page_list.group() if page_list else "",
+        source.group(1) if source else "",
+    )
+
+
+def common(a: str, b: str) -> int:
+    """How many characters of ``a`` stand in ``b`` in the same order (runs of two or more)."""
+    blocks = SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+    return sum(block.size for block in blocks if block.size >= 2)
+
+
+def in_epub(piece: str, text: str) -> bool:
+    return any(piece[i : i + SAME] in text for i in range(max(1, len(piece) - SAME + 1)))
+
+
+@pytest.mark.parametrize("edition", sorted(PAIRS))
+def test_markers_stand_where_each_printed_page_begins(book: Path, edition: str) -> None:
+    source = BY_NAME[PAIRS[edition]]
+    pdf = source.published(book)
+    tate = source.vertical
+    chars = (FACTS.tate_page if tate else FACTS.page).chars
+    pages = [PRINT_ONLY.sub("", page) for page in pdf_pages(pdf, tate)]
+    index = next(n for n, page in enumerate(pages) if page.startswith("索引"))
+    printed = [str(label) for label in PdfReader(pdf).page_labels]
+    body = printed.index("1")
+    text, labels, page_list, page_source = epub_text(BY_NAME[edition].published(book))
+
+    assert page_source == f"{FACTS.uid}:{source.name}"
+    assert labels == printed, "one marker per printed page, in the order of the pages"
+    listed = re.findall(r'<a href="([^"#]+)#page-([^"]+)">([^<]+)</a>', page_list)
+    assert [label for _, _, label in listed] == printed
+    assert all(anchor == label for _, anchor, label in listed)
+
+    pieces = text.split(MARK)  # pieces[n + 1] follows the marker of page n
+    plain = text.replace(MARK, "")
+    wrong = []
+    for n, page in enumerate(pages):
+        after = pieces[n + 1]
+        if not page:
+            # A blank page: its marker stands just before the next page's.
+            if after and n + 1 < len(pages):
+                wrong.append(
+                    f"page {printed[n]} is blank, but text follows its marker: {after[:16]}"
+                )
+            continue
+        after = "".join(pieces[n + 1 :])[:NEAR]
+        # The page's first characters; where print alone has its first line (目次's leaders,
+        # a table head repeated on the next page), its first two lines.
+        # (A long table's head, repeated on the page after the words 前ページから続く.)
+        first_line = page[:chars] and not page.startswith(CONTINUED)
+        top = page[:TOP] if first_line and in_epub(page[:chars], plain) else page[: 2 * chars]
+        if common(top, after) < ENOUGH:
+            wrong.append(f"page {printed[n]} begins {top[:24]}…, its marker is before {after}")
+        last = next((m for m in range(n - 1, -1, -1) if pages[m]), None)
+        # From the body's second page on: the EPUB's root page adds a description after the
+        # 扉, and the 索引's locators are page numbers in print, chapters in the EPUB.
+        if last is None or not body <= last < index or not in_epub(page[:chars], plain):
+            continue
+        previous = pages[last]
+        if in_epub(previous[-chars:], plain):
+            before = "".join(pieces[: n + 1])[-NEAR:]
+            if common(previous[-TOP:], before) < ENOUGH:
+                wrong.append(
+                    f"page {printed[n - 1]} ends …{previous[-24:]}, before marker: {before}"
+                )
+    assert wrong == []
