@@ -54,7 +54,7 @@ def trailer_id(tex: Path) -> str:
 
 # upLaTeX loads the book's preamble (classes, packages, fonts) from a format dumped once per
 # variant: most of a pass's time went there. The driver keeps what a format would drop.
-PREAMBLE_DRIVER = Path(__file__).with_name("preamble.tex")
+PREAMBLE_DRIVER = Path(__file__).with_name("preamble.ltx")
 # Files in the LaTeX folder a preamble may read (Sphinx copies its own and the book's there).
 PREAMBLE_INPUTS = (".sty", ".cls", ".cfg", ".def", ".fd", ".ldf", ".clo")
 
@@ -99,11 +99,11 @@ def preamble_format(tex: Path, environ: dict[str, str]) -> str | None:
     if fmt.is_file() and stamp.is_file() and stamp.read_text(encoding="ascii") == digest:
         return name
     stamp.unlink(missing_ok=True)
-    shutil.copyfile(PREAMBLE_DRIVER, workdir / "sangokushipreamble.tex")
+    shutil.copyfile(PREAMBLE_DRIVER, workdir / "sangokushipreamble.ltx")
     command = [
         "uplatex", "-ini", "-kanji=utf8", "-interaction=nonstopmode", "-halt-on-error",
         f"-jobname={name}", "&uplatex",
-        f"\\input sangokushipreamble.tex \\input mylatexformat.ltx {tex.name}",
+        f"\\input sangokushipreamble.ltx \\input mylatexformat.ltx {tex.name}",
     ]  # fmt: skip
     if _run(command, workdir, environ).returncode != 0 or not fmt.is_file():
         return None
