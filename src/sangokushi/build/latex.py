@@ -57,6 +57,9 @@ def trailer_id(tex: Path) -> str:
 PREAMBLE_DRIVER = Path(__file__).with_name("preamble.ltx")
 # Files in the LaTeX folder a preamble may read (Sphinx copies its own and the book's there).
 PREAMBLE_INPUTS = (".sty", ".cls", ".cfg", ".def", ".fd", ".ldf", ".clo")
+# A format is about 7 MB: dumped only where there is room to spare, else the passes read the
+# preamble as before (a nearly full disk fails on the PDF's own files, as it did without it).
+PREAMBLE_FREE_BYTES = 64 * 1024 * 1024
 
 
 def _preamble_digest(tex: Path, preamble: str) -> str:
@@ -99,6 +102,9 @@ def preamble_format(tex: Path, environ: dict[str, str]) -> str | None:
     if fmt.is_file() and stamp.is_file() and stamp.read_text(encoding="ascii") == digest:
         return name
     stamp.unlink(missing_ok=True)
+    if shutil.disk_usage(workdir).free < PREAMBLE_FREE_BYTES:
+        fmt.unlink(missing_ok=True)
+        return None
     shutil.copyfile(PREAMBLE_DRIVER, workdir / "sangokushipreamble.ltx")
     command = [
         "uplatex", "-ini", "-kanji=utf8", "-interaction=nonstopmode", "-halt-on-error",
@@ -106,11 +112,17 @@ def preamble_format(tex: Path, environ: dict[str, str]) -> str | None:
         f"\\input sangokushipreamble.ltx \\input mylatexformat.ltx {tex.name}",
     ]  # fmt: skip
     if _run(command, workdir, environ).returncode != 0 or not fmt.is_file():
+        fmt.unlink(missing_ok=True)  # half a format, from a full disk
         return None
     log = workdir / f"{name}.log"
     if problems := texlog.overflows(log, tex):
         raise BuildError(texlog.report(problems, log))
-    stamp.write_text(digest, encoding="ascii")
+    try:
+        stamp.write_text(digest, encoding="ascii")
+    except OSError:
+        stamp.unlink(missing_ok=True)
+        fmt.unlink(missing_ok=True)
+        return None
     return name
 
 
