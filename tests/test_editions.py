@@ -6,17 +6,20 @@ import dataclasses
 import json
 import os
 import re
+import shlex
 import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
+from sphinx.errors import SphinxWarning
 
 from sangokushi.build import cli, registry
 from sangokushi.build.errors import BuildError
 from sangokushi.build.publish import QUICK_CHECKS, check_epub, check_html, check_pdf, publish
 from sangokushi.build.registry import Edition
+from sangokushi.build.runner import Build, run_sphinx
 from support import BY_NAME, DOCS, EDITIONS, FACTS, ROOT, make
 
 
@@ -109,30 +112,42 @@ def test_sphinx_arguments_put_user_options_last(tmp_path: Path) -> None:
 # -- quick checks ------------------------------------------------------------------------
 
 
-def minimal_pdf(catalog: bytes = b"/Type /Catalog") -> bytes:
-    body = b"%PDF-1.5\n1 0 obj\n<< " + catalog + b" >>\nendobj\n"
-    xref = len(body)
-    return body + b"xref\n0 2\ntrailer\n<< /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+def minimal_pdf(path: Path, pages: int = 1) -> bytes:
+    """A small whole PDF (pikepdf's), written to ``path``; its bytes."""
+    import pikepdf
+
+    with pikepdf.new() as pdf:
+        for _ in range(pages):
+            pdf.add_blank_page()
+        pdf.save(path)
+    return path.read_bytes()
 
 
-def test_check_pdf_finds_a_truncated_file(tmp_path: Path) -> None:
+def test_check_pdf_parses_the_file(tmp_path: Path) -> None:
     pdf = tmp_path / "book.pdf"
-    pdf.write_bytes(minimal_pdf())
+    whole = minimal_pdf(pdf)
     assert check_pdf(pdf) is None
-    pdf.write_bytes(minimal_pdf()[:-30])
-    assert "truncated" in check_pdf(pdf)
-    pdf.write_bytes(b"")
-    assert check_pdf(pdf) == "no %PDF- header"
+    pdf.write_bytes(whole[:-30])
+    assert check_pdf(pdf) == "not a whole PDF: can't find startxref"
+    pdf.write_bytes(b"not a pdf at all")
+    assert check_pdf(pdf) == "not a whole PDF: can't find startxref"
+    # A damaged object in the middle: the cross-reference is intact, the page tree is not.
+    at = whole.index(b"/Type /Pages")
+    pdf.write_bytes(whole[:at] + b">>>>" + whole[at + 4 :])
+    assert check_pdf(pdf) == "(object 2 0, offset 102): expected endobj"
+    minimal_pdf(pdf, pages=0)
+    assert check_pdf(pdf) == "no pages"
 
 
-def write_epub(path: Path, first: str = "mimetype") -> None:
+def write_epub(path: Path, first: str = "mimetype", page: bytes = b"<html><p>a</p></html>") -> None:
     with zipfile.ZipFile(path, "w") as z:
         names = [first, *({"mimetype", "META-INF/container.xml"} - {first})]
         for name in names:
             z.writestr(name, b"application/epub+zip" if name == "mimetype" else b"<container/>")
+        z.writestr("OEBPS/wei.xhtml", page)
 
 
-def test_check_epub_finds_broken_zips(tmp_path: Path) -> None:
+def test_check_epub_finds_broken_zips_and_ill_formed_pages(tmp_path: Path) -> None:
     epub = tmp_path / "book.epub"
     write_epub(epub)
     assert check_epub(epub) is None
@@ -141,16 +156,33 @@ def test_check_epub_finds_broken_zips(tmp_path: Path) -> None:
     data = epub.read_bytes()
     epub.write_bytes(data[: len(data) // 2])
     assert "not a zip file" in check_epub(epub)
+    # A raw <br> of a MyST paragraph: HTML, but not XML.
+    write_epub(epub, page=b"<html><p>a<br>b</p></html>")
+    assert check_epub(epub) == (
+        "OEBPS/wei.xhtml is not well-formed XML (mismatched tag: line 1, column 17)"
+    )
+
+
+def html_tree(folder: Path, text: str = "") -> Path:
+    (folder / "_static").mkdir(parents=True)
+    (folder / "searchindex.js").write_text('Search.setIndex({"docnames": []})')
+    (folder / "index.html").write_text(f"<html>{text}</html>\n")
+    return folder
 
 
 def test_check_html_wants_every_page_whole(tmp_path: Path) -> None:
-    (tmp_path / "_static").mkdir()
-    (tmp_path / "searchindex.js").write_text("Search.setIndex({})")
-    (tmp_path / "index.html").write_text("<html></html>\n")
+    html_tree(tmp_path)
     assert check_html(tmp_path, ["index"]) is None
     assert check_html(tmp_path, ["index", "wei"]) == "wei.html is missing"
     (tmp_path / "wei.html").write_text("<html><body>途中")
     assert check_html(tmp_path, ["index", "wei"]) == "wei.html is incomplete"
+    # Pages that are no document's (genindex, search) are whole too.
+    (tmp_path / "wei.html").write_text("<html></html>")
+    (tmp_path / "genindex.html").write_text("<html><body>途中")
+    assert check_html(tmp_path, ["index", "wei"]) == "genindex.html is incomplete"
+    (tmp_path / "genindex.html").unlink()
+    (tmp_path / "searchindex.js").write_text('Search.setIndex({"docnames": ["ind')
+    assert check_html(tmp_path, ["index"]) == "searchindex.js is incomplete"
 
 
 # -- publishing --------------------------------------------------------------------------
@@ -159,33 +191,62 @@ def test_check_html_wants_every_page_whole(tmp_path: Path) -> None:
 def test_publish_replaces_a_file_only_with_a_whole_one(tmp_path: Path) -> None:
     target = tmp_path / "pdf" / "book.pdf"
     target.parent.mkdir()
-    target.write_bytes(minimal_pdf())
-    good = target.read_bytes()
+    good = minimal_pdf(target)
     broken = tmp_path / "built.pdf"
-    broken.write_bytes(minimal_pdf()[:-30])
+    broken.write_bytes(good[:-30])
     with pytest.raises(BuildError, match="not a whole pdf"):
         publish(broken, target, tmp_path / ".staging", [], "pdf")
     assert target.read_bytes() == good
     assert sorted(p.name for p in target.parent.iterdir()) == ["book.pdf"]
     newer = tmp_path / "newer.pdf"
-    newer.write_bytes(minimal_pdf(b"/Type /Catalog /Lang (ja)"))
+    minimal_pdf(newer, pages=2)
     publish(newer, target, tmp_path / ".staging", [], "pdf")
     assert target.read_bytes() == newer.read_bytes()
 
 
 def test_publish_swaps_a_folder_whole(tmp_path: Path) -> None:
-    def tree(folder: Path, text: str) -> Path:
-        (folder / "_static").mkdir(parents=True)
-        (folder / "searchindex.js").write_text("x")
-        (folder / "index.html").write_text(f"<html>{text}</html>")
-        return folder
-
-    target = tree(tmp_path / "html", "old")
+    target = html_tree(tmp_path / "html", "old")
     (target / "gone.html").write_text("<html>removed chapter</html>")
-    publish(tree(tmp_path / "work", "new"), target, tmp_path / ".staging", ["index"], "html")
-    assert (target / "index.html").read_text() == "<html>new</html>"
+    publish(html_tree(tmp_path / "work", "new"), target, tmp_path / ".staging", ["index"], "html")
+    assert (target / "index.html").read_text() == "<html>new</html>\n"
     assert not (target / "gone.html").exists()
     assert not any((tmp_path / ".staging").iterdir())
+
+
+def test_publish_keeps_a_linked_output_a_link(tmp_path: Path) -> None:
+    deployed = html_tree(tmp_path / "www" / "book", "old")
+    target = tmp_path / "build" / "html"
+    target.parent.mkdir()
+    target.symlink_to(deployed, target_is_directory=True)
+    staging = tmp_path / "build" / ".staging"
+    publish(html_tree(tmp_path / "work", "new"), target, staging, ["index"], "html")
+    assert target.is_symlink() and target.resolve() == deployed
+    assert (deployed / "index.html").read_text() == "<html>new</html>\n"
+    assert sorted(p.name for p in deployed.parent.iterdir()) == ["book"]
+    # A file edition behind a link too.
+    pdf = tmp_path / "www" / "book.pdf"
+    minimal_pdf(pdf)
+    link = tmp_path / "build" / "book.pdf"
+    link.symlink_to(pdf)
+    newer = minimal_pdf(tmp_path / "newer.pdf", pages=2)
+    publish(tmp_path / "newer.pdf", link, staging, [], "pdf")
+    assert link.is_symlink() and pdf.read_bytes() == newer
+
+
+def test_the_site_is_swapped_never_moved_away(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sangokushi.site import build as site_build
+
+    target = html_tree(tmp_path / "site" / "main", "old")
+    moved: list[Path] = []
+    rename = Path.rename
+    monkeypatch.setattr(Path, "rename", lambda self, to: moved.append(self) or rename(self, to))
+    site_build.publish(html_tree(tmp_path / "work", "new"), target, {"version": "main"})
+    assert target not in moved, "the site was renamed away: a moment with no site"
+    assert (target / "index.html").read_text() == "<html>new</html>\n"
+    assert json.loads((target / site_build.STAMP).read_text()) == {"version": "main"}
+    assert sorted(p.name for p in target.parent.iterdir()) == ["main"]
 
 
 def test_clean_removes_only_what_builds_wrote(tmp_path: Path) -> None:
@@ -228,6 +289,50 @@ def test_make_test_hands_no_build_paths_to_the_tests(tmp_path: Path) -> None:
         env={k: v for k, v in os.environ.items() if k not in ("BUILDDIR", "SITE_DIR")},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- Sphinx's own options ----------------------------------------------------------------
+
+
+def test_sphinx_runs_with_every_sphinx_build_option(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text('project = "試し"\nextensions = ["myst_parser"]\n')
+    (src / "index.md").write_text("# 試し\n\n{doc}`no-such-page`\n", encoding="utf-8")
+    warnings = tmp_path / "logs" / "warnings.txt"
+    out = tmp_path / "out"
+    # No -d (doctrees in the output's .doctrees), warnings also to a file, 2 jobs, no colour.
+    run = run_sphinx(["-b", "html", "-q", "-N", "-j", "2", "-w", str(warnings), str(src), str(out)])
+    assert run.status == 0 and run.docnames == ["index"]
+    assert (out / ".doctrees" / "environment.pickle").is_file()
+    logged = warnings.read_text(encoding="utf-8")
+    assert f"{src / 'index.md'}:3: WARNING: unknown document: 'no-such-page'" in logged, logged
+    assert "\x1b[" not in logged
+    with pytest.raises(BuildError, match=r"SPHINXOPTS: .*unrecognized arguments: --no-such"):
+        run_sphinx(["-b", "html", "--no-such", str(src), str(out)])
+    with pytest.raises(SphinxWarning):
+        run_sphinx(["-b", "html", "-q", "--exception-on-warning", str(src), str(out / "x")])
+
+
+@pytest.mark.parametrize(
+    ("options", "forced"),
+    [
+        ("-E", True),
+        ("-a", True),
+        ("-aE", True),
+        ("-Ea", True),
+        ("--fresh-env", True),
+        ("--write-all", True),
+        ("-q -j 2 -Ea", True),
+        ("-q", False),
+        ("-j 2 -n -D x=1", False),
+        ("-w warnings.txt", False),
+    ],
+)
+def test_every_spelling_of_a_forced_rebuild_forces_one(
+    tmp_path: Path, options: str, forced: bool
+) -> None:
+    assert Build(DOCS, tmp_path, shlex.split(options)).forced is forced
 
 
 def test_epubs_mark_the_pages_of_their_pdf_only_when_the_book_builds_it(tmp_path: Path) -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -80,8 +83,35 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None
         time.sleep(0.02)
 
 
-def leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.endswith((".part", ".new", ".old")))
+# What a build writes before it renames it into place: the EPUB's zip (``.part``) and the
+# ToUnicode rewrite in the work folders, the copies in ``.staging``, a linked output's stage.
+PARTIAL = ("*.part", "*.new", "*.old", "*.tounicode.pdf")
+
+
+def leftovers(build: Path) -> list[str]:
+    """The half-written files a build left in ``build``: none, once it ended or was ended."""
+    found = [p for pattern in PARTIAL for p in (build / "work").rglob(pattern)]
+    if (build / ".staging").is_dir():
+        found += [p for p in (build / ".staging").rglob("*") if not p.is_dir()]
+    found += [p for p in build.glob("*/.*") if p.name.endswith((".staging", ".new", ".old"))]
+    return sorted(str(p.relative_to(build)) for p in found)
+
+
+def test_leftovers_finds_what_an_interrupt_leaves(tmp_path: Path) -> None:
+    """The helper the interrupt tests rely on sees each kind of half-written file."""
+    assert leftovers(tmp_path) == []
+    planted = [
+        f"work/epub/{EPUB.filename}.part",
+        f"work/pdf/{PDF.tex[:-4]}.tounicode.pdf",
+        f".staging/pdf/{PDF.filename}",
+        ".staging/html/html/index.html",
+        "pdf/.book.pdf.staging",
+    ]
+    for name in planted:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"half")
+    (tmp_path / "work" / "epub" / EPUB.filename).write_bytes(b"whole")
+    assert leftovers(tmp_path) == sorted(planted)
 
 
 def first_build(target: str, edition: Edition, docs: Path, build: Path) -> tuple[Path, bytes]:
@@ -177,7 +207,7 @@ def test_interrupted_pdf_keeps_the_previous_one_and_the_next_build_succeeds(
         assert process.returncode != 0, output
         assert "Traceback" not in output, output
         assert pdf.read_bytes() == good, f"{sig.name}: the previous PDF is gone or changed"
-        assert leftovers(pdf.parent) == [], sig.name
+        assert leftovers(build) == [], sig.name
     # A TeX orphaned by SIGKILL still holds BUILDDIR's lock: this build waits for it,
     # then builds afresh (latexmk's "Nothing to do … gave an error" state is not trusted).
     result = make("pdf", SOURCEDIR=docs, BUILDDIR=build)
@@ -206,9 +236,81 @@ def test_interrupted_epub_zip_keeps_the_previous_one(tmp_path: Path, docs: Path)
         assert process.returncode != 0
         assert "Traceback" not in output, output
         assert epub.read_bytes() == good, sig.name
-        assert leftovers(epub.parent) == [], sig.name
+        # SIGKILL leaves the zip being written (the next build writes it anew); SIGTERM not.
+        if sig != signal.SIGKILL:
+            assert leftovers(build) == [], sig.name
     make("epub", SOURCEDIR=docs, BUILDDIR=build)
     assert check_epub(epub) is None and epub.read_bytes() != good
+    assert leftovers(build) == []
+
+
+def build_command(docs: Path, build: Path, *names: str) -> list[str]:
+    where = ["--builddir", str(build)]
+    return [sys.executable, "-m", "sangokushi", "build", str(docs), *names, *where]
+
+
+def kill_everything(process: subprocess.Popen[str]) -> None:
+    """SIGKILL a build and all it started (TeX too), as a power cut or ``kill -9`` would."""
+    for pid in descendants(process.pid):
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.communicate(timeout=60)
+
+
+# Where TeX is cut: seconds after the first TeX process appears (a PDF build takes about 3 s
+# here: three upLaTeX passes, dvipdfmx, ToUnicode), or while the .aux is half written.
+TEX_KILLS = ["aux", 0.0, 0.15, 0.35, 0.6, 0.9, 1.3, 1.8, 2.5, "dvipdfmx"]
+
+
+@pytest.mark.slow
+def test_a_kill_at_any_moment_of_tex_is_recovered_from(tmp_path: Path, docs: Path) -> None:
+    build = tmp_path / "build"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    pdf, _ = first_build("pdf", PDF, docs, build)
+    aux = PDF.workdir(build) / f"{PDF.tex[:-4]}.aux"
+    whole = aux.stat().st_size
+    for number, when in enumerate(TEX_KILLS):
+        add_sentence(docs, f"中断の試し{number}。")
+        process = subprocess.Popen(
+            build_command(docs, build, "pdf"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            start_new_session=True,
+        )
+
+        def tex(name: str = LATEX_ENGINE, p: subprocess.Popen[str] = process) -> bool:
+            return p.poll() is not None or name in descendants(p.pid).values()
+
+        def half_aux(p: subprocess.Popen[str] = process) -> bool:
+            with suppress(OSError):
+                if 0 < aux.stat().st_size < whole and tex(p=p):
+                    return True
+            return p.poll() is not None
+
+        if when == "aux":
+            wait_until(half_aux, 120, "a half-written .aux")
+        elif when == "dvipdfmx":
+            wait_until(lambda: tex("dvipdfmx"), 120, "dvipdfmx")
+        else:
+            wait_until(tex, 120, "TeX to run")
+            time.sleep(float(when))
+        if process.poll() is None:
+            kill_everything(process)
+        else:  # it ended before the kill: it must have succeeded
+            output, _ = process.communicate()
+            assert process.returncode == 0, f"after kill {number - 1}: {output}"
+        result = subprocess.run(
+            build_command(docs, build, "pdf"), capture_output=True, text=True, env=env
+        )
+        assert result.returncode == 0, f"after a kill at {when}: {result.stdout}{result.stderr}"
+        assert check_pdf(pdf) is None, when
+        text = fidelity.normalize(fidelity.pdf_edition_text(pdf))
+        assert f"中断の試し{number}。" in text, when
+        assert leftovers(build) == [], when
 
 
 # -- concurrency -------------------------------------------------------------------------
@@ -258,6 +360,14 @@ def fill(disk: Path, leave: int) -> None:
         f.write(b"\0" * max(free - leave, 0))
 
 
+def only(docs: Path, *editions: str) -> None:
+    """The copy of the book builds only ``editions`` (EPUBs alone mark no printed pages)."""
+    facts = docs / "book.toml"
+    line = "editions = [" + ", ".join(f'"{e}"' for e in editions) + "]"
+    text = re.sub(r"(?m)^editions = .*$", line, facts.read_text(encoding="utf-8"))
+    facts.write_text(text, encoding="utf-8")
+
+
 @pytest.mark.parametrize("leave", [0, 64 * 1024])
 def test_full_disk_is_one_line_and_keeps_the_previous_epubs(
     small_disk: Path, docs: Path, leave: int
@@ -275,10 +385,30 @@ def test_full_disk_is_one_line_and_keeps_the_previous_epubs(
     assert len(editions) == len(set(editions)), errors
     for edition in (EPUB, BY_NAME["epub-tate"]):
         assert edition.published(build).read_bytes() == before[edition.name]
-    assert leftovers(EPUB.published(build).parent) == []
+    assert leftovers(build) == []
     (small_disk / "filler").unlink()
     make("epub", SOURCEDIR=docs, BUILDDIR=build)
     assert check_epub(EPUB.published(build)) is None
+
+
+@pytest.mark.parametrize("leave", [0, 32 * 1024, 160 * 1024])
+def test_full_disk_in_the_pdf_steps_is_one_line_and_keeps_the_previous_pdf(
+    small_disk: Path, docs: Path, leave: int
+) -> None:
+    only(docs, "pdf")
+    build = small_disk / "build"
+    pdf, good = first_build("pdf", PDF, docs, build)
+    fill(small_disk, leave)
+    add_sentence(docs, "満杯の試し。")
+    result = make("pdf", check=False, SOURCEDIR=docs, BUILDDIR=build)
+    error = one_error_line(result)
+    assert "No space left on device" in error and str(build) in error, error
+    assert "_io." not in error and result.returncode == 2, error  # make's 2: no abort (134)
+    assert pdf.read_bytes() == good
+    assert leftovers(build) == []
+    (small_disk / "filler").unlink()
+    make("pdf", SOURCEDIR=docs, BUILDDIR=build)
+    assert check_pdf(pdf) is None and pdf.read_bytes() != good
 
 
 def test_full_disk_inside_sphinx_is_one_line(small_disk: Path, docs: Path) -> None:
@@ -301,3 +431,91 @@ def test_read_only_output_is_one_line_and_keeps_the_previous_epub(
     error = one_error_line(make("epub", check=False, SOURCEDIR=docs, BUILDDIR=build))
     assert "Read-only file system" in error and str(build) in error, error
     assert epub.read_bytes() == good
+
+
+# The build, `clean` and the site, each in a process of its own: the real commands and locks,
+# the work while a lock is held replaced by a marker that only one holder may create.
+HOLDER = r"""
+import asyncio, os, random, sys, time
+from pathlib import Path
+
+role, docs, build, markers, repo = sys.argv[1:6]
+
+
+def hold(*kinds):
+    made = []
+    for kind in kinds:
+        try:
+            fd = os.open(Path(markers, kind), os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            Path(markers, f"overlap-{kind}-{os.getpid()}").touch()
+            continue
+        os.close(fd)
+        made.append(kind)
+    time.sleep(random.uniform(0.01, 0.08))
+    for kind in made:
+        os.unlink(Path(markers, kind))
+
+
+if role == "build":
+    from sangokushi.build import cli, runner
+
+    def run(self, editions):
+        hold("build")
+        (self.builddir / "html").mkdir(exist_ok=True)
+        return []
+
+    runner.Build._run = run
+    sys.exit(cli.main(["build", docs, "html", "--builddir", build]))
+elif role == "clean":
+    from sangokushi.build import cli, publish
+
+    remove = publish.remove
+
+    def removing(paths):
+        hold("build", "site")
+        return remove(paths)
+
+    publish.remove = removing
+    sys.exit(cli.main(["clean", docs, "--builddir", build]))
+else:
+    from sangokushi.site import build as site_build
+
+    async def srun(self):
+        hold("site")
+        (self.site.out / "main").mkdir(parents=True, exist_ok=True)
+
+    site_build.SiteDriver.srun = srun
+    out = Path(build, "site")
+    site = site_build.Site(Path(repo), out, "http://localhost/", Path(repo, ".venv"))
+    try:
+        site_build.build_site(site)
+    except site_build.SiteError:
+        pass
+"""
+
+
+def test_build_clean_and_site_never_hold_the_build_at_once(tmp_path: Path) -> None:
+    import random
+
+    build, markers = tmp_path / "build", tmp_path / "markers"
+    markers.mkdir()
+    script = tmp_path / "holder.py"
+    script.write_text(HOLDER, encoding="utf-8")
+    rng = random.Random(18)
+    roles = [rng.choice(("build", "clean", "site", "site")) for _ in range(32)]
+    for first in range(0, len(roles), 8):
+        running = [
+            subprocess.Popen(
+                [sys.executable, str(script), role, str(DOCS), str(build), str(markers), str(ROOT)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for role in roles[first : first + 8]
+        ]
+        for process in running:
+            output, _ = process.communicate(timeout=300)
+            assert "Traceback" not in output, output
+    assert sorted(p.name for p in markers.iterdir()) == []
+    assert (build / ".lock").is_file() and (build / "site-logs" / ".lock").is_file()

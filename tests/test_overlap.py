@@ -33,7 +33,7 @@ def latex(
     docs: Path, build: Path, name: str, capsys: pytest.CaptureFixture[str]
 ) -> tuple[str, bool]:
     """Write ``name``'s LaTeX with Sphinx; return it and whether Sphinx read any source."""
-    status, _ = run_sphinx(BY_NAME[name].sphinx_args(docs, build, []))
+    status = run_sphinx(BY_NAME[name].sphinx_args(docs, build, [])).status
     out, err = (strip_colors(text) for text in capsys.readouterr())
     assert status == 0 and "WARNING" not in err, err
     tex = (BY_NAME[name].workdir(build) / f"{BOOK}.tex").read_text(encoding="utf-8")

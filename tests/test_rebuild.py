@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -23,21 +24,33 @@ EPOCH = "1700000000"
 class Project:
     """A copy of the book (docs, pyproject.toml and the package's source) with its builds."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, editions: tuple[str, ...] = ()) -> None:
         self.root = root
         self.docs = root / "docs"
         self.src = root / "src"
         self.build = root / "build"
         shutil.copytree(DOCS, self.docs)
+        if editions:
+            # Only these (without the PDFs, the EPUBs mark no printed pages and need no TeX).
+            facts = self.docs / "book.toml"
+            line = f"editions = {json.dumps(list(editions))}"
+            text = re.sub(r"(?m)^editions = .*$", line, facts.read_text(encoding="utf-8"))
+            facts.write_text(text, encoding="utf-8")
         shutil.copyfile(ROOT / "pyproject.toml", root / "pyproject.toml")
         shutil.copytree(ROOT / "src", self.src, ignore=shutil.ignore_patterns("__pycache__"))
 
-    def run(self, *names: str, builddir: Path | None = None, **environ: str) -> dict[str, str]:
-        """Build ``names`` with the copy's own code; what happened to each: built or skipped."""
+    def call(
+        self, *names: str, builddir: Path | None = None, **environ: str
+    ) -> subprocess.CompletedProcess[str]:
+        """``sangokushi build`` of ``names`` with the copy's own code."""
         env = {**os.environ, "PYTHONPATH": str(self.src), "SOURCE_DATE_EPOCH": EPOCH, **environ}
         command = [sys.executable, "-m", "sangokushi", "build", str(self.docs), *names]
         command += ["--builddir", str(builddir or self.build)]
-        result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
+
+    def run(self, *names: str, builddir: Path | None = None, **environ: str) -> dict[str, str]:
+        """Build ``names`` with the copy's own code; what happened to each: built or skipped."""
+        result = self.call(*names, builddir=builddir, **environ)
         assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
         assert "WARNING" not in result.stderr, result.stderr
         found = re.findall(r"^sangokushi: ([\w-]+): (.*)$", result.stdout, re.MULTILINE)
@@ -66,7 +79,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    book = Project(tmp_path_factory.mktemp("rebuild"))
+    book = Project(tmp_path_factory.mktemp("rebuild"), ("html", *EPUBS))
     assert book.run(*EPUBS) == {"epub": "built", "epub-tate": "built"}
     return book
 
@@ -84,7 +97,11 @@ def test_a_chapter_edit_rebuilds_both_epubs_from_one_reading(project: Project) -
         "GPTは誰もが知るLLMとなった。",
         f"GPTは誰もが知るLLMとなった。{sentence}",
     )
-    assert project.run(*EPUBS) == {"epub": "built", "epub-tate": "built"}
+    result = project.call(*EPUBS, "--verbose")
+    assert result.returncode == 0, result.stderr
+    # Sphinx's own count of what it read: the edit once, for the EPUB built first.
+    read = re.findall(r"updating environment: .*?(\d+) added, (\d+) changed", result.stdout)
+    assert read == [("0", "1"), ("0", "0")], result.stdout
     for name in EPUBS:
         assert sentence in project.text(name), name
     assert project.run(*EPUBS) == {"epub": "skipped", "epub-tate": "skipped"}
@@ -157,9 +174,9 @@ def test_only_editions_that_read_alike_share_an_environment(tmp_path: Path) -> N
     from sphinx.testing.util import SphinxTestApp
 
     shutil.copytree(DOCS, tmp_path / "src")
-    for edition in EDITIONS:
-        if not edition.environment:
-            continue
+    sharing = [e for e in EDITIONS if e.environment]
+    assert [e.name for e in sharing] == ["epub-tate", "pdf-print", "pdf-tate"]
+    for edition in sharing:
         owner = BY_NAME[edition.environment]
         assert owner.builder == edition.builder and owner.tags == edition.tags
         assert edition.doctrees(Path("b")) == owner.doctrees(Path("b"))
@@ -179,9 +196,10 @@ def test_a_no_change_make_book_skips_every_edition(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr[-3000:]
     second = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
     assert second.returncode == 0, second.stderr[-3000:]
-    # Both EPUBs and the two PDFs whose pages they mark.
-    assert second.stdout.count("is up to date") == 4, second.stdout
-    assert "building" not in second.stdout, second.stdout
+    # `make epub` builds the PDFs whose printed pages the EPUBs mark: each is up to date.
+    said = dict(re.findall(r"^sangokushi: ([\w-]+): (.*)$", second.stdout, re.MULTILINE))
+    assert sorted(said) == ["epub", "epub-tate", "pdf", "pdf-tate"], second.stdout
+    assert all(text.endswith("is up to date") for text in said.values()), second.stdout
     covers = list((tmp_path / "doctrees" / "epub" / "ebook-cover").glob("cover-*.png"))
     assert len(covers) == 1
 
@@ -204,3 +222,135 @@ def test_the_cover_is_drawn_again_only_when_its_inputs_change(
     assert cover.cached_cover(later, None, tmp_path) != first
     assert len(drawn) == 3
     assert len(list(tmp_path.glob("cover-*.png"))) == 1
+
+
+# -- never stale: what is published after a change is what a fresh build gives ------------
+
+FRESH = ("html", "epub")
+
+
+def tree_bytes(path: Path) -> dict[str, bytes]:
+    """Every file of a published edition (a folder's files, or the file) with its bytes."""
+    if path.is_file():
+        return {path.name: path.read_bytes()}
+    return {
+        str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()
+    }
+
+
+def assert_as_fresh(project: Project, fresh: Path, marker: str, page: str = "wei.html") -> None:
+    """Build ``FRESH`` again; each is rebuilt, shows ``marker`` and equals a build afresh."""
+    assert project.run(*FRESH) == dict.fromkeys(FRESH, "built")
+    shutil.rmtree(fresh, ignore_errors=True)
+    assert project.run(*FRESH, builddir=fresh) == dict.fromkeys(FRESH, "built")
+    for name in FRESH:
+        published = tree_bytes(BY_NAME[name].published(project.build))
+        alone = tree_bytes(BY_NAME[name].published(fresh))
+        assert published.keys() == alone.keys(), name
+        stale = [where for where in published if published[where] != alone[where]]
+        assert stale == [], (name, stale)
+    assert marker in project.text("epub")
+    assert marker in (project.build / "html" / page).read_text(encoding="utf-8")
+    assert project.run(*FRESH) == dict.fromkeys(FRESH, "skipped")
+
+
+@pytest.fixture(scope="module")
+def stale(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """A copy of the book with a folder linked in and a file included from outside it."""
+    book = Project(tmp_path_factory.mktemp("stale"), ("html", *EPUBS))
+    (book.root / "outside.md").write_text("外から取り込む一文。\n", encoding="utf-8")
+    (book.root / "linked").mkdir()
+    (book.root / "linked" / "page.md").write_text(
+        "---\norphan: true\n---\n# 別の場所\n\nリンク先の一文。\n", encoding="utf-8"
+    )
+    (book.docs / "linked").symlink_to(book.root / "linked", target_is_directory=True)
+    edit(book.docs / "wei.md", ANCHOR, ANCHOR + "\n\n```{include} ../outside.md\n```\n")
+    assert book.run(*FRESH) == dict.fromkeys(FRESH, "built")
+    return book
+
+
+ANCHOR = "GPTは誰もが知るLLMとなった。"
+
+
+def test_a_chapter_edit_is_published_as_a_fresh_build_gives_it(
+    stale: Project, tmp_path: Path
+) -> None:
+    edit(stale.docs / "wei.md", ANCHOR, ANCHOR + "（章の書き換え。）")
+    assert_as_fresh(stale, tmp_path, "（章の書き換え。）")
+
+
+def test_a_chapter_edit_with_its_time_put_back_is_published(stale: Project, tmp_path: Path) -> None:
+    chapter = stale.docs / "wei.md"
+    before = chapter.stat()
+    edit(chapter, ANCHOR, ANCHOR + "（時刻を戻した書き換え。）")
+    os.utime(chapter, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert_as_fresh(stale, tmp_path, "（時刻を戻した書き換え。）")
+
+
+def test_a_changed_read_time_transform_is_published(stale: Project, tmp_path: Path) -> None:
+    # jatext drops a soft line break between two wide characters when it reads a source.
+    edit(stale.src / "sangokushi" / "jatext.py", 'return "" if left', 'return "〓" if left')
+    assert_as_fresh(stale, tmp_path, "〓", "appendix/editorial-notes.html")
+
+
+def test_an_included_file_outside_the_source_is_an_input(stale: Project, tmp_path: Path) -> None:
+    outside = stale.root / "outside.md"
+    before = outside.stat()
+    edit(outside, "外から取り込む一文。", "外から取り込んで書き換えた一文。")
+    os.utime(outside, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert_as_fresh(stale, tmp_path, "外から取り込んで書き換えた一文。")
+
+
+def test_a_file_in_a_linked_folder_is_an_input(stale: Project, tmp_path: Path) -> None:
+    edit(stale.root / "linked" / "page.md", "リンク先の一文。", "リンク先で書き換えた一文。")
+    assert_as_fresh(stale, tmp_path, "リンク先で書き換えた一文。", "linked/page.html")
+
+
+def test_a_special_file_in_the_source_is_left_out_with_a_message(stale: Project) -> None:
+    fifo = stale.docs / "_static" / "a-fifo"
+    os.mkfifo(fifo)
+    try:
+        result = stale.call("html")
+        assert result.returncode == 0, result.stderr
+        assert f"{fifo} is a FIFO: left out of the book" in result.stdout, result.stdout
+        fifo.unlink()
+        os.mkfifo(stale.docs / "a-fifo.md")
+        result = stale.call("html")
+        assert result.returncode == 1, result.stdout
+        assert "a-fifo.md is a FIFO, not a file" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    finally:
+        fifo.unlink(missing_ok=True)
+        (stale.docs / "a-fifo.md").unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize("options", ["-aE", "--fresh-env", "-Ea"])
+def test_each_spelling_of_a_fresh_build_rebuilds(stale: Project, options: str) -> None:
+    assert stale.run("html", SPHINXOPTS=options) == {"html": "built"}
+    assert stale.run("html", SPHINXOPTS=options) == {"html": "built"}
+
+
+def test_a_warnings_file_in_sphinxopts_is_written(stale: Project, tmp_path: Path) -> None:
+    warnings = tmp_path / "logs" / "warnings.txt"
+    # A warnings file changes no output: the build is up to date, unless forced.
+    assert stale.run("html", SPHINXOPTS=f"-w {warnings}") == {"html": "skipped"}
+    assert stale.run("html", SPHINXOPTS=f"-a -w {warnings}") == {"html": "built"}
+    assert warnings.read_text(encoding="utf-8") == ""
+
+
+def test_an_epub_that_is_not_well_formed_is_not_published(stale: Project) -> None:
+    chapter = stale.docs / "wu.md"
+    text = chapter.read_text(encoding="utf-8")
+    before = stale.epub("epub").read_bytes()
+    chapter.write_text(text + "\n一行目<br>二行目\n", encoding="utf-8")
+    try:
+        result = stale.call("epub")
+        assert result.returncode == 1, result.stdout
+        assert "Traceback" not in result.stderr, result.stderr
+        error = result.stderr.strip()
+        assert error.startswith("sangokushi: epub: ") and "\n" not in error, error
+        assert "wu.xhtml is not well-formed XML (mismatched tag" in error, error
+        assert "not published; the previous" in error, error
+        assert stale.epub("epub").read_bytes() == before
+    finally:
+        chapter.write_text(text, encoding="utf-8")

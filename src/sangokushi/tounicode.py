@@ -251,15 +251,16 @@ def add_tounicode(path: Path) -> int:
             return 0
         if Name.ID in pdf.trailer:
             del pdf.trailer[Name.ID]
-        # Into memory, then to disk by Python: a full disk is then an OSError naming the file
-        # (qpdf writing to a Python file raised a C++ error that aborted the process).
-        data = io.BytesIO()
-        pdf.save(data, deterministic_id=True)
+        # Into memory, then written by Python: qpdf writing a file on a full disk throws a
+        # C++ exception that can abort the whole process instead of raising an OSError.
+        buffer = io.BytesIO()
+        pdf.save(buffer, deterministic_id=True)
     updated = path.with_suffix(".tounicode.pdf")
     try:
-        updated.write_bytes(data.getvalue())
-    except OSError:
+        updated.write_bytes(buffer.getvalue())
+        updated.replace(path)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, exc.filename or str(updated)) from None
+    finally:
         updated.unlink(missing_ok=True)
-        raise
-    updated.replace(path)
     return count

@@ -8,12 +8,13 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from sangokushi import texlog, tounicode
 from sangokushi.book import LATEX_ENGINE
 from sangokushi.build.errors import BuildError
-from sangokushi.build.lock import held_locks
 
 TIMEOUT = 900
 # latexmk's arguments per engine; for upLaTeX, the rc file Sphinx writes beside the LaTeX.
@@ -38,7 +39,7 @@ def texmf_environ(environ: dict[str, str]) -> dict[str, str]:
     }
 
 
-def trailer_id(tex: Path) -> str:
+def trailer_id(tex: Path, environ: Mapping[str, str]) -> str:
     """A LuaTeX PDF ``/ID`` from the LaTeX source and the build time, not the folder's path.
 
     LuaTeX derives the ID from the output's full path by default, so the same book built in
@@ -47,7 +48,7 @@ def trailer_id(tex: Path) -> str:
     are relative.)
     """
     digest = hashlib.md5(tex.read_bytes(), usedforsecurity=False)
-    digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    digest.update(environ.get("SOURCE_DATE_EPOCH", "").encode())
     value = digest.hexdigest().upper()
     return rf"\pdfvariable trailerid{{[<{value}><{value}>]}}"
 
@@ -60,9 +61,11 @@ PREAMBLE_INPUTS = (".sty", ".cls", ".cfg", ".def", ".fd", ".ldf", ".clo")
 # A format is about 7 MB: dumped only where there is room to spare, else the passes read the
 # preamble as before (a nearly full disk fails on the PDF's own files, as it did without it).
 PREAMBLE_FREE_BYTES = 64 * 1024 * 1024
+# What the runner is told of each TeX process while it runs (to end it on an interrupt).
+Track = Callable[[subprocess.Popen[str]], AbstractContextManager[object]]
 
 
-def _preamble_digest(tex: Path, preamble: str) -> str:
+def _preamble_digest(tex: Path, preamble: str, environ: Mapping[str, str]) -> str:
     """What a preamble format is made from: the preamble, the files it may read, TeX, the date."""
     digest = hashlib.sha256(preamble.encode())
     digest.update(PREAMBLE_DRIVER.read_bytes())
@@ -80,12 +83,18 @@ def _preamble_digest(tex: Path, preamble: str) -> str:
         stat = os.stat(path) if path and os.path.exists(path) else None
         digest.update(f"\0{path}:{stat and (stat.st_size, stat.st_mtime_ns)}".encode())
     # A preamble that expands the date would keep the day it was dumped on.
-    when = os.environ.get("SOURCE_DATE_EPOCH") or time.strftime("%Y-%m-%d")
+    when = environ.get("SOURCE_DATE_EPOCH") or time.strftime("%Y-%m-%d")
     digest.update(f"\0{when}".encode())
     return digest.hexdigest()
 
 
-def preamble_format(tex: Path, environ: dict[str, str]) -> str | None:
+def preamble_format(
+    tex: Path,
+    environ: Mapping[str, str],
+    *,
+    pass_fds: Sequence[int] = (),
+    track: Track | None = None,
+) -> str | None:
     """The name of a format holding ``tex``'s preamble, dumped when the preamble changed.
 
     None when the preamble cannot be dumped: latexmk then reads it as before (and reports
@@ -98,7 +107,7 @@ def preamble_format(tex: Path, environ: dict[str, str]) -> str | None:
     name = f"{tex.stem}-preamble"
     workdir = tex.parent
     fmt, stamp = workdir / f"{name}.fmt", workdir / f"{name}.digest"
-    digest = _preamble_digest(tex, source[:end])
+    digest = _preamble_digest(tex, source[:end], environ)
     if fmt.is_file() and stamp.is_file() and stamp.read_text(encoding="ascii") == digest:
         return name
     stamp.unlink(missing_ok=True)
@@ -111,7 +120,7 @@ def preamble_format(tex: Path, environ: dict[str, str]) -> str | None:
         f"-jobname={name}", "&uplatex",
         f"\\input sangokushipreamble.ltx \\input mylatexformat.ltx {tex.name}",
     ]  # fmt: skip
-    if _run(command, workdir, environ).returncode != 0 or not fmt.is_file():
+    if _run(command, workdir, environ, pass_fds, track).returncode != 0 or not fmt.is_file():
         fmt.unlink(missing_ok=True)  # half a format, from a full disk
         return None
     log = workdir / f"{name}.log"
@@ -126,20 +135,27 @@ def preamble_format(tex: Path, environ: dict[str, str]) -> str | None:
     return name
 
 
-def _run(command: list[str], workdir: Path, environ: dict[str, str]) -> subprocess.CompletedProcess:
-    """``command`` in its own process group (an interrupt ends it), BUILDDIR's lock inherited."""
+def _run(
+    command: list[str],
+    workdir: Path,
+    environ: Mapping[str, str],
+    pass_fds: Sequence[int] = (),
+    track: Track | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``command`` in its own process group (an interrupt ends it), keeping ``pass_fds``."""
     process = subprocess.Popen(
         command,
         cwd=workdir,
-        env=environ,
+        env=dict(environ),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
-        pass_fds=held_locks(),
+        pass_fds=tuple(pass_fds),
     )
     try:
-        output, _ = process.communicate(timeout=TIMEOUT)
+        with (track or nullcontext)(process):
+            output, _ = process.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         _stop(process)
         raise BuildError(f"{command[0]} ran over {TIMEOUT} s in {workdir}") from None
@@ -163,8 +179,20 @@ def _stop(process: subprocess.Popen[str]) -> None:
             continue
 
 
-def build_pdf(tex: Path, engine: str = LATEX_ENGINE) -> Path:
-    """Compile ``tex`` with latexmk in its folder; return the PDF, or raise ``BuildError``."""
+def build_pdf(
+    tex: Path,
+    engine: str = LATEX_ENGINE,
+    *,
+    environ: Mapping[str, str] | None = None,
+    pass_fds: Sequence[int] = (),
+    track: Callable[[subprocess.Popen[str]], AbstractContextManager[object]] | None = None,
+) -> Path:
+    """Compile ``tex`` with latexmk in its folder; return the PDF, or raise ``BuildError``.
+
+    latexmk gets ``environ`` (default: this process's) and keeps the descriptors
+    ``pass_fds`` (BUILDDIR's lock); ``track`` is told of it while it runs.
+    """
+    environ = dict(os.environ if environ is None else environ)
     missing = [p for p in ("latexmk", engine) if shutil.which(p) is None]
     if missing:
         raise BuildError(
@@ -178,12 +206,14 @@ def build_pdf(tex: Path, engine: str = LATEX_ENGINE) -> Path:
     command = ["latexmk", *LATEXMK[engine], "-interaction=nonstopmode", "-halt-on-error", "-f-"]
     environ = texmf_environ(dict(os.environ))
     if engine == "lualatex":
-        command.append(f"-usepretex={trailer_id(tex)}")
-    if engine == "uplatex" and (fmt := preamble_format(tex, environ)):
+        command.append(f"-usepretex={trailer_id(tex, environ)}")
+    if engine == "uplatex" and (
+        fmt := preamble_format(tex, texmf_environ(environ), pass_fds=pass_fds, track=track)
+    ):
         command.append(f"-latexoption=-fmt={fmt}")
     # Its own process group, so that an interrupt ends LuaLaTeX too; BUILDDIR's lock is
     # inherited, so a LuaLaTeX outliving this process still keeps other builds out.
-    result = _run([*command, tex.name], workdir, environ)
+    result = _run([*command, tex.name], workdir, texmf_environ(environ), pass_fds, track)
     if result.returncode != 0 or not built.is_file():
         if error := texlog.first_error(log, tex):
             raise BuildError(f"{error}; see {log}")

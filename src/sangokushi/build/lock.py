@@ -9,14 +9,6 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 LOCK = ".lock"
-# The descriptors this process holds, for ``pass_fds`` of the programs it starts: a lock is
-# per process, not per call (no public API hands a lock's descriptor down a call chain here).
-_held: list[int] = []
-
-
-def held_locks() -> tuple[int, ...]:
-    """The lock descriptors this process holds, for ``pass_fds`` of the programs it starts."""
-    return tuple(_held)
 
 
 @contextmanager
@@ -38,9 +30,6 @@ def locked(builddir: Path, say: Callable[[str], None]) -> Iterator[int]:
         with suppress(OSError):  # the pid is for the message only; a full disk may refuse it
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        _held.append(fd)
         yield fd
     finally:
-        if fd in _held:
-            _held.remove(fd)
         os.close(fd)

@@ -4,35 +4,43 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import json
 import os
-import re
 import shutil
 import zipfile
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 from sangokushi.build.errors import BuildError
-from sangokushi.build.lock import locked
+from sangokushi.build.lock import LOCK, locked
 from sangokushi.build.registry import EDITIONS
 
 
 def check_pdf(path: Path, docnames: Sequence[str] = ()) -> str | None:
-    """Whether ``path`` is a whole PDF: header, trailer and a cross-reference where it points."""
-    data = path.read_bytes()
-    if not data.startswith(b"%PDF-"):
-        return "no %PDF- header"
-    tail = data[-2048:]
-    found = re.search(rb"startxref\s+(\d+)\s+%%EOF\s*$", tail)
-    if not found:
-        return "no startxref/%%EOF trailer (truncated?)"
-    offset = int(found.group(1))
-    if offset >= len(data) or not re.match(rb"xref|\d+\s+\d+\s+obj", data[offset : offset + 32]):
-        return f"the cross-reference offset {offset} points nowhere"
+    """Whether ``path`` is a whole PDF: qpdf reads it without repairing it, pages and all."""
+    import pikepdf
+
+    try:
+        with pikepdf.open(path, attempt_recovery=False) as pdf:
+            if not len(pdf.pages):
+                return "no pages"
+            problems = pdf.check_pdf_syntax()
+    except pikepdf.PdfError as exc:
+        return f"not a whole PDF: {str(exc).removeprefix(f'{path}: ')}"
+    if problems:
+        return f"{problems[0].removeprefix('WARNING: ').replace(f'{path} ', '')}"
     return None
 
 
+# The entries of an EPUB that XML readers parse (EPUB 3: XHTML, package, navigation).
+XML_ENTRIES = (".xhtml", ".html", ".htm", ".opf", ".ncx", ".xml", ".svg")
+
+
 def check_epub(path: Path, docnames: Sequence[str] = ()) -> str | None:
-    """Whether ``path`` is a whole EPUB zip: every entry's CRC, ``mimetype`` first."""
+    """Whether ``path`` is a whole EPUB: every entry's CRC, ``mimetype`` first, XML well formed."""
+    from xml.etree import ElementTree
+
     try:
         with zipfile.ZipFile(path) as epub:
             bad = epub.testzip()
@@ -45,22 +53,42 @@ def check_epub(path: Path, docnames: Sequence[str] = ()) -> str | None:
                 return "wrong mimetype"
             if "META-INF/container.xml" not in names:
                 return "no META-INF/container.xml"
+            for name in names:
+                if not name.lower().endswith(XML_ENTRIES):
+                    continue
+                try:
+                    ElementTree.fromstring(epub.read(name))
+                except ElementTree.ParseError as exc:
+                    return f"{name} is not well-formed XML ({exc})"
     except zipfile.BadZipFile as exc:
         return f"not a zip file ({exc})"
     return None
 
 
+SEARCH_INDEX = "searchindex.js"
+
+
 def check_html(path: Path, docnames: Sequence[str] = ()) -> str | None:
-    """Whether the HTML tree has a whole page for every document, its search index and assets."""
-    for name in ("searchindex.js", "_static"):
+    """Whether the HTML tree is whole: a page for every document, each page and the index."""
+    for name in (SEARCH_INDEX, "_static"):
         if not (path / name).exists():
             return f"{name} is missing"
     for docname in docnames:
-        page = path / f"{docname}.html"
-        if not page.is_file():
+        if not (path / f"{docname}.html").is_file():
             return f"{docname}.html is missing"
+    for page in sorted(path.rglob("*.html")):
+        if page.relative_to(path).parts[0].startswith("_"):
+            continue  # the theme's files (_static), not pages
         if not page.read_bytes().rstrip().endswith(b"</html>"):
-            return f"{docname}.html is incomplete"
+            return f"{page.relative_to(path)} is incomplete"
+    text = (path / SEARCH_INDEX).read_text(encoding="utf-8", errors="replace").strip()
+    head, tail = "Search.setIndex(", ")"
+    try:
+        if not (text.startswith(head) and text.endswith(tail)):
+            raise ValueError(text[-20:])
+        json.loads(text[len(head) : -len(tail)])
+    except ValueError:
+        return f"{SEARCH_INDEX} is incomplete"
     return None
 
 
@@ -99,34 +127,52 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def put_in_place(new: Path, target: Path) -> None:
+    """Put ``new`` at ``target`` in one step; the previous ``target`` is removed afterwards.
+
+    A folder is swapped with the previous one in one ``renameat2`` exchange where the system
+    can (else two quick renames); ``new`` must be on ``target``'s file system.
+    """
+    if not new.is_dir() or not target.exists():
+        os.replace(new, target)
+        return
+    if _exchange(new, target):
+        shutil.rmtree(new)
+        return
+    old = new.with_name(new.name + ".old")
+    target.rename(old)
+    new.rename(target)
+    shutil.rmtree(old)
+
+
 def publish(built: Path, target: Path, staging: Path, docnames: Sequence[str], form: str) -> None:
     """Copy ``built`` to ``staging``, check it, then put it at ``target`` in one rename.
 
     Until that rename, ``target`` is the previous good edition; after it, the new one. The
-    staging folder is BUILDDIR's own (same file system), never beside ``target``.
+    staging folder is BUILDDIR's own (same file system), never beside ``target``. A
+    ``target`` that is a symbolic link (a deploy link) stays one: the edition replaces what
+    it points to, staged beside that.
     """
-    staging.mkdir(parents=True, exist_ok=True)
-    new = staging / target.name
-    if built.is_dir():
-        shutil.rmtree(new, ignore_errors=True)
-        shutil.copytree(built, new)
-    else:
-        shutil.copyfile(built, new)
-        _fsync(new)
-    if problem := QUICK_CHECKS[form](new, docnames):
-        raise BuildError(f"{built} is not a whole {form} ({problem}): not published")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not new.is_dir() or not target.exists():
-        os.replace(new, target)
-        return
-    # A folder: swap the two in one step where the system can, else two quick renames.
-    if _exchange(new, target):
-        shutil.rmtree(new)
-        return
-    old = staging / (target.name + ".old")
-    target.rename(old)
-    new.rename(target)
-    shutil.rmtree(old)
+    beside = target.is_symlink()
+    if beside:
+        target = target.resolve()
+        staging = target.with_name(f".{target.name}.staging")
+    try:
+        staging.mkdir(parents=True, exist_ok=True)
+        new = staging / target.name
+        if built.is_dir():
+            shutil.rmtree(new, ignore_errors=True)
+            shutil.copytree(built, new)
+        else:
+            shutil.copyfile(built, new)
+            _fsync(new)
+        if problem := QUICK_CHECKS[form](new, docnames):
+            raise BuildError(f"{built} is not a whole {form} ({problem}): not published")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        put_in_place(new, target)
+    finally:
+        if beside:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 # What builds and tools write in BUILDDIR besides the editions' outputs (and, last, the
@@ -138,17 +184,35 @@ LEGACY = ("latex", "epub-tate")
 def clean(builddir: Path, say: Callable[[str], None]) -> list[Path]:
     """Remove what builds wrote in BUILDDIR, under its lock.
 
-    The lock file itself stays: a build waiting on it would otherwise lock a deleted file
-    while the next build locks a new one, and two builds would run at once.
+    No lock file is removed: a build waiting on it would otherwise lock a deleted file while
+    the next build locks a new one, and two builds would run at once. BUILDDIR's ``.lock``
+    stays, and a folder with a lock of its own (``make site``'s, in ``site-logs``) is
+    emptied under that lock too, its lock file kept.
     """
-    removed: list[Path] = []
     if not builddir.is_dir():
-        return removed
-    with locked(builddir, say):
+        return []
+    with locked(builddir, say), ExitStack() as held:
         outputs = [Path(e.output).parts[0] for e in EDITIONS]
-        for name in dict.fromkeys([*outputs, *WRITTEN, *LEGACY]):
-            path = builddir / name
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-                removed.append(path)
-    return removed
+        names = dict.fromkeys([*outputs, *WRITTEN, *LEGACY])
+        paths = [builddir / n for n in names if (builddir / n).is_dir()]
+        paths = [p for p in paths if not p.is_symlink()]
+        for path in paths:
+            if (path / LOCK).exists():
+                held.enter_context(locked(path, say))
+        return remove(paths)
+
+
+def remove(paths: Sequence[Path]) -> list[Path]:
+    """Remove ``paths`` (folders), but the lock files directly in them."""
+    for path in paths:
+        if not (path / LOCK).exists():
+            shutil.rmtree(path)
+            continue
+        for child in path.iterdir():
+            if child.name == LOCK:
+                continue
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+    return list(paths)

@@ -92,10 +92,6 @@ class Edition:
         """``sphinx-build``'s arguments for this edition (options from SPHINXOPTS last)."""
         args = ["-b", self.builder, "-W", "--keep-going", "-n"]
         args += ["-d", str(self.doctrees(builddir))]
-        if self.environment or self.name in {e.environment for e in EDITIONS}:
-            # Pages whose doctree the other edition's run changed have an unchanged source:
-            # only writing every page keeps them from going stale.
-            args.append("-a")
         for key, value in self.overrides.items():
             args += ["-D", f"{key}={value}"]
         if self.pages:

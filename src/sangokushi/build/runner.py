@@ -2,38 +2,108 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import hashlib
+import io
 import json
 import os
+import shlex
 import shutil
 import signal
+import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
-from contextlib import suppress
+from contextlib import ExitStack, contextmanager, redirect_stderr, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from sangokushi.build.errors import BuildError
 from sangokushi.build.lock import locked
 from sangokushi.build.publish import publish
 from sangokushi.build.registry import Edition
-from sangokushi.build.stamps import RUNNING, inputs_fingerprint, output_state
+from sangokushi.build.stamps import (
+    DOCUMENT_SUFFIXES,
+    READ,
+    RUNNING,
+    Read,
+    Tree,
+    file_digest,
+    is_code,
+    output_state,
+    outside,
+    scan,
+    toolkit_digest,
+    touch_changed,
+)
 
 # What TeX leaves in a work folder: after a run cut short, any of them may be half written.
 TEX_STATE = (".aux", ".toc", ".out", ".fdb_latexmk", ".fls", ".dvi", ".log", ".xdv", ".idx")
 
 
-def run_sphinx(args: Sequence[str]) -> tuple[int, list[str]]:
-    """Run Sphinx in this process; return its status and the documents it knows."""
-    from sphinx.application import Sphinx
+@dataclass(frozen=True)
+class SphinxRun:
+    """What a Sphinx run left: its status, the documents it knows, the files they read."""
+
+    status: int
+    docnames: list[str]
+    dependencies: frozenset[Path] = frozenset()
+
+
+class _Tee:
+    """Sphinx's warnings to the terminal and, colours stripped, to ``-w FILE``."""
+
+    def __init__(self, stream: TextIO, file: TextIO) -> None:
+        self.stream, self.file = stream, file
+
+    def write(self, text: str) -> int:
+        from sphinx.util.console import strip_colors
+
+        self.stream.write(text)
+        self.file.write(strip_colors(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+        self.file.flush()
+
+
+def parse_options(args: Sequence[str]) -> argparse.Namespace:
+    """``sphinx-build``'s own parse of ``args``; a ``BuildError`` naming them if they are not."""
     from sphinx.cmd.build import get_parser
+
+    parser = get_parser()
+    try:
+        with redirect_stderr(io.StringIO()) as said:
+            parsed = parser.parse_args(list(args))
+    except SystemExit:
+        why = said.getvalue().strip().splitlines()[-1:] or ["?"]
+        raise BuildError(f"SPHINXOPTS: {why[0]} (in {shlex.join(args)})") from None
+    if parsed.force_all and parsed.filenames:
+        raise BuildError("SPHINXOPTS: -a cannot be combined with file names")
+    return parsed
+
+
+def run_sphinx(args: Sequence[str]) -> SphinxRun:
+    """Run Sphinx in this process as ``sphinx-build ARGS`` does (``sphinx.cmd.build.build_main``).
+
+    Every option works as there; only an error ends differently: a ``BuildError`` of one
+    line (with ``-T`` the exception itself, with ``--pdb`` after the debugger).
+    """
+    from sphinx.application import Sphinx
+    from sphinx.errors import SphinxError
+    from sphinx.util.console import color_terminal, coloron, nocolor
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
-    parsed = get_parser().parse_args(list(args))
+    parsed = parse_options(args)
+    if parsed.color == "no" or (parsed.color == "auto" and not color_terminal()):
+        nocolor()
+    else:
+        coloron()
     overrides: dict[str, object] = {}
     for define in parsed.define:
         key, _, value = define.partition("=")
@@ -43,26 +113,58 @@ def run_sphinx(args: Sequence[str]) -> tuple[int, list[str]]:
         overrides[f"html_context.{key}"] = int(value) if value.isdigit() else value
     if parsed.nitpicky:
         overrides["nitpicky"] = True
-    status = None if (parsed.quiet or parsed.really_quiet) else sys.stdout
-    confdir = parsed.confdir or parsed.sourcedir
-    with patch_docutils(confdir), docutils_namespace():
-        app = Sphinx(
-            srcdir=parsed.sourcedir,
-            confdir=None if parsed.noconfig else confdir,
-            outdir=parsed.outputdir,
-            doctreedir=parsed.doctreedir,
-            buildername=parsed.builder,
-            confoverrides=overrides,
-            status=status,
-            warning=None if parsed.really_quiet else sys.stderr,
-            freshenv=parsed.freshenv,
-            warningiserror=parsed.warningiserror,
-            tags=parsed.tags,
-            verbosity=parsed.verbosity,
-            parallel=parsed.jobs,
-        )
-        app.build(parsed.force_all, parsed.filenames)
-        return app.statuscode, sorted(app.env.found_docs)
+    status: TextIO | None = None if (parsed.quiet or parsed.really_quiet) else sys.stdout
+    warning: TextIO | None = None if parsed.really_quiet else sys.stderr
+    confdir = None if parsed.noconfig else (parsed.confdir or parsed.sourcedir)
+    doctreedir = parsed.doctreedir or os.path.join(parsed.outputdir, ".doctrees")
+    with ExitStack() as stack:
+        if warning is not None and parsed.warnfile:
+            path = Path(parsed.warnfile).resolve()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            warning = _Tee(warning, stack.enter_context(path.open("w", encoding="utf-8")))
+        stack.enter_context(patch_docutils(confdir or parsed.sourcedir))
+        stack.enter_context(docutils_namespace())
+        try:
+            app = Sphinx(
+                srcdir=parsed.sourcedir,
+                confdir=confdir,
+                outdir=parsed.outputdir,
+                doctreedir=doctreedir,
+                buildername=parsed.builder,
+                confoverrides=overrides,
+                status=status,
+                warning=warning,
+                freshenv=parsed.freshenv,
+                warningiserror=parsed.warningiserror,
+                tags=parsed.tags,
+                verbosity=parsed.verbosity,
+                parallel=parsed.jobs,
+                pdb=parsed.pdb,
+                exception_on_warning=parsed.exception_on_warning,
+            )
+            app.build(parsed.force_all, parsed.filenames)
+        except Exception as exc:
+            if parsed.pdb:
+                import pdb
+
+                print(f"sangokushi: {type(exc).__name__}: {exc}", file=sys.stderr)
+                pdb.post_mortem(exc.__traceback__)
+            if parsed.traceback or parsed.exception_on_warning:
+                raise
+            if not isinstance(exc, SphinxError):
+                raise
+            raise BuildError(f"{exc.category}: {exc}") from None
+        srcdir = Path(app.srcdir)
+        read = {srcdir / str(p) for deps in app.env.dependencies.values() for p in deps}
+        return SphinxRun(app.statuscode, sorted(app.env.found_docs), frozenset(read))
+
+
+# sphinx-build's options (``dest``) that change what it says, never what it writes; and the
+# forced rebuilds, which rebuild whatever the stamps say.
+OUTPUT_ONLY = frozenset(
+    {"quiet", "really_quiet", "verbosity", "color", "warnfile", "traceback", "pdb", "jobs"}
+    | {"force_all", "freshenv", "sourcedir", "outputdir"}
+)
 
 
 # At most this many post-steps (LaTeX) at once, in the background, while the main thread
@@ -70,24 +172,6 @@ def run_sphinx(args: Sequence[str]) -> tuple[int, list[str]]:
 POST_JOBS = 2
 # How long an interrupted LaTeX job gets to end after SIGTERM before it gets SIGKILL.
 STOP_GRACE = 5.0
-
-
-def started_groups() -> list[int]:
-    """The process groups this process started (latexmk runs in its own): their leaders."""
-    me, found = os.getpid(), []
-    with suppress(OSError):
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            ppid, pgrp = (int(n) for n in stat[stat.rindex(")") + 2 :].split()[1:3])
-            if ppid == me and pgrp == int(entry.name):
-                found.append(pgrp)
-    return found
 
 
 class PostSteps:
@@ -101,6 +185,9 @@ class PostSteps:
         self.named: dict[str, Future[None]] = {}
         self.failures: list[str] = []
         self.stopping = stopping
+        # The process groups the jobs started (latexmk runs in its own), for ``stop``.
+        self.processes: set[subprocess.Popen[str]] = set()
+        self._guard = threading.Lock()
 
     def submit(self, job: Callable[[], str | None], name: str = "") -> None:
         """Run ``job`` in the background; a text it returns is a failure's one line."""
@@ -123,6 +210,17 @@ class PostSteps:
             meanwhile()
         future.result()
 
+    @contextmanager
+    def running(self, process: subprocess.Popen[str]) -> Iterator[None]:
+        """While a job waits for ``process`` (a process group's leader), ``stop`` can end it."""
+        with self._guard:
+            self.processes.add(process)
+        try:
+            yield
+        finally:
+            with self._guard:
+                self.processes.discard(process)
+
     def wait(self, meanwhile: Callable[[], None]) -> None:
         """Wait for every job, calling ``meanwhile`` now and then; raise what a job raised."""
         from concurrent.futures import wait
@@ -143,11 +241,34 @@ class PostSteps:
         deadline = time.monotonic() + STOP_GRACE
         while True:
             sig = signal.SIGTERM if time.monotonic() < deadline else signal.SIGKILL
-            for group in started_groups():
+            with self._guard:
+                running = [p for p in self.processes if p.returncode is None]
+            for process in running:
                 with suppress(ProcessLookupError, PermissionError):
-                    os.killpg(group, sig)
+                    os.killpg(process.pid, sig)
             if not wait(self.futures, timeout=0.1).not_done:
                 return
+
+
+@contextmanager
+def source_date(epoch: int) -> Iterator[dict[str, str]]:
+    """The build's time for what runs in this process and, as the environment given, outside.
+
+    Sphinx (``config.correct_copyright_year``, ``i18n.format_date``) and the EPUB packager
+    read ``SOURCE_DATE_EPOCH`` from ``os.environ`` only: Sphinx has no public API that takes
+    the build time, so it is set here for the build and put back afterwards.
+    """
+    names = ("SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE")
+    before = {name: os.environ.get(name) for name in names}
+    os.environ.update(dict(zip(names, (str(epoch), "1"), strict=True)))
+    try:
+        yield dict(os.environ)
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @dataclass
@@ -159,10 +280,14 @@ class Build:
     options: list[str]
     editions: Sequence[Edition] = ()
     say: Callable[[str], None] = field(default=lambda text: print(f"sangokushi: {text}"))
-    _inputs: str = field(default="", init=False, repr=False)
+    _toolkit: str = field(default="", init=False, repr=False)
+    _tree: Tree | None = field(default=None, init=False, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
     _told: list[str] = field(default_factory=list, init=False, repr=False)
     _started: dict[str, float] = field(default_factory=dict, init=False, repr=False)
+    _environ: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _lock: int = field(default=-1, init=False, repr=False)
+    _later: PostSteps | None = field(default=None, init=False, repr=False)
     _count: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -170,6 +295,7 @@ class Build:
         # use in the background meanwhile must not depend on it.
         self._here = Path.cwd()
         self.builddir = self.builddir.absolute()
+        self.sourcedir = self.sourcedir.absolute()
 
     def tell(self, text: str) -> None:
         """``say`` it, from a background thread once the main thread is between Sphinx runs."""
@@ -192,29 +318,62 @@ class Build:
     def staging(self) -> Path:
         return self.builddir / ".staging"
 
-    def fingerprint(self, edition: Edition) -> str:
-        """The digest of everything ``edition`` is built from (the shared part computed once)."""
-        if not self._inputs:
-            self._inputs = inputs_fingerprint(self.sourcedir, self.builddir)
-        own = [edition.describe(), dict(edition.overrides), edition.tags, self.options]
+    @property
+    def tree(self) -> Tree:
+        """Every file under SOURCEDIR (computed once); special files left out with a message."""
+        if self._tree is None:
+            tree = scan(self.sourcedir, [self.builddir])
+            for path, kind in tree.skipped.items():
+                if path.name.endswith(DOCUMENT_SUFFIXES):
+                    raise BuildError(
+                        f"{self.shown(path)} is {kind}, not a file: Sphinx would wait on it "
+                        "for ever (remove it or give it another name)"
+                    )
+                self.say(f"{self.shown(path)} is {kind}: left out of the book")
+            self._tree = tree
+        return self._tree
+
+    def code(self, edition: Edition) -> str:
+        """The digest of what a change of re-reads the whole book: code, options, tags."""
+        if not self._toolkit:
+            self._toolkit = toolkit_digest()
+        code = {k: v for k, v in self.tree.files.items() if is_code(k)}
+        own = [self._toolkit, sorted(code.items()), self.significant, edition.tags]
+        own.append(edition.builder)
+        text = json.dumps([*own, str(self.sourcedir.resolve())], default=str)
+        return hashlib.blake2b(text.encode()).hexdigest()
+
+    def sources(self, edition: Edition) -> dict[str, str]:
+        """Each text source's digest: SOURCEDIR's, and those outside it the last reading used."""
+        found = {k: v for k, v in self.tree.files.items() if not is_code(k)}
+        if read := Read.load(edition.doctrees(self.builddir)):
+            found.update((str(p), file_digest(p)) for p in read.outside())
+        return found
+
+    def fingerprint(self, edition: Edition, sources: Mapping[str, str] | None = None) -> str:
+        """The digest of everything ``edition`` is built from."""
+        if sources is None:
+            sources = self.sources(edition)
+        own = [edition.describe(), dict(edition.overrides), edition.tags, self.significant]
         own.append(sorted(e.name for e in self.editions if e.environment == edition.name))
         if edition.pages:
             # The printed pages it marks: the PDF's page map is an input of the EPUB.
             source = dataclasses.replace(edition, name=edition.pages)
             with suppress(OSError):
                 own.append(hashlib.blake2b(source.page_map(self.builddir).read_bytes()).hexdigest())
-        text = json.dumps([self._inputs, str(self.sourcedir.resolve()), own], default=str)
+        text = json.dumps([self.code(edition), sorted(sources.items()), own], default=str)
         return hashlib.blake2b(text.encode()).hexdigest()
+
+    @property
+    def significant(self) -> dict[str, object]:
+        """The options as Sphinx reads them, but those that change no output (-q, -v, -w, -j…)."""
+        parsed = vars(parse_options([*self.options, "source", "output"]))
+        return {k: v for k, v in sorted(parsed.items()) if k not in OUTPUT_ONLY}
 
     @property
     def forced(self) -> bool:
         """Whether the options ask for a fresh environment or every page (-E, -a, -aE, …)."""
-        from sphinx.cmd.build import get_parser
-
-        try:
-            parsed = get_parser().parse_args([*self.options, "source", "output"])
-        except SystemExit:
-            raise BuildError(f"SPHINXOPTS: not sphinx-build options: {self.options}") from None
+        parsed = parse_options([*self.options, "source", "output"])
         return bool(parsed.freshenv or parsed.force_all)
 
     def up_to_date(self, edition: Edition) -> bool:
@@ -256,10 +415,10 @@ class Build:
             self.say(f"{edition.name}: {self.shown(target)} is up to date")
             return target
         edition.stamp(self.builddir).unlink(missing_ok=True)
-        inputs = self.fingerprint(edition)
         self._started[edition.name] = time.monotonic()
         self.say(f"{edition.name}: building ({self._count.get(edition.name, '?')})")
-        docnames = self.sphinx(edition)
+        docnames, sources = self.sphinx(edition)
+        inputs = self.fingerprint(edition, sources)
         if later is None or not edition.post:
             self.finish(edition, docnames, inputs)
         else:
@@ -268,31 +427,48 @@ class Build:
             )
         return target
 
-    def sphinx(self, edition: Edition) -> list[str]:
-        """Run Sphinx for ``edition`` into its work folder; return the documents it knows."""
-        from sphinx.errors import SphinxError
+    def sphinx(self, edition: Edition) -> tuple[list[str], dict[str, str]]:
+        """Run Sphinx for ``edition`` into its work folder; its documents and sources read.
 
+        Sphinx re-reads a source by its time, not its bytes: a source changed since the
+        environment was read gets a newer time first, and a change of code (the toolkit's,
+        the book's conf.py), of SPHINXOPTS or of the Python or Debian packages re-reads every
+        source (``-E``). Every page is written (``-a``): Sphinx 9 leaves pages it does not
+        write with a stale ``?v=`` of changed CSS and loses their index entries from
+        ``searchindex.js``.
+        """
         workdir = edition.workdir(self.builddir)
         workdir.mkdir(parents=True, exist_ok=True)
+        doctrees = edition.doctrees(self.builddir)
         marker = workdir.with_name(workdir.name + RUNNING)
-        options = list(self.options)
+        options = ["-a", *self.options]
+        then = Read.load(doctrees)
+        sources, code = self.sources(edition), self.code(edition)
         if marker.exists():
             self.say(f"{edition.name}: the last build was cut short; building it afresh")
             options.append("-E")
             for state in workdir.iterdir():
                 if state.suffix in TEX_STATE:
                     state.unlink()
+        elif then is None or then.code != code:
+            options.append("-E")
+        else:
+            touch_changed(self.sourcedir, then, sources, (doctrees / READ).stat().st_mtime)
+        # Gone until Sphinx has read the sources whole: a run cut short re-reads them all.
+        (doctrees / READ).unlink(missing_ok=True)
+        # Sphinx 9 loads the previous search index and keeps the words no page has any more
+        # (empty entries): with every page written, an index built from nothing is whole.
+        (workdir / "searchindex.js").unlink(missing_ok=True)
         marker.touch()
-        try:
-            args = edition.sphinx_args(self.sourcedir, self.builddir, options)
-            status, docnames = run_sphinx(args)
-        except SphinxError as exc:
-            if {"-T", "--show-traceback"} & set(options):
-                raise
-            raise BuildError(f"{exc.category}: {exc}") from None
-        if status:
+        args = edition.sphinx_args(self.sourcedir, self.builddir, options)
+        run = run_sphinx(args)
+        if run.status:
             raise BuildError("Sphinx reported the warnings above (with -W they fail the build)")
-        return docnames
+        for path in outside(run.dependencies, self.sourcedir):
+            sources.setdefault(str(path), file_digest(path))
+        doctrees.mkdir(parents=True, exist_ok=True)
+        Read(code, sources).save(doctrees)
+        return run.docnames, sources
 
     def finish(self, edition: Edition, docnames: Sequence[str], inputs: str) -> Path:
         """Run ``edition``'s post-step on Sphinx's output, publish it, then stamp it."""
@@ -302,7 +478,12 @@ class Build:
         elif edition.post == "latex":
             from sangokushi.build.latex import build_pdf
 
-            built = build_pdf(workdir / edition.tex)
+            built = build_pdf(
+                workdir / edition.tex,
+                environ=self._environ or dict(os.environ),
+                pass_fds=(self._lock,) if self._lock >= 0 else (),
+                track=self._later.running if self._later else None,
+            )
             if self.page_source(edition):
                 self.write_page_map(edition, built)
         else:
@@ -326,7 +507,9 @@ class Build:
         except BuildError as exc:
             return f"{edition.name}: {exc}{self.kept(edition)}"
         except OSError as exc:
-            where = self.shown(exc.filename or self.builddir)
+            # Some libraries put their file object where the path goes (pikepdf, qpdf).
+            named = isinstance(exc.filename, (str, os.PathLike)) and exc.filename
+            where = self.shown(named or self.builddir)
             cause = exc.strerror or str(exc)
             return f"{edition.name}: cannot write {where}: {cause}{self.kept(edition)}"
         return None
@@ -342,43 +525,47 @@ class Build:
         """
         from sangokushi import buildinfo
 
-        with locked(self.builddir, self.say):
+        with locked(self.builddir, self.say) as self._lock:
             shutil.rmtree(self.staging, ignore_errors=True)
             try:
                 epoch = buildinfo.build_timestamp(self.sourcedir)
             except buildinfo.InvalidEpoch as exc:
                 raise BuildError(str(exc)) from None
-            os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
-            os.environ["FORCE_SOURCE_DATE"] = "1"
-            later = PostSteps(self._stopping)
-            failures = later.failures
-            try:
-                ordered = sorted(editions, key=lambda e: not e.post)
-                self._count = {e.name: f"{n}/{len(ordered)}" for n, e in enumerate(ordered, 1)}
-                for edition in ordered:
-                    self.told()
-                    if edition.pages:
-                        # It reads where that PDF's pages begin: that PDF first.
-                        later.wait_for(edition.pages, self.told)
-                        if any(f.startswith(f"{edition.pages}: ") for f in failures):
-                            failures.append(
-                                f"{edition.name}: not built: it marks the printed pages of "
-                                f"{edition.pages}, which failed{self.kept(edition)}"
-                            )
-                            continue
-                    if failure := self.failure(edition, self.edition, edition, later):
-                        failures.append(failure)
-                        break
-                later.wait(self.told)
-            except BaseException:
-                later.stop()
+            with source_date(epoch) as self._environ:
+                self._toolkit, self._tree = "", None
+                return self._run(editions)
+
+    def _run(self, editions: Sequence[Edition]) -> list[Path]:
+        later = self._later = PostSteps(self._stopping)
+        failures = later.failures
+        try:
+            ordered = sorted(editions, key=lambda e: not e.post)
+            self._count = {e.name: f"{n}/{len(ordered)}" for n, e in enumerate(ordered, 1)}
+            for edition in ordered:
                 self.told()
-                raise
-            finally:
-                shutil.rmtree(self.staging, ignore_errors=True)
-            if failures:
-                raise BuildError("\nsangokushi: ".join(failures))
-            return [e.published(self.builddir) for e in editions]
+                if edition.pages:
+                    # It reads where that PDF's pages begin: that PDF first.
+                    later.wait_for(edition.pages, self.told)
+                    if any(f.startswith(f"{edition.pages}: ") for f in failures):
+                        failures.append(
+                            f"{edition.name}: not built: it marks the printed pages of "
+                            f"{edition.pages}, which failed{self.kept(edition)}"
+                        )
+                        continue
+                if failure := self.failure(edition, self.edition, edition, later):
+                    failures.append(failure)
+                    break
+            later.wait(self.told)
+        except BaseException:
+            later.stop()
+            self.told()
+            raise
+        finally:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            self._later, self._lock = None, -1
+        if failures:
+            raise BuildError("\nsangokushi: ".join(failures))
+        return [e.published(self.builddir) for e in editions]
 
     def kept(self, edition: Edition) -> str:
         target = edition.published(self.builddir)

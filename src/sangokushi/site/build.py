@@ -24,6 +24,7 @@ from sphinx_polyversion.git import Git, GitRef, GitRefType
 from sphinx_polyversion.json import GLOBAL_ENCODER
 
 from sangokushi.build.lock import locked
+from sangokushi.build.publish import put_in_place
 from sangokushi.buildinfo import commit_time
 from sangokushi.site import root
 from sangokushi.site.versions import SAFE_NAME, Edition, SiteError
@@ -225,17 +226,17 @@ def size(path: Path) -> str:
 
 
 def publish(html: Path, target: Path, stamp: dict[str, Any]) -> None:
-    """Replace ``target`` by ``html`` in one rename: readers never see half an edition."""
+    """Replace ``target`` by ``html`` in one exchange: readers never see half an edition.
+
+    The same step as the editions' (``sangokushi.build.publish.put_in_place``); the staging
+    folder beside ``target`` is what ``root.prune`` clears if a run is cut short.
+    """
     staging = target.with_name(f".{target.name}.new")
-    old = target.with_name(f".{target.name}.old")
-    for leftover in (staging, old):
-        shutil.rmtree(leftover, ignore_errors=True)
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.rmtree(staging.with_name(staging.name + ".old"), ignore_errors=True)
     shutil.copytree(html, staging, ignore=shutil.ignore_patterns(".buildinfo*", ".doctrees"))
     (staging / STAMP).write_text(json.dumps(stamp, indent=2) + "\n", encoding="utf-8")
-    if target.exists():
-        target.rename(old)
-    staging.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+    put_in_place(staging, target)
 
 
 class SiteDriver(DefaultDriver):
