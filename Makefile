@@ -33,14 +33,15 @@ help:
 	@echo "  make clean    remove what the builds wrote in BUILDDIR (its .lock stays)"
 	@echo "  make lint | format   ruff"
 	@echo "  make site | serve    the versioned site of every tag and SITE_BRANCH; serve it"
-	@echo "  make live     the working tree's HTML, rebuilt on save (port LIVE_PORT)"
+	@echo "  make live     the book rebuilt on save, its HTML and PDF page at 127.0.0.1:LIVE_PORT"
 	@echo "  make bench    the build-cost benchmark (BENCH_ARGS)"
 	@echo "  make setup | sysdeps   only the venv; only the Debian packages"
 	@echo "Variables (now):"
 	@echo "  SOURCEDIR=$(SOURCEDIR) BUILDDIR=$(BUILDDIR) SPHINXOPTS=$(SPHINXOPTS) PYTHON=$(PYTHON) VENV=$(VENV)"
 	@echo "  SITE_URL=$(SITE_URL) SITE_DIR=$(SITE_DIR) SITE_REPO=$(SITE_REPO) SITE_BRANCH=$(SITE_BRANCH)"
 	@echo "  SITE_TAGS=$(SITE_TAGS) SITE_DOWNLOADS=$(SITE_DOWNLOADS) LIVE_PORT=$(LIVE_PORT)"
-	@echo "  BENCH_ARGS=$(BENCH_ARGS) PYTEST_ARGS=$(PYTEST_ARGS)"
+	@echo "  LIVE_EDITIONS=$(LIVE_EDITIONS)"
+	@echo "  BENCH_ARGS=$(BENCH_ARGS) PYTEST_ARGS=$(PYTEST_ARGS) TEST_JOBS=$(TEST_JOBS)"
 
 $(VENV_STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -78,9 +79,15 @@ pdf-tate: $(VENV_STAMP) sysdeps
 check-epub: epub
 	@$(SANGOKUSHI) check "$$SOURCEDIR" --group epub
 
+# Two passes: every test not marked `serial` on TEST_JOBS pytest-xdist workers (a file's tests on
+# one worker, so its module fixtures are built once), then the `serial` ones (fault injection,
+# timing, concurrency: they want the whole machine) alone. Exit 5 is "nothing selected".
+TEST_JOBS ?= 2
 test: $(VENV_STAMP) sysdeps
 	@$(VENV)/bin/python -m sangokushi.sysdeps test
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n $(TEST_JOBS) --dist loadfile -m "not serial" $(PYTEST_ARGS) \
+	  || test $$? -eq 5
+	$(VENV)/bin/python -m pytest -m serial $(PYTEST_ARGS) || test $$? -eq 5
 
 lint: $(VENV_STAMP)
 	$(VENV)/bin/ruff check src tests docs/conf.py
@@ -122,10 +129,11 @@ site: $(VENV_STAMP) sysdeps
 serve: $(VENV_STAMP)
 	$(VENV)/bin/python -m sangokushi.site serve "$$SITE_DIR" --url "$$SITE_URL"
 
-# The working tree (not the site), rebuilt on every save, the browser reloading by itself.
-live: $(VENV_STAMP)
-	$(VENV)/bin/sphinx-autobuild -b html -n -d "$$BUILDDIR/doctrees/live" $(SPHINXOPTS) \
-	  --watch src --host 127.0.0.1 --port $(LIVE_PORT) "$$SOURCEDIR" "$$BUILDDIR/live"
+# The book rebuilt on every save (`sangokushi preview`: the editions of LIVE_EDITIONS, or all),
+# the edited page's HTML and PDF side by side at http://127.0.0.1:LIVE_PORT/, reloading by itself.
+LIVE_EDITIONS ?=
+live: $(VENV_STAMP) sysdeps
+	@$(SANGOKUSHI) preview "$$SOURCEDIR" --port $(LIVE_PORT) $(LIVE_EDITIONS)
 
 # -- Build-cost benchmark (bench/README.md): synthetic books, pandoc beside ---------------
 # make bench BENCH_ARGS='--sizes 1,10 --editions html,epub --repeats 3'

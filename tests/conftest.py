@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 from pathlib import Path
 
 import pytest
@@ -14,9 +16,25 @@ def rootdir() -> Path:
     return Path(__file__).parent / "roots"
 
 
+def shared_dir(factory: pytest.TempPathFactory) -> Path:
+    """The run's temporary root: one for every pytest-xdist worker (each has its own below it)."""
+    base = factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """All editions of the book, built from a clean state into a temporary BUILDDIR."""
-    builddir = tmp_path_factory.mktemp("book")
-    make("book", BUILDDIR=builddir)
+    """All editions of the book, built from a clean state into a temporary BUILDDIR.
+
+    Built once per test run: under pytest-xdist the first worker that needs it builds it while
+    holding a lock, the others wait for it and read the same folder (no test writes into it).
+    """
+    builddir = shared_dir(tmp_path_factory) / "book"
+    done = builddir.with_name("book.done")
+    with open(builddir.with_name("book.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            builddir.mkdir(exist_ok=True)
+            make("book", BUILDDIR=builddir)
+            done.touch()
     return builddir

@@ -21,6 +21,9 @@ from sangokushi.build.registry import Edition
 from sangokushi.build.stamps import RUNNING
 from support import BY_NAME, DOCS, ROOT, make
 
+# Interrupts, races and small disks: run alone (`make test`'s serial pass), not beside other tests.
+pytestmark = pytest.mark.serial
+
 PDF = BY_NAME["pdf"]
 EPUB = BY_NAME["epub"]
 

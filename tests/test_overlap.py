@@ -21,6 +21,9 @@ from sangokushi.build.runner import run_sphinx
 from sangokushi.build.stamps import RUNNING
 from support import BOOK, BY_NAME, DOCS, ROOT, strip_colors
 
+# Background TeX beside Sphinx, signals to process groups: run alone (`make test`'s serial pass).
+pytestmark = pytest.mark.serial
+
 PDFS = ("pdf", "pdf-print", "pdf-tate")
 SENTENCE = "（共有環境の試験の一文。）"
 ANCHOR = "GPTは誰もが知るLLMとなった。"

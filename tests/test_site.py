@@ -6,12 +6,8 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import threading
-import time
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -457,58 +453,3 @@ def test_serve_without_a_site_says_so(tmp_path: Path) -> None:
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "run `make site` first" in output and "Traceback" not in output
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def fetch(url: str) -> str | None:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.read().decode("utf-8")
-    except OSError:
-        return None
-
-
-def wait_for(check, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.5)
-    return False
-
-
-@pytest.mark.slow
-def test_live_rebuilds_on_save(tmp_path: Path) -> None:
-    docs = tmp_path / "docs"
-    shutil.copytree(ROOT / "docs", docs)
-    port = free_port()
-    command = [
-        "make",
-        "-C",
-        str(ROOT),
-        "live",
-        f"SOURCEDIR={docs}",
-        f"BUILDDIR={tmp_path / 'build'}",
-        f"LIVE_PORT={port}",
-    ]
-    log = (tmp_path / "live.log").open("w")
-    live = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        page = f"http://127.0.0.1:{port}/shu.html"
-        assert wait_for(lambda: "諸葛亮" in (fetch(page) or ""), 90), (
-            tmp_path / "live.log"
-        ).read_text()
-        # sphinx-autobuild injects its live-reload script into every page.
-        assert "websocket" in (fetch(page) or "").lower()
-        with (docs / "shu.md").open("a", encoding="utf-8") as f:
-            f.write("\n保存するとすぐに読み直される。\n")
-        assert wait_for(lambda: "保存するとすぐに読み直される" in (fetch(page) or ""), 60)
-    finally:
-        os.killpg(live.pid, signal.SIGTERM)
-        live.wait(timeout=30)
-        log.close()

@@ -15,6 +15,9 @@ import yaml
 from sangokushi import sysdeps
 from support import ROOT
 
+# Lock waits timed against the clock: run alone (`make test`'s serial pass).
+pytestmark = pytest.mark.serial
+
 
 def test_missing_finds_only_absent_packages() -> None:
     assert sysdeps.missing(("dpkg", "no-such-package-sangokushi")) == ["no-such-package-sangokushi"]

@@ -33,6 +33,13 @@ def measure(tex: Path, repeats: int = 3) -> list[tuple[str, float, float]]:
         preamble + "\\begin{document}字\\end{document}\n",
     )
     variants[f"{book} whole text, one pass (aux files present)"] = (LATEX_ENGINE, source)
+    # What `sangokushi build` runs: the preamble loaded from its format (build/latex.py).
+    fmt = tex.with_name(f"{tex.stem}-preamble.fmt")
+    if LATEX_ENGINE == "uplatex" and fmt.is_file():
+        variants[f"{book} whole text, one pass, preamble from its format"] = (
+            f"{LATEX_ENGINE} -fmt={fmt.stem}",
+            source,
+        )
     env = build_env()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -44,7 +51,7 @@ def measure(tex: Path, repeats: int = 3) -> list[tuple[str, float, float]]:
                 built = work / tex.with_suffix(suffix).name
                 if built.exists():
                     shutil.copyfile(built, work / f"pass{suffix}")
-            command = [engine, "-interaction=nonstopmode", "-halt-on-error", "pass.tex"]
+            command = [*engine.split(), "-interaction=nonstopmode", "-halt-on-error", "pass.tex"]
             runs = [run([command], env, work) for _ in range(repeats)]
             rows.append(
                 (name, statistics.median(r[0] for r in runs), statistics.median(r[2] for r in runs))

@@ -1,4 +1,4 @@
-"""The ``sangokushi`` command: new, build, check, list, clean, readthedocs."""
+"""The ``sangokushi`` command: new, build, preview, check, list, clean, readthedocs."""
 
 from __future__ import annotations
 
@@ -50,23 +50,34 @@ def parser() -> argparse.ArgumentParser:
     new.add_argument("--paper", default="A5", type=str.upper, choices=list(PAPERS))
     new.add_argument("--name", default="", help="file name stem (default: from the title)")
     build = commands.add_parser("build", help="build the book in DIR (default: every edition)")
+    preview = commands.add_parser(
+        "preview", help="build, then rebuild on every save; serve the edited page on 127.0.0.1"
+    )
     check = commands.add_parser("check", help="check the book's published editions")
     listing = commands.add_parser("list", help="the book's editions, as JSON")
     clean = commands.add_parser("clean", help="remove what builds wrote in the build folder")
-    for command in (build, check, listing, clean):
+    for command in (build, preview, check, listing, clean):
         command.add_argument("dir", metavar="DIR", help="the book's folder (holds book.toml)")
         command.add_argument(
             "--builddir", default="", help="where editions go (default: DIR/build; $BUILDDIR)"
         )
-    for command in (build, check):
+    for command in (build, preview, check):
         command.add_argument("editions", nargs="*", metavar="EDITION", help="by name")
         command.add_argument(
             "--group", action="append", default=[], help="a make group (epub: both EPUBs)"
         )
-    build.add_argument(
-        "--sphinxopts", default=os.environ.get("SPHINXOPTS", ""), help="more sphinx-build options"
+    for command in (build, preview):
+        command.add_argument(
+            "--sphinxopts",
+            default=os.environ.get("SPHINXOPTS", ""),
+            help="more sphinx-build options",
+        )
+        command.add_argument(
+            "-v", "--verbose", action="store_true", help="show Sphinx's output too"
+        )
+    preview.add_argument(
+        "--port", type=int, default=int(os.environ.get("LIVE_PORT") or 8001), help="(8001)"
     )
-    build.add_argument("-v", "--verbose", action="store_true", help="show Sphinx's output too")
     rtd = commands.add_parser("readthedocs", help="build the edition Read the Docs offers")
     rtd.add_argument("format", choices=["epub", "pdf"])
     rtd.add_argument("dir", metavar="DIR", nargs="?", default="docs")
@@ -129,9 +140,13 @@ def run(args: argparse.Namespace) -> int:
     options = shlex.split(args.sphinxopts)
     if not args.verbose:
         options.insert(0, "-q")
-    Build(sourcedir, builddir, options, editions, say=say).run(
-        registry.with_sources(editions, chosen)
-    )
+    chosen = registry.with_sources(editions, chosen)
+    if args.command == "preview":
+        from sangokushi.build.preview import Preview
+
+        Preview(sourcedir, builddir, editions, chosen, options, say).serve(args.port)
+        return 0
+    Build(sourcedir, builddir, options, editions, say=say).run(chosen)
     return 0
 
 

@@ -1,0 +1,108 @@
+"""`make live` (`sangokushi preview`): built, served on loopback, rebuilt and reloaded on save."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sangokushi.build.preview import changed_doc
+from support import ROOT, pdftotext
+
+pytestmark = pytest.mark.slow
+SENTENCE = "保存するとすぐに読み直される。"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def outward_address() -> str | None:
+    """This machine's address on its network (a UDP connect sends nothing), if it has one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 1))
+        except OSError:
+            return None
+        address = s.getsockname()[0]
+    return None if address.startswith("127.") else address
+
+
+def fetch(url: str) -> bytes | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read()
+    except OSError:
+        return None
+
+
+def wait_for(check: Callable[[], object], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def test_changed_doc_is_the_saved_chapter(tmp_path: Path) -> None:
+    src = tmp_path / "docs"
+    assert changed_doc(src, [src / "conf.py", src / "appendix" / "a.md"], "index") == "appendix/a"
+    assert changed_doc(src, [src / "_static" / "x.css"], "shu") == "shu"
+
+
+def test_live_rebuilds_html_and_pdf_on_save(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs", docs)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    build = tmp_path / "build"
+    command = ["make", "-C", str(ROOT), "live", f"SOURCEDIR={docs}", f"BUILDDIR={build}",
+               f"LIVE_PORT={port}", "LIVE_EDITIONS=html pdf"]  # fmt: skip
+    log_path = tmp_path / "live.log"
+    log = log_path.open("w")
+    live = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def state() -> dict:
+        return json.loads(fetch(f"{base}/version") or b"{}")
+
+    try:
+        assert wait_for(lambda: state().get("status", "").startswith("built"), 120), (
+            log_path.read_text()
+        )
+        page = (fetch(f"{base}/") or b"").decode()
+        assert 'fetch("/version"' in page and 'id="html"' in page and 'id="pdf"' in page
+        assert "諸葛亮" in (fetch(f"{base}/html/shu.html") or b"").decode()
+        assert fetch(f"{base}/work/pdf/llm-sangokushi.tex") is None  # only what is published
+        first = state()
+        with (docs / "shu.md").open("a", encoding="utf-8") as f:
+            f.write(f"\n{SENTENCE}\n")
+        html = f"{base}/html/shu.html"
+        assert wait_for(lambda: SENTENCE in (fetch(html) or b"").decode(), 90), log_path.read_text()
+        assert wait_for(lambda: state()["version"] > first["version"], 60)
+        now = state()
+        assert now["doc"] == "shu" and now["html"] == "/html/shu.html" and not now["error"]
+        assert now["page"] > 1
+        pdf = tmp_path / "got.pdf"
+        pdf.write_bytes(fetch(base + now["pdf"]) or b"")
+        text = pdftotext(pdf, "-f", str(now["page"]), "-l", str(now["page"] + 30))
+        assert SENTENCE.rstrip("。") in text.replace("\n", "")
+        # Loopback only: the machine's own address on its network does not answer.
+        if other := outward_address():
+            with pytest.raises(OSError), socket.create_connection((other, port), timeout=2):
+                pass
+    finally:
+        os.killpg(live.pid, signal.SIGTERM)
+        live.wait(timeout=30)
+        log.close()
