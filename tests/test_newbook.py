@@ -9,10 +9,14 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from chromium import CHROMIUM, PHONE, TABLET, launch, unpack
 from pypdf import PdfReader
+from test_checkers import ACE, need
+from test_typography import FORBIDDEN_AT_LINE_START, LINE_STARTS
 
 from sangokushi import fidelity
 from sangokushi.build.registry import for_book
@@ -271,3 +275,48 @@ def test_builddir_moves_the_editions(built: Path, tmp_path: Path) -> None:
     env = {**os.environ, "BUILDDIR": str(tmp_path / "env")}
     subprocess.run([*SANGOKUSHI, "build", str(built), "html"], env=env, check=True)
     assert (tmp_path / "env" / "html" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("name", ["epub", "epub-tate"])
+def test_daisy_ace_finds_no_violation(built: Path, name: str, tmp_path: Path) -> None:
+    env = dict(os.environ, PUPPETEER_EXECUTABLE_PATH=CHROMIUM, PUPPETEER_SKIP_DOWNLOAD="1")
+    run = subprocess.run(
+        [str(need(ACE)), "-f", "-s", "-o", str(tmp_path), str(outputs(built)[name])],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=300,
+    )
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    violations = [
+        f"{doc['earl:testSubject']['url']}: {a['earl:test']['dct:title']}"
+        for doc in report["assertions"]
+        for a in doc["assertions"]
+    ]
+    assert violations == [], run.stdout[-1000:] + "\n".join(violations)
+    assert report["earl:result"]["earl:outcome"] == "pass"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    yield from launch()
+
+
+def test_no_forbidden_character_starts_a_line(built: Path, browser: object, tmp_path: Path) -> None:
+    """Both EPUBs and the HTML at phone and tablet width, as the essay's editions are checked."""
+    found = outputs(built)
+    pages = unpack(found["epub"], tmp_path / "yoko") + unpack(found["epub-tate"], tmp_path / "tate")
+    pages += sorted(p for p in found["html"].rglob("*.html") if "_static" not in p.parts)
+    problems, lines = [], 0
+    for width in (PHONE, TABLET):
+        context = browser.new_context(viewport={"width": width, "height": 844}, locale="ja-JP")
+        page = context.new_page()
+        for doc in pages:
+            page.goto(doc.as_uri())
+            result = page.evaluate(LINE_STARTS, FORBIDDEN_AT_LINE_START)
+            lines += result["lines"]
+            problems += [f"{width}px {doc.name}: …{text}" for text in result["found"]]
+        context.close()
+    assert lines > 10, "no line breaks measured: the test would find nothing"
+    assert problems == [], "\n".join(problems)
