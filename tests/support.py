@@ -15,7 +15,11 @@ from sphinx.testing.util import SphinxTestApp
 
 from sangokushi.build.registry import for_book
 from sangokushi.facts import load
-from sangokushi.page import PageDesign
+from sangokushi.page import PageDesign, body_band
+
+# A word of ``pdftotext -bbox`` output; ruby is kana (a small glyph that is not kana is text:
+# a 縦中横 digit, a turned ">").
+from sangokushi.pagemap import KANA, WORD
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -25,12 +29,6 @@ BOOK = FACTS.name
 EDITIONS = for_book(FACTS)
 BY_NAME = {e.name: e for e in EDITIONS}
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-# Ruby is kana: a small glyph that is not kana is text (a 縦中横 digit, a turned ">").
-KANA = re.compile("[\u3041-\u30ff]+")
-# A word of ``pdftotext -bbox`` output: its box and its text.
-WORD = re.compile(
-    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
-)
 
 
 def make(*targets: str, check: bool = True, **variables: str | Path) -> subprocess.CompletedProcess:
@@ -89,6 +87,14 @@ def sphinx_build(root: Path | None, dest: Path, buildername: str, **overrides: o
     return Build(Path(app.outdir), strip_colors(app.warning.getvalue()), app.config.epub_basename)
 
 
+def page_words(
+    pdf: Path, number: int, *options: str
+) -> list[tuple[float, float, float, float, str]]:
+    """Page ``number``'s words as poppler reads them: their boxes and their text (as drawn)."""
+    markup = pdftotext(pdf, *options, "-bbox", "-f", str(number), "-l", str(number))
+    return [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in WORD.findall(markup)]
+
+
 def vertical_text(pdf_path: Path, page: PageDesign, band: tuple[float, float] = (0, 1)) -> str:
     """Text of a vertically set PDF in the order it was set (columns right to left); no ruby.
 
@@ -100,15 +106,11 @@ def vertical_text(pdf_path: Path, page: PageDesign, band: tuple[float, float] = 
 
     from sangokushi import fidelity
 
-    head = page.head_mm / 25.4 * 72 - 2
-    foot = head + page.chars * page.font_pt + 4
+    head, foot = body_band(page, tate=True)
     head, foot = head + band[0] * (foot - head), head + band[1] * (foot - head)
     parts = []
     for number in range(1, len(PdfReader(pdf_path).pages) + 1):
-        markup = pdftotext(pdf_path, "-raw", "-bbox", "-f", str(number), "-l", str(number))
-        boxes = [
-            (float(a), float(b), float(c), float(d), w) for a, b, c, d, w in WORD.findall(markup)
-        ]
+        boxes = page_words(pdf_path, number, "-raw")
         # Running heads stand above the text block, folios below it.
         found = [w for w in boxes if w[3] > head and w[1] < foot]
         single = [w for w in found if len(w[4]) == 1]

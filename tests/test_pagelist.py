@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from support import BY_NAME, FACTS, WORD, pdftotext
+from sangokushi.fidelity import normalize
+from support import BY_NAME, FACTS, KANA, page_words
 
 # Each EPUB with the PDF whose pages it marks.
 PAIRS = {"epub": "pdf", "epub-tate": "pdf-tate"}
@@ -21,16 +22,9 @@ SAME = 5
 # Of a page's first (or a page's last) 16 characters, this many must stand in order just after
 # (before) its marker: the 索引's locators are page numbers in print, chapters in the EPUB.
 TOP, NEAR, ENOUGH = 16, 40, 10
-KANA = re.compile("[\u3041-\u30ff]+")
 # What print alone sets: page references, a long table's continuation lines, 目次's leaders.
 PRINT_ONLY = re.compile(r"\([0-9]+ページ\)|\(次ページに続く\)|・{3,}[0-9ivx]+")
 CONTINUED = "(前ページから続く)"
-
-
-def fold(text: str) -> str:
-    import unicodedata
-
-    return re.sub(r"[\s\ufe0e\ufe0f\u00ad]+", "", unicodedata.normalize("NFKC", text))
 
 
 def pdf_pages(pdf: Path, tate: bool) -> list[str]:
@@ -40,16 +34,12 @@ def pdf_pages(pdf: Path, tate: bool) -> list[str]:
     foot = head + (page.chars * page.font_pt + 6 if tate else page.text_height_pt + page.font_pt)
     texts = []
     for number in range(1, len(PdfReader(pdf).pages) + 1):
-        markup = pdftotext(pdf, "-raw", "-bbox", "-f", str(number), "-l", str(number))
-        words = [
-            (float(a), float(b), float(c), float(d), w) for a, b, c, d, w in WORD.findall(markup)
-        ]
-        words = [w for w in words if w[3] > head and w[1] < foot]
+        words = [w for w in page_words(pdf, number, "-raw") if w[3] > head and w[1] < foot]
         sizes = sorted((w[2] - w[0]) if tate else (w[3] - w[1]) for w in words if len(w[4]) == 1)
         size = sizes[len(sizes) // 2] if sizes else 0
         small = [w for w in words if ((w[2] - w[0]) if tate else (w[3] - w[1])) < 0.7 * size]
         texts.append(
-            fold(
+            normalize(
                 "".join(
                     html.unescape(w[4]) for w in words if not (w in small and KANA.fullmatch(w[4]))
                 )
@@ -78,7 +68,7 @@ def epub_text(epub: Path) -> tuple[str, list[str], str, str]:
             for found in re.finditer(r'<span[^>]*epub:type="pagebreak"[^>]*>', body):
                 labels.append(re.search(r'aria-label="([^"]*)"', found.group()).group(1))
             body = re.sub(r'<span[^>]*epub:type="pagebreak"[^>]*/>', MARK, body)
-            parts.append(fold(html.unescape(re.sub(r"<[^>]+>", "", body))))
+            parts.append(normalize(html.unescape(re.sub(r"<[^>]+>", "", body))))
     page_list = re.search(r'<nav epub:type="page-list".*?</nav>', nav, re.S)
     source = re.search(r'<meta property="pageBreakSource">([^<]*)</meta>', opf)
     return (

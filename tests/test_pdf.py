@@ -18,7 +18,8 @@ from sangokushi import fidelity, texlog, tounicode
 from sangokushi.book import latex_class_options, pdf_variant
 from sangokushi.build import latex as pdf
 from sangokushi.buildinfo import edition_name, japanese_date
-from support import BOOK, BY_NAME, DOCS, FACTS, ROOT, WORD, make, pdftotext, sphinx_build
+from sangokushi.page import body_band
+from support import BOOK, BY_NAME, DOCS, FACTS, ROOT, make, page_words, pdftotext, sphinx_build
 
 PDF = "pdf/llm-sangokushi.pdf"
 PAGE, TATE_PAGE = FACTS.page, FACTS.tate_page
@@ -28,11 +29,6 @@ TITLE = "Llama 2の登場でLLM三国志が始まった"
 def text(pdf_path: Path, first: int | None = None, last: int | None = None) -> str:
     pages = [*(["-f", str(first)] if first else []), *(["-l", str(last)] if last else [])]
     return pdftotext(pdf_path, *pages)
-
-
-def words(pdf_path: Path, page: int) -> list[tuple[float, float, float, float, str]]:
-    markup = pdftotext(pdf_path, "-bbox", "-f", str(page), "-l", str(page))
-    return [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in WORD.findall(markup)]
 
 
 def widened(pdf_path: Path, out: Path, margin: float = 2000) -> Path:
@@ -91,7 +87,7 @@ def column_streams(pdf_path: Path, head: list[str]) -> list[str]:
     pages = len(PdfReader(pdf_path).pages)
     streams: list[list[tuple[int, int, float, str]]] = [[] for _ in head]
     for number in range(1, pages + 1):
-        found = words(pdf_path, number)
+        found = page_words(pdf_path, number)
         starts = [next((w[0] for w in found if w[4].startswith(name[:2])), None) for name in head]
         if None in starts:
             continue
@@ -206,7 +202,7 @@ def test_class_options_declare_the_page_design() -> None:
 
 
 def test_full_line_and_full_page_measured(grid_pdf: Path) -> None:
-    page = [w for w in words(grid_pdf, 2) if set(w[4]) == {"永"}]
+    page = [w for w in page_words(grid_pdf, 2) if set(w[4]) == {"永"}]
     lines = sorted({round(w[3], 1) for w in page})
     per_line = {}
     for x0, _, x1, y1, word in page:
@@ -246,7 +242,7 @@ def test_running_heads_and_subtitles(book: Path) -> None:
     reader = PdfReader(book / PDF)
     heads = []
     for number in range(1, len(reader.pages) + 1):
-        heads += [w[4] for w in words(book / PDF, number) if w[3] < fidelity.BODY_TOP]
+        heads += [w[4] for w in page_words(book / PDF, number) if w[3] < fidelity.BODY_TOP]
     assert heads and not any(h.startswith("付録") for h in heads), heads
     body = fidelity.normalize(fidelity.pdf_edition_text(book / PDF))
     assert "第1章魏—OpenAI――デファクトとして先行する強力な帝国" in body
@@ -361,21 +357,21 @@ COLOUR = re.compile(rb"(?<![A-Za-z/])(rg|RG|k|K|g|G|scn|SCN|sc|SC)(?![A-Za-z])")
 
 def test_tate_pdf_has_running_heads_and_upright_page_numbers(variants: Path) -> None:
     tate = variants / "llm-sangokushi-tate.pdf"
-    head = TATE_PAGE.head_mm / 25.4 * 72 - 2
+    head, _ = body_band(TATE_PAGE, tate=True)
     pages = len(PdfReader(tate).pages)
-    heads = {n: [w for w in words(tate, n) if w[3] < head] for n in range(1, pages + 1)}
+    heads = {n: [w for w in page_words(tate, n) if w[3] < head] for n in range(1, pages + 1)}
     # 柱: the book's title on even pages, the chapter on odd ones, above the text block.
     assert any("Llama" in "".join(w[4] for w in found) for found in heads.values())
     assert any("魏" in "".join(w[4] for w in found) for found in heads.values())
 
     # Page numbers in the index are 縦中横.
     def is_index(number: int) -> bool:
-        found = [w[4] for w in words(tate, number)]
+        found = [w[4] for w in page_words(tate, number)]
         return "索引" in "".join(found) and "あ" in found
 
     index = next(n for n in range(1, pages + 1) if is_index(n))
     # One digit is half a 字 wide: upright it stands taller than wide, turned it lies flat.
-    one_digit = [w for w in words(tate, index) if re.fullmatch(r"\d", w[4])]
+    one_digit = [w for w in page_words(tate, index) if re.fullmatch(r"\d", w[4])]
     assert one_digit and all(w[3] - w[1] > 1.5 * (w[2] - w[0]) for w in one_digit)
 
 
@@ -487,7 +483,7 @@ def test_table_cells_do_not_break_inside_short_words(book: Path) -> None:
     reader = PdfReader(book / PDF)
     outline = {o.title: reader.get_destination_page_number(o) for o in reader.outline}
     first, last = outline["編集注記"], outline["索引"]
-    found = [w[4] for n in range(first + 1, last + 1) for w in words(book / PDF, n)]
+    found = [w[4] for n in range(first + 1, last + 1) for w in page_words(book / PDF, n)]
     assert "（削除）" in " ".join(found)
     split = [
         w for w in found if w.endswith(("（削", "（誤", "（脱", "種", "末", "（見", "（ル", "サ"))

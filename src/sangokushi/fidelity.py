@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import NamedTuple
 
-from sangokushi.page import PageDesign
+from sangokushi.page import PageDesign, body_band
 
 DELETED = "（削除）"
 STRUCTURAL = "（章の区切り）"
@@ -149,15 +149,9 @@ def trim_offset(pdf: Path) -> float:
     return float(boxes["CropBox"]) - float(boxes["TrimBox"])
 
 
-def body_area(page: PageDesign) -> tuple[float, float]:
-    """Where a page's 版面 lies, in points from the top of its TrimBox (a line's height around)."""
-    top = page.head_mm * 72 / 25.4
-    return top - page.font_pt, top + page.text_height_pt * 72 / 72.27 + page.font_pt / 2
-
-
 def pdf_edition_text(pdf: Path, page: PageDesign | None = None) -> str:
     """The PDF's body text as pdftotext reads it, without running heads, folios and ruby."""
-    area = body_area(page) if page else (BODY_TOP, BODY_BOTTOM)
+    area = body_band(page) if page else (BODY_TOP, BODY_BOTTOM)
     top, bottom = (edge + trim_offset(pdf) for edge in area)
     markup = subprocess.run(
         ["pdftotext", "-enc", "UTF-8", "-bbox", str(pdf), "-"],

@@ -72,6 +72,15 @@ MIN_FOOT_MM = 15
 MIN_FORE_EDGE_MM = 10
 
 
+def body_band(page: PageDesign, tate: bool = False) -> tuple[float, float]:
+    """Where a page's 版面 lies, in points from the top of its trimmed page, with a little room
+    around it: the 柱 stand above it, the ノンブル below."""
+    top = page.head_mm * 72 / 25.4
+    if tate:
+        return top - 2, top + page.chars * page.font_pt + 4
+    return top - page.font_pt, top + page.text_height_pt * 72 / 72.27 + page.font_pt / 2
+
+
 def page_design(paper: str, *, tate: bool = False, **custom: float) -> PageDesign:
     """The 版面 for ``paper`` (横組, or 縦組 with ``tate``), with ``custom`` values replaced."""
     key = paper.upper()

@@ -6,12 +6,12 @@ import html
 import json
 import re
 import subprocess
-import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from sangokushi.page import PageDesign
+from sangokushi.fidelity import normalize
+from sangokushi.page import PageDesign, body_band
 
 # The page map a PDF edition leaves beside its stamp (sangokushi.build.registry.Edition).
 SUFFIX = ".pages.json"
@@ -34,20 +34,6 @@ class Page:
 
     label: str
     text: str
-
-
-def fold(text: str) -> str:
-    """Text as compared: width and ligatures folded, no white space or variation selectors."""
-    text = unicodedata.normalize("NFKC", text)
-    return re.sub(r"[\s\ufe0e\ufe0f\u00ad]+", "", text)
-
-
-def body_band(page: PageDesign, tate: bool) -> tuple[float, float]:
-    """Where a page's 版面 lies, in points from the page's top: 柱 above it, ノンブル below."""
-    top = page.head_mm * 72 / 25.4
-    if tate:
-        return top - 2, top + page.chars * page.font_pt + 4
-    return top - page.font_pt, top + page.text_height_pt * 72 / 72.27 + page.font_pt / 2
 
 
 def labels(pdf: Path) -> list[str]:
@@ -88,7 +74,7 @@ def read_pages(pdf: Path, page: PageDesign, tate: bool) -> list[Page]:
                 and ((w[2] - w[0]) if tate else (w[3] - w[1])) < RUBY_RATIO * size
             )
         ]
-        pages.append(Page(label, fold("".join(words))))
+        pages.append(Page(label, normalize("".join(words))))
     return pages
 
 
@@ -197,7 +183,7 @@ def document_text(root: object) -> tuple[str, list[Spot]]:
 
     def add(node: object, text: str | None, tail: bool) -> None:
         for offset, char in enumerate(text or ""):
-            for piece in fold(char):
+            for piece in normalize(char):
                 folded.append(piece)
                 spots.append(Spot(node, tail, offset))
 
