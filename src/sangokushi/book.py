@@ -13,6 +13,7 @@ from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
+from sphinx.util.texescape import escape
 
 from sangokushi.facts import Facts
 from sangokushi.jatext import beside
@@ -672,8 +673,6 @@ class CodeLines(BookTransform):
     @classmethod
     def line(cls, text: str, engine: str) -> str:
         """One line of code as LaTeX: escaped, its spaces kept, breakable where it may."""
-        from sphinx.util.texescape import escape
-
         parts = []
         for piece in re.split(r"( {2,}|^ +)", text.expandtabs(4).rstrip()):
             if piece.isspace():

@@ -122,10 +122,11 @@ def book_settings(conffile: str | os.PathLike[str]) -> dict[str, Any]:
     date = buildinfo.japanese_date(epoch)
     japanese = facts.language.split("-")[0] in ("ja", "zh")
     creator = f"sangokushi {buildinfo.toolkit_version()}"
+    rights = facts.rights or f"{date[:4]} {facts.author}"
     settings: dict[str, Any] = {
         "project": facts.title,
         "author": facts.author,
-        "copyright": facts.rights or f"{date[:4]} {facts.author}",
+        "copyright": rights,
         "version": facts.version,
         "release": facts.version,
         "language": facts.language,
@@ -163,7 +164,7 @@ def book_settings(conffile: str | os.PathLike[str]) -> dict[str, Any]:
         "epub_author": facts.author,
         "epub_language": facts.language,
         "epub_publisher": facts.publisher or facts.author,
-        "epub_copyright": facts.rights or f"{date[:4]} {facts.author}",
+        "epub_copyright": rights,
         "epub_description": facts.description or facts.title,
         "epub_contributor": facts.publisher or facts.author,
         "epub_scheme": "URL",

@@ -57,17 +57,33 @@ class ColophonDirective(SphinxDirective):
         return [box]
 
 
-def has_colophon(app: Sphinx) -> bool:
-    env = app.env
-    return any(m.get("book-chapter") == COLOPHON_KIND for m in env.metadata.values())
+# The document a made 奥付 follows ("" for none), found once per build: the builder's own
+# attribute (Sphinx has no per-build store for an extension's derived values).
+LAST_PAGE = "_sangokushi_colophon_after"
+
+
+def colophon_after(app: Sphinx) -> str:
+    """The last document in reading order when the book has no 奥付 page, else ""."""
+    found: str | None = getattr(app.builder, LAST_PAGE, None)
+    if found is None:
+        metadata = app.env.metadata.values()
+        own = any(m.get("book-chapter") == COLOPHON_KIND for m in metadata)
+        found = "" if own or app.config.book_facts is None else reading_order(app.env)[-1]
+        setattr(app.builder, LAST_PAGE, found)
+    return found
+
+
+def forget_colophon(app: Sphinx, env: object) -> None:
+    """A new reading (this build's, or the next one's in a long-lived process) decides anew."""
+    if hasattr(app.builder, LAST_PAGE):
+        delattr(app.builder, LAST_PAGE)
 
 
 def add_colophon(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Give a book with no 奥付 page one: after its last page (HTML, EPUB) or last in the PDF."""
-    if app.config.book_facts is None or has_colophon(app):
-        return
+    last = colophon_after(app)
     single = app.builder.format == "latex"
-    if not single and docname != reading_order(app.env)[-1]:
+    if not last or (not single and docname != last):
         return
     title = TITLE.get(app.config.language.split("_")[0], "Colophon")
     box = nodes.container(classes=[COLOPHON_CLASS])
@@ -89,6 +105,7 @@ def add_colophon(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sangokushi.book")  # book_facts, and the LaTeX of a colophon page
     app.add_directive("colophon", ColophonDirective)
+    app.connect("env-updated", forget_colophon)
     app.connect("doctree-resolved", add_colophon)
     return {
         "version": "1.0",
