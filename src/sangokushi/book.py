@@ -438,6 +438,9 @@ STYLE = r"""
 % ―― as one unbroken line: the font's two dashes overlap by their side bearings (a tenth of a
 % 字), in either direction; the text stays ―― (sangokushi.book.EmDash).
 \DeclareRobustCommand{\sangokushinidash}{―\kern-0.1\zw―}
+% Inline code: Latin in the typewriter font, Japanese in Mincho (the book's Gothic is bold only:
+% 「{ref}`名前`」 read as emphasis).
+\protected\def\sphinxcode#1{\texttt{\mcfamily#1}}
 % Strong text in Gothic bold, its Latin in the sans bold that goes with it (not Times Bold).
 \protected\def\sphinxstylestrong#1{{\sffamily\gtfamily\bfseries#1}}
 % Chapter openings: 第1章 on its own line, the title under it, in Gothic.
