@@ -18,6 +18,7 @@ from sphinx.util.texescape import escape
 from sangokushi.facts import Facts
 from sangokushi.jatext import beside
 from sangokushi.page import PageDesign, page_design
+from sangokushi.tate import TCY, TCY_DIGITS, UPRIGHT, orient
 
 logger = logging.getLogger(__name__)
 
@@ -67,15 +68,51 @@ PDF_VARIANTS: dict[str, PdfVariant] = {
 \ModifyHeading{subsection}{allowbreak_if_evenpage=false}
 \makeatletter
 \newcommand{\sphinxbooktatepage}[1]{\tatechuyoko*{#1}}
-\NewPageStyle{sangokushitate}{nombre={\sphinxbooktatepage{\thepage}},
+% A number that expands to digits (\thepage, a folio in 目次) after the vertical policy
+% (sangokushi.tate): up to @TCY_DIGITS@ digits 縦中横, longer ones upright digit by digit.
+\ExplSyntaxOn
+\cs_new_protected:Npn \sangokushitatenumber #1
+  {
+    \tl_set:Nx \l_tmpa_tl {#1}
+    \int_compare:nNnTF { \tl_count:N \l_tmpa_tl } > { @TCY_DIGITS@ }
+      { \tl_map_inline:Nn \l_tmpa_tl { \tatechuyoko*{##1} } }
+      { \tatechuyoko*{\l_tmpa_tl} }
+  }
+% Runs the 扉 marks (sangokushi.tate.latex): 縦中横, or upright character by character.
+\cs_set_protected:Npn \sangokushitcy #1 { \tatechuyoko*{#1} }
+\cs_set_protected:Npn \sangokushiupright #1 { \tl_map_inline:nn {#1} { \tatechuyoko*{##1} } }
+% Numbers in a label the extensions write whole (an analogy box's 「比喩1」).
+\cs_set_protected:Npn \sangokushitatedigits #1
+  {
+    \tl_set:Nn \l_tmpa_tl {#1}
+    \regex_replace_all:nnN { ([0-9]+) } { \c{sangokushitatenumber} \cB\{ \1 \cE\} } \l_tmpa_tl
+    \tl_use:N \l_tmpa_tl
+  }
+% (sangokushi.analogy's package is loaded before this preamble.)
+\cs_if_exist:NT \sangokushianalogynumber
+  { \DeclareRobustCommand \sangokushianalogynumber [1] { \sangokushitatenumber {#1} } }
+\cs_if_exist:NT \sangokushianalogytitle
+  {
+    \cs_set_eq:NN \sangokushi@analogytitle \sangokushianalogytitle
+    \cs_set_protected:Npn \sangokushianalogytitle #1#2
+      {
+        \tl_if_blank:nTF {#1} { \sangokushi@analogytitle {} {#2} }
+          { \sangokushi@analogytitle { \sangokushitatedigits {#1} } {#2} }
+      }
+  }
+\ExplSyntaxOff
+% 目次's folios upright (hyperref's \contentsline set them sideways, as Latin).
+\AtBeginDocument{\let\sphinxbook@contentsline\contentsline
+  \def\contentsline#1#2#3#4{\sphinxbook@contentsline{#1}{#2}{\sangokushitatenumber{#3}}{#4}}}
+\NewPageStyle{sangokushitate}{nombre={\sangokushitatenumber{\thepage}},
   nombre_position=bottom-left,running_head_position=top-left,
   odd_running_head={\leftmark},even_running_head={\@title},
   running_head_font={\small},nombre_font={\small},clear_markcommand=false}
-\RenewPageStyle{plain}{nombre={\sphinxbooktatepage{\thepage}},nombre_position=bottom-left,
+\RenewPageStyle{plain}{nombre={\sangokushitatenumber{\thepage}},nombre_position=bottom-left,
   odd_running_head={},even_running_head={},nombre_font={\small},clear_markcommand=false}
 \let\ps@normal\ps@sangokushitate
 \providecommand{\yomipage}[1]{}% (sangokushi.yomi's, when the book has an index)
-\renewcommand{\yomipage}[1]{\sphinxbooktatepage{#1}}
+\renewcommand{\yomipage}[1]{\sangokushitatenumber{#1}}
 % An em dash beside Japanese (sangokushi.book.EmDash): the font's full-width dash, centred in
 % the column, read as — when copied.
 % 後注 (sangokushi.book.EndNotes): a note's mark （1） small and upright beside the line; the
@@ -110,7 +147,7 @@ PDF_VARIANTS: dict[str, PdfVariant] = {
 % the text block).
 \sphinxsetup{pre_border-radius=0pt}
 \makeatother
-""",
+""".replace("@TCY_DIGITS@", str(TCY_DIGITS)),
     ),
 }
 
@@ -219,31 +256,36 @@ def mark_chapter(app: Sphinx, doctree: nodes.document) -> None:
 
 
 class TateChuYoko(BookTransform):
-    """In the vertical PDF, set one- and two-digit numbers upright across the line (縦中横).
+    """In the vertical PDF, numbers, acronyms and marks after the vertical policy (sangokushi.tate).
 
-    Numbers inside Latin text (「Llama 2」「GPT-3.5」) turn with it, as longer numbers do.
+    One- and two-digit numbers 縦中横, longer ones upright digit by digit (each digit a
+    縦中横 of one, so the text copies as written); a lone ? or ! full-width, a pair 縦中横;
+    half-width ( ) around Japanese full-width. Numbers inside Latin text (「Llama 2」
+    「GPT-3.5」) turn with it. Titles are left alone (their text also goes to bookmarks).
     """
 
     default_priority = 410
-    NUMBER = re.compile(
-        r"(?<![0-9A-Za-z.,\-])(?<![A-Za-z] )([0-9]{1,2})(?![0-9A-Za-z.,%])(?! [A-Za-z])"
-    )
 
     def is_supported(self) -> bool:
         return super().is_supported() and pdf_variant(self.config.book_pdf_variant).tate
 
     def run(self, **kwargs: Any) -> None:
-        skip = (nodes.literal, nodes.raw, nodes.literal_block, nodes.title)
+        skip = (nodes.literal, nodes.raw, nodes.FixedTextElement, nodes.title)
         for text in list(self.document.findall(nodes.Text)):
             parent = text.parent
-            if parent is None or isinstance(parent, skip) or not self.NUMBER.search(text):
+            if parent is None or any(isinstance(a, skip) for a in _ancestors(text)):
+                continue
+            runs = orient(str(text), TCY_DIGITS, *beside(text))
+            if all(cls is None for _, cls in runs) and "".join(r for r, _ in runs) == text:
                 continue
             parts: list[nodes.Node] = []
-            for index, piece in enumerate(self.NUMBER.split(text)):
-                if index % 2:
-                    parts.append(_raw(rf"\tatechuyoko*{{{piece}}}"))
-                elif piece:
-                    parts.append(nodes.Text(piece))
+            for run, cls in runs:
+                if cls == TCY:
+                    parts.append(_raw(rf"\tatechuyoko*{{{escape(run)}}}"))
+                elif cls == UPRIGHT:
+                    parts += [_raw(rf"\tatechuyoko*{{{escape(c)}}}") for c in run]
+                else:
+                    parts.append(nodes.Text(run))
             parent.replace(text, parts)
 
 
@@ -407,6 +449,10 @@ def check_toctree(app: Sphinx, env: BuildEnvironment) -> None:
 STYLE = r"""
 \makeatletter
 \edef\sphinxbooksecnumdepth{\the\c@secnumdepth}
+% Runs set upright in vertical text (sangokushi.tate.latex): as written here; the vertical
+% PDF's preamble sets them 縦中横.
+\providecommand{\sangokushitcy}[1]{#1}
+\providecommand{\sangokushiupright}[1]{#1}
 % fancyhdr wants a taller head box; the text block stays where jlreq put it.
 \addtolength{\topmargin}{\headheight}\setlength{\headheight}{13pt}
 \addtolength{\topmargin}{-\headheight}

@@ -9,7 +9,7 @@ from typing import Any
 
 from sphinx.util.texescape import escape as tex_escape
 
-from sangokushi import buildinfo
+from sangokushi import buildinfo, tate
 from sangokushi.book import BOOK_CLASS, LATEX_ENGINE
 from sangokushi.facts import Facts, load
 
@@ -81,11 +81,13 @@ def document_info(facts: Facts, creator: str) -> str:
 
 def title_page(facts: Facts) -> str:
     """The 扉: the title in the lines the book gives, its subtitle, the note at the foot."""
-    lines = r"\\[0.6em]".join(latex_text(line) for line in facts.title_lines)
+    lines = r"\\[0.6em]".join(tate.latex(line, latex_text) for line in facts.title_lines)
     subtitle = ""
     if facts.subtitle:
-        subtitle = rf"\vspace{{1.5\baselineskip}}{{\large {latex_text(facts.subtitle)}\par}}"
-    note = rf"{{\small {latex_text(facts.title_page.note)}\par}}" if facts.title_page.note else ""
+        text = tate.latex(facts.subtitle, latex_text)
+        subtitle = rf"\vspace{{1.5\baselineskip}}{{\large {text}\par}}"
+    note = tate.latex(facts.title_page.note, latex_text)
+    note = rf"{{\small {note}\par}}" if note else ""
     return rf"""
 \pagenumbering{{roman}}
 \begin{{titlepage}}
