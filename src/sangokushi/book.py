@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -16,8 +18,9 @@ from sphinx.util import logging
 from sphinx.util.texescape import escape
 
 from sangokushi.facts import Facts
-from sangokushi.jatext import beside
+from sangokushi.jatext import beside, is_wide, phrases
 from sangokushi.page import PageDesign, page_design
+from sangokushi.tables import joined
 from sangokushi.tate import TCY, TCY_DIGITS, UPRIGHT, orient
 
 logger = logging.getLogger(__name__)
@@ -375,28 +378,24 @@ class EmDash(BookTransform):
 
 
 class CellWords(BookTransform):
-    """In table cells and the 奥付, a line does not break inside a short word (「（削/除）」).
+    """In table cells and the 奥付, a line breaks between phrases, not inside a word.
 
     A cell is a few 字 wide: TeX may break between any two Japanese characters and did so
-    inside words such as 削除, 見出し or ルビ. Between the characters of a short word (a run
-    of at most four kanji with one or two kana after it, or of two to eight katakana) a
-    penalty makes that break the last resort. Other kana, Latin and punctuation are left
-    alone: a penalty beside punctuation would undo the JFM's spacing.
+    inside words and names (「（削/除）」「強力な帝/国」「諸葛/亮」). Between two letters of
+    one BudouX phrase (:func:`sangokushi.jatext.phrases`, as the e-books' cells break) a
+    penalty makes a break the last resort, taken only when a phrase is wider than its cell.
+    Punctuation and Latin are left alone (but for a dash, which keeps to the words after it):
+    a penalty beside punctuation would undo the JFM's spacing, and Latin words break at their
+    spaces.
     """
 
     default_priority = 412
-    PENALTY = r"\penalty5000\relax "
-    KANJI = "\u3005\u4e00-\u9fff"
-    HIRAGANA = "\u3041-\u3096"
-    KATAKANA = "\u30a1-\u30fa\u30fc"
-    WORDS = re.compile(
-        # kanji with their okurigana (見出し, 補い), kanji words (削除), katakana words (ルビ)
-        rf"(?<![{KANJI}])[{KANJI}]{{1,4}}[{HIRAGANA}]{{1,2}}(?![{HIRAGANA}])"
-        rf"|(?<![{KANJI}])[{KANJI}]{{2,4}}(?![{KANJI}])"
-        rf"|(?<![{KATAKANA}])[{KATAKANA}]{{2,8}}(?![{KATAKANA}])"
-        # and the last kana of a cell, never one alone on its last line (「…章題にし/た」)
-        rf"|(?<![{HIRAGANA}])[{HIRAGANA}]{{2,3}}$"
-    )
+    # Inside a phrase a break is a last resort: between two kanji or two katakana (inside a
+    # word: 三国/志, 捲土/重来) or after a dash most of all, between two hiragana (なが/ら) less,
+    # where the script changes (させ/捲土, 後発/ながら) least.
+    PENALTY = r"\penalty3000\relax "
+    KANA_PENALTY = r"\penalty5000\relax "
+    WORD_PENALTY = r"\penalty8000\relax "
 
     def run(self, **kwargs: Any) -> None:
         for scope in self.document.findall(nodes.Element):
@@ -408,22 +407,50 @@ class CellWords(BookTransform):
                 if parent is None or isinstance(parent, (nodes.raw, nodes.literal)):
                     continue
                 parts = self.split(str(text))
+                index = parent.index(text)
+                previous = parent[index - 1] if index else None
+                if isinstance(previous, nodes.raw) and "dash" in previous.astext():
+                    # EmDash's ―― keeps to its words
+                    parts.insert(0, _raw(self.penalty("\u2015", "")))
                 if len(parts) > 1:
                     parent.replace(text, parts)
 
     @classmethod
     def split(cls, source: str) -> list[nodes.Node]:
         parts: list[nodes.Node] = []
-        start = 0
-        for word in cls.WORDS.finditer(source):
-            parts.append(nodes.Text(source[start : word.start()]))
-            for index, char in enumerate(word.group()):
-                if index:
-                    parts.append(_raw(cls.PENALTY))
-                parts.append(nodes.Text(char))
-            start = word.end()
-        parts.append(nodes.Text(source[start:]))
+        for phrase in joined(phrases(source)):
+            run = phrase[:1]
+            for before, char in itertools.pairwise(phrase):
+                if (_letter(before) or before in DASHES) and _letter(char):
+                    parts += [nodes.Text(run), _raw(cls.penalty(before, char))]
+                    run = ""
+                run += char
+            parts.append(nodes.Text(run))
         return [p for p in parts if not isinstance(p, nodes.Text) or str(p)]
+
+    @classmethod
+    def penalty(cls, before: str, char: str) -> str:
+        """The penalty for a break between two letters of one phrase."""
+        if before in DASHES:
+            # The JFM's glue after a dash is a break of its own, free: no glue there.
+            return r"\inhibitglue" + cls.WORD_PENALTY
+        if _script(before) == _script(char) != "hiragana":
+            return cls.WORD_PENALTY
+        return cls.KANA_PENALTY if _script(before) == _script(char) else cls.PENALTY
+
+
+# A dash leads the words after it (「—デファクト」): no break after it inside a phrase.
+DASHES = "\u2014\u2015"
+
+
+def _script(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return name.split()[0].lower() if name.startswith(("HIRAGANA", "KATAKANA")) else "kanji"
+
+
+def _letter(char: str) -> bool:
+    """A Japanese letter (kanji, kana, ー): no punctuation, no Latin."""
+    return is_wide(char) and unicodedata.category(char) in ("Lo", "Lm")
 
 
 def check_toctree(app: Sphinx, env: BuildEnvironment) -> None:

@@ -21,6 +21,7 @@ EXTENSIONS = [
     "sangokushi.book",
     "sangokushi.numbering",
     "sangokushi.jatext",
+    "sangokushi.tables",
     "sangokushi.analogy",
     "sangokushi.ruby",
     "sangokushi.bouten",
