@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from test_pdf import CHAPTER, chapter_label
 from sangokushi import fidelity
 from sangokushi.jatext import is_wide, phrases
 from sangokushi.tables import joined
-from support import BY_NAME, DOCS, page_words
+from support import BY_NAME, DOCS, page_words, pdftotext
 
 HEAD = ["番号", "箇所・種別", "原文", "変更後", "理由"]
 NOTES = "appendix/editorial-notes"
@@ -208,3 +209,24 @@ def test_cells_break_between_phrases_and_fit_the_screen(
     assert wide == []
     assert lines > 10  # cells do wrap: the check has something to check
     assert cut == []
+
+
+CORRESPONDENCE = ["番号", "現代", "三国志", "人物", "説明の箇所", "ほかに出る章"]
+
+
+def test_correspondence_is_a_table_with_plain_headings(book: Path) -> None:
+    """対照表: a table in the HTML and both EPUBs, its heads in plain Japanese (no 定義箇所 or
+    参照元); the PDFs list the same heads as labels."""
+    pages = [(book / "html" / "appendix" / "correspondence.html").read_text(encoding="utf-8")]
+    for epub in EPUBS.values():
+        with zipfile.ZipFile(book / epub) as ocf:
+            pages.append(ocf.read("appendix/correspondence.xhtml").decode())
+    for page in pages:
+        page = re.sub(r"<wbr ?/>", "", page)
+        heads = re.findall(r"<th[^>]*>(?:<p>)?(.*?)(?:</p>)?</th>", page)
+        assert heads == CORRESPONDENCE, heads
+        assert page.count("<tr") == 1 + 5  # the head row and one row a box
+    text = re.sub(r"\s", "", pdftotext(book / BY_NAME["pdf"].output))
+    for page in [*pages, text]:
+        assert "定義箇所" not in page and "参照元" not in page
+    assert "説明の箇所：" in text and "ほかに出る章：" in text

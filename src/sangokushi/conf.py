@@ -36,11 +36,11 @@ ANALOGY_LABELS_JA = {
     "analogy_label": "比喩",
     "analogy_modern_label": "現代",
     "analogy_historical_label": "歴史",
-    "analogy_backref_label": "参照元",
+    "analogy_backref_label": "ほかに出る章",
     "analogy_table_number_label": "番号",
     "analogy_table_figures_label": "人物",
-    "analogy_table_defined_label": "定義箇所",
-    "analogy_table_referenced_label": "参照元",
+    "analogy_table_defined_label": "説明の箇所",
+    "analogy_table_referenced_label": "ほかに出る章",
 }
 FONTS = r"""
 \usepackage{tgtermes,tgheros,tgcursor}
@@ -205,6 +205,10 @@ def book_settings(conffile: str | os.PathLike[str]) -> dict[str, Any]:
             "maketitle": title_page(facts),
             "tableofcontents": CONTENTS,
         },
+        # The correspondence table is a table in the HTML and both EPUBs (it stacks on a phone);
+        # the PDFs keep one entry per box: six columns of unbreakable 「章（Nページ）」 places do
+        # not fit a 34字 line.
+        "analogy_table_layout": {"latex": "list"},
     }
     if japanese:
         settings.update(ANALOGY_LABELS_JA)
