@@ -68,7 +68,7 @@ def test_vertical_pdf_sets_numbers_by_the_policy(book: Path) -> None:
     assert "70億、130億、700億のパラメータ数" in copied  # upright digits copy as written
 
 
-def test_vertical_pdf_contents_folios_are_upright(book: Path) -> None:
+def test_vertical_pdf_contents_folios_and_titles_are_upright(book: Path) -> None:
     tate = book / TATE_PDF
     contents = next(n for n in range(1, 8) if "目次" in "".join(w[4] for w in page_words(tate, n)))
     folios = digit_words(tate, contents, (0, 10_000))
@@ -79,6 +79,9 @@ def test_vertical_pdf_contents_folios_are_upright(book: Path) -> None:
             assert x1 - x0 > y1 - y0, word  # 縦中横: side by side across the column
         else:
             assert y1 - y0 > 1.5 * (x1 - x0), word
+    # Titles follow the policy too: 終章's 「LLM」 stands letter by letter, as in the text.
+    words = [w[4] for w in page_words(tate, contents)]
+    assert "LLM" not in words and words.count("L") >= 2, words
 
 
 def test_vertical_editions_widen_marks_and_parentheses(book: Path) -> None:

@@ -21,7 +21,7 @@ from sangokushi.facts import Facts
 from sangokushi.jatext import beside, is_wide, phrases
 from sangokushi.page import PageDesign, page_design
 from sangokushi.tables import joined
-from sangokushi.tate import TCY, TCY_DIGITS, UPRIGHT, orient
+from sangokushi.tate import LATEX_MACROS, TCY_DIGITS, orient
 
 logger = logging.getLogger(__name__)
 
@@ -264,7 +264,8 @@ class TateChuYoko(BookTransform):
     One- and two-digit numbers 縦中横, longer ones upright digit by digit (each digit a
     縦中横 of one, so the text copies as written); a lone ? or ! full-width, a pair 縦中横;
     half-width ( ) around Japanese full-width. Numbers inside Latin text (「Llama 2」
-    「GPT-3.5」) turn with it. Titles are left alone (their text also goes to bookmarks).
+    「GPT-3.5」) turn with it. In titles, whose text also makes the bookmarks, each run is a
+    ``\texorpdfstring`` with the text as written, and marks and parentheses stay.
     """
 
     default_priority = 410
@@ -273,22 +274,23 @@ class TateChuYoko(BookTransform):
         return super().is_supported() and pdf_variant(self.config.book_pdf_variant).tate
 
     def run(self, **kwargs: Any) -> None:
-        skip = (nodes.literal, nodes.raw, nodes.FixedTextElement, nodes.title)
+        skip = (nodes.literal, nodes.raw, nodes.FixedTextElement)
         for text in list(self.document.findall(nodes.Text)):
             parent = text.parent
             if parent is None or any(isinstance(a, skip) for a in _ancestors(text)):
                 continue
-            runs = orient(str(text), TCY_DIGITS, *beside(text))
+            title = any(isinstance(a, nodes.title) for a in _ancestors(text))
+            runs = orient(str(text), TCY_DIGITS, *beside(text), punctuation=not title)
             if all(cls is None for _, cls in runs) and "".join(r for r, _ in runs) == text:
                 continue
             parts: list[nodes.Node] = []
             for run, cls in runs:
-                if cls == TCY:
-                    parts.append(_raw(rf"\tatechuyoko*{{{escape(run)}}}"))
-                elif cls == UPRIGHT:
-                    parts += [_raw(rf"\tatechuyoko*{{{escape(c)}}}") for c in run]
-                else:
+                if cls is None:
                     parts.append(nodes.Text(run))
+                    continue
+                tex = rf"\{LATEX_MACROS[cls]}{{{escape(run)}}}"
+                # A title's text is also a bookmark's: there the run as written.
+                parts.append(_raw(rf"\texorpdfstring{{{tex}}}{{{escape(run)}}}" if title else tex))
             parent.replace(text, parts)
 
 
