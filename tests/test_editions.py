@@ -36,7 +36,7 @@ def test_a_book_names_its_own_files() -> None:
     assert tate.overrides["epub_basename"] == "x-tate"
     for edition in EDITIONS:
         assert edition.form in QUICK_CHECKS, edition.name
-    offered = ["epub", "epub-tate", "pdf", "pdf-print", "pdf-tate"]
+    offered = ["epub", "epub-tate", "pdf", "pdf-print", "pdf-tate", "pdf-tate-print"]
     assert [e.name for e in registry.downloads(EDITIONS)] == offered
 
 

@@ -163,6 +163,7 @@ def test_every_edition_under_its_own_name(built: Path) -> None:
             f"pdf/{stem}.pdf",
             f"pdf/{stem}-print.pdf",
             f"pdf/{stem}-tate.pdf",
+            f"pdf/{stem}-tate-print.pdf",
         ]
     )
     for path in found.values():
