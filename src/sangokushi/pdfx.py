@@ -214,6 +214,10 @@ def make_pdfx(path: Path) -> list[str]:
         info.GTS_PDFXVersion = pikepdf.String(VERSION)
         info.GTS_PDFXConformance = pikepdf.String(CONFORMANCE)
         info.Trapped = Name("/False")
+        if not str(info.get("/Title", "")):
+            # A book's title is always set (sangokushi.conf); another project's LaTeX in
+            # hyperref's draft mode writes none, and PDF/X wants one.
+            info.Title = pikepdf.String(path.stem)
         if "/CreationDate" in info and "/ModDate" not in info:
             info.ModDate = info.CreationDate
         if Name.ID in pdf.trailer:
