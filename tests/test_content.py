@@ -163,6 +163,12 @@ def images(reader: PdfReader) -> list[tuple[int, list[float]]]:
     return found
 
 
+def test_print_pdfs_have_their_pages_in_fours(pdf_file: Path) -> None:
+    # A project without a 奥付: the blank pages at the end.
+    count = len(PdfReader(pdf_file).pages)
+    assert count % 4 == 0 or "print" not in pdf_file.parent.parent.parent.name, count
+
+
 def test_pdf_figure_is_upright_on_the_page(pdf_file: Path) -> None:
     reader = PdfReader(pdf_file)
     drawn = images(reader)

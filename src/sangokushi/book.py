@@ -80,11 +80,15 @@ PRESS_PREAMBLE = rf"""
 \def\sangokushi@colophonpages{{1}}
 \newcount\sangokushi@colophonstart
 \newcount\sangokushi@pages
-\renewcommand{{\sphinxbook@beforecolophon}}{{%
-  \sangokushi@pages=\numexpr\sphinxbook@shipped+\sangokushi@colophonpages\relax
+\newcommand{{\sangokushi@fillfours}}[1]{{% blank pages until the pages shipped plus #1 are 4n
+  \sangokushi@pages=\numexpr\sphinxbook@shipped+#1\relax
   \loop\ifnum\numexpr\sangokushi@pages-4*((\sangokushi@pages+2)/4-1)\relax>0
-    \sphinxbook@blankpage\advance\sangokushi@pages by 1 \repeat
+    \sphinxbook@blankpage\advance\sangokushi@pages by 1 \repeat}}
+\renewcommand{{\sphinxbook@beforecolophon}}{{%
+  \sangokushi@fillfours{{\sangokushi@colophonpages}}%
   \global\sangokushi@colophonstart=\sphinxbook@shipped}}
+% LaTeX of a project with no 奥付 (no book facts): the blank pages at the end.
+\AtEndDocument{{\clearpage\ifnum\sangokushi@colophonstart=0 \sangokushi@fillfours{{0}}\fi}}
 \AddToHook{{enddocument/afterlastpage}}{{\if@filesw\ifnum\sangokushi@colophonstart>0
   \immediate\write\@auxout{{\gdef\string\sangokushi@colophonpages{{%
     \the\numexpr\sphinxbook@shipped-\sangokushi@colophonstart\relax}}}}\fi\fi}}
