@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from sangokushi import fidelity, pdfx
 from sangokushi.book import MIN_TINT
 from sangokushi.page import body_band
-from support import FACTS, page_words, pdftotext
+from support import DOCS, FACTS, page_words, pdftotext, vertical_text
 
 MM = 72 / 25.4
 # Each print shop PDF and the reading PDF of the same writing mode (same pages, no padding).
@@ -135,6 +135,16 @@ def test_no_tint_lighter_than_prints(pdfs: Path, tmp_path: Path) -> None:
     (tmp_path / "reading").mkdir()
     reading = black_plate(pdfs / "llm-sangokushi.pdf", tmp_path / "reading")
     assert max(v for v in reading if v < 255) > lightest, sorted(reading)
+
+
+def test_the_vertical_print_pdf_has_every_sentence(pdfs: Path) -> None:
+    # As the vertical PDF (test_pdf): every sentence of the essay, read column by column,
+    # inside the trimmed page.
+    expected = fidelity.expected_sentences(
+        DOCS / "_original" / "essay.txt", DOCS / "appendix" / "editorial-notes.md"
+    )
+    turned = vertical_text(pdfs / "llm-sangokushi-tate-print.pdf", FACTS.tate_page)
+    assert fidelity.lost_sentences(expected, turned) == []
 
 
 # -- Pages: a multiple of 4, the blanks before the 奥付, a folio on every page ---------------

@@ -53,7 +53,7 @@ MIN_TINT = 0.10
 # even rows white, no ink); a 隠しノンブル (5 pt, 1 mm from the fold, 5 mm above the foot's
 # trim line) on every page whose design shows no folio (扉, blank pages, 奥付); blank pages
 # before the 奥付 up to a multiple of 4 pages, the 奥付 last (its length read from the last
-# pass's .aux).
+# pass's .aux; LaTeX with no 奥付 gets them at its end).
 PRESS_PREAMBLE = rf"""
 % jlreq-trimmarks (2022/11/28) has one ')' too many in its test of which side is the gutter of
 % a vertical book ("Missing number" while it loads, then on every page): it loads as for a
