@@ -265,3 +265,23 @@ def test_make_pdfx_turns_colour_and_light_tints_into_ink_that_prints(tmp_path: P
 def test_make_pdfx_names_a_colour_it_cannot_print(tmp_path: Path) -> None:
     path = faulty_pdf(tmp_path / "lab.pdf", "/Lab")
     assert pdfx.make_pdfx(path) == ["page 1: colour space /Lab (not grey or CMYK)"]
+
+
+def test_make_pdfx_makes_an_icc_based_rgb_space_grey(tmp_path: Path) -> None:
+    path = tmp_path / "icc.pdf"
+    with pikepdf.new() as pdf:
+        page = pdf.add_blank_page(page_size=(200, 200))
+        page.obj.TrimBox = pikepdf.Array([10, 10, 190, 190])
+        profile = pdf.make_stream(b"not read", N=3)
+        spaces = pikepdf.Dictionary(CS0=pikepdf.Array([Name.ICCBased, profile]))
+        page.obj.Resources = pikepdf.Dictionary(ColorSpace=spaces)
+        page.obj.Contents = pdf.make_stream(b"/CS0 cs 1 0 0 sc 0 0 50 50 re f")
+        pdf.docinfo.Title = "t"
+        pdf.docinfo.CreationDate = "D:20261204000000Z"
+        pdf.save(path)
+    assert "page 1: colour space /CS0 (not grey or CMYK)" in pdfx.preflight(path)
+    assert pdfx.make_pdfx(path) == [] and pdfx.preflight(path) == []
+    with pikepdf.open(path) as pdf:
+        drawn = [(str(op), [str(o) for o in operands]) for operands, op in
+                 pikepdf.parse_content_stream(pdf.pages[0])][:2]  # fmt: skip
+    assert drawn == [("cs", ["/DeviceGray"]), ("sc", ["0.299"])]

@@ -18,7 +18,7 @@ from sangokushi.book import MIN_TINT
 # grey only, no transparency, every font embedded. It names its printing condition by a
 # registered identifier, without the ICC profile (none for Japan Color is packaged here; PDF/X-4
 # would have to embed one). Japan Color 2001 Coated: offset on coated paper, ICC's registry name
-# JC200103. This book prints in black only (K).
+# JC200103. The print PDFs use black ink (K) only.
 VERSION = "PDF/X-1:2001"
 CONFORMANCE = "PDF/X-1a:2001"
 PDF_VERSION = "1.3"
@@ -28,14 +28,17 @@ OUTPUT_INTENT = {
     "/OutputCondition": "Japan Color 2001 Coated",
     "/Info": "Japan Color 2001 Coated (ISO 12647-2 offset, coated paper); black ink (K) only",
 }
-# Colour operators and their operand counts per colour space.
-GREY_OPS = {"g": "fill", "G": "stroke"}
+# The content stream's colour operators: grey, RGB (and the grey one it becomes), CMYK; those
+# that choose a colour space or set a colour in it, for filling or stroking.
+GREY_OPS = {"g", "G"}
 RGB_OPS = {"rg": "g", "RG": "G"}
 CMYK_OPS = {"k", "K"}
 SET_SPACE = {"cs": "fill", "CS": "stroke"}
 SET_COLOUR = {"sc": "fill", "scn": "fill", "SC": "stroke", "SCN": "stroke"}
-DEVICE = {"/DeviceGray": 1, "/DeviceRGB": 3, "/DeviceCMYK": 4}
+DEVICE = {"/DeviceGray", "/DeviceRGB", "/DeviceCMYK"}
 PRINTABLE_SPACES = {"/DeviceGray", "/DeviceCMYK"}
+# An ICC-based colour space by its number of components: the device space it stands for.
+ICC_DEVICE = {1: "/DeviceGray", 3: "/DeviceRGB", 4: "/DeviceCMYK"}
 
 
 def printable(ink: float) -> float:
@@ -75,8 +78,7 @@ def _space_name(space: object, resources: pikepdf.Dictionary) -> str:
     spaces = resources.get("/ColorSpace")
     found = spaces.get(name) if isinstance(spaces, pikepdf.Dictionary) else None
     if isinstance(found, pikepdf.Array) and len(found) and str(found[0]) == "/ICCBased":
-        components = int(found[1].get("/N", 0))
-        return {1: "/DeviceGray", 4: "/DeviceCMYK"}.get(components, "/ICCBased")
+        return ICC_DEVICE.get(int(found[1].get("/N", 0)), "/ICCBased")
     return str(found[0]) if isinstance(found, pikepdf.Array) and len(found) else name
 
 
@@ -111,10 +113,11 @@ def grey_content(
         elif operator in SET_SPACE and operands:
             family = _space_name(operands[0], resources)
             if family == "/DeviceRGB":
-                new = ([Name.DeviceGray], operator)
                 family = "/DeviceGray"
-            elif family not in PRINTABLE_SPACES:
+            if family not in PRINTABLE_SPACES:
                 done.problems.append(f"{where}: colour space {family} (not grey or CMYK)")
+            elif str(operands[0]) != family:  # RGB, or an ICC-based space: the device's own
+                new = ([Name(family)], operator)
             spaces[SET_SPACE[operator]] = family
         elif operator in SET_COLOUR and values is not None:
             family = spaces[SET_COLOUR[operator]]
@@ -270,7 +273,8 @@ def _overlaps(a: list[float], b: list[float]) -> bool:
 
 
 def tints(pdf: pikepdf.Pdf) -> Iterator[tuple[str, str, list[float]]]:
-    """Every colour set in ``pdf``'s content: where, the operator and its values."""
+    """Every colour set in ``pdf``'s content: where, the operator and its values (a colour
+    space chosen: ``"/Name cs"`` and no values)."""
     for drawn, _, where in _drawn(pdf):
         for instruction in pikepdf.parse_content_stream(drawn):
             if isinstance(instruction, pikepdf.ContentStreamInlineImage):
@@ -278,6 +282,8 @@ def tints(pdf: pikepdf.Pdf) -> Iterator[tuple[str, str, list[float]]]:
             operator = str(instruction.operator)
             if operator in (*GREY_OPS, *RGB_OPS, *CMYK_OPS, *SET_COLOUR):
                 yield where, operator, _numbers(list(instruction.operands)) or []
+            elif operator in SET_SPACE:
+                yield where, f"{instruction.operands[0]} {operator}", []
 
 
 def _font_problems(font: pikepdf.Dictionary) -> list[str]:
@@ -388,6 +394,10 @@ def preflight(path: Path) -> list[str]:
             elif str(obj.get("/S", "")) in ("/JavaScript", "/Launch", "/Sound", "/Movie"):
                 found.append(f"a {obj.S} action")
         for where, operator, values in tints(pdf):
+            if operator.endswith((" cs", " CS")):
+                if operator.split()[0] not in PRINTABLE_SPACES:
+                    found.append(f"{where}: colour space {operator.split()[0]} (not grey or CMYK)")
+                continue
             if operator in RGB_OPS or (operator in SET_COLOUR and len(values) == 3):
                 found.append(f"{where}: an RGB colour ({operator} {values})")
             inks = [1 - v for v in values] if operator in GREY_OPS or len(values) == 1 else values
