@@ -271,13 +271,17 @@ def spine(text: CoverText, sheet: Sheet) -> list[str]:
 
 def _vertical(x: float, y: float, line: str, size: str, anchor: str) -> str:
     r"""One line set 縦組 (pTeX's ``\parbox<t>``), its column centred on ``x``, its top or foot
-    (``anchor`` t or b) at ``y``."""
+    (``anchor`` t or b) at ``y``.
+
+    A 縦組 box set in a 横組 picture has its baseline, the column's middle, on its right edge
+    (its depth is nil): so the box's right edge is put on ``x`` (measured with pdftotext).
+    """
     length = rf"\dimexpr{size}bp*{len(line) + 2}\relax"
-    place = "t" if anchor == "t" else "b"
+    ragged = "raggedright" if anchor == "t" else "raggedleft"
     return (
-        rf"\put({_n(x)},{_n(y)}){{\makebox(0,0)[{place}]{{\color{{sgktext}}"
+        rf"\put({_n(x)},{_n(y)}){{\makebox(0,0)[{anchor}r]{{\color{{sgktext}}"
         rf"\parbox<t>[c]{{{length}}}{{\fontsize{{{size}bp}}{{{size}bp}}\selectfont"
-        rf"\{'raggedright' if anchor == 't' else 'raggedleft'}\mbox{{{latex_text(line)}}}}}}}}}"
+        rf"\{ragged}\mbox{{{latex_text(line)}}}}}}}}}"
     )
 
 
