@@ -166,7 +166,7 @@ def test_process_colours_and_embedded_fonts_only(book: Path, name: str) -> None:
     assert {"k", "K"} & operators, operators  # the ground, text and marks: CMYK
     assert not {"rg", "RG", "sc", "scn", "SC", "SCN", "cs", "CS"} & operators, operators
     with pikepdf.open(pdf) as opened:
-        assert not list(opened.pages[0].images), "an image on the cover"
+        assert not opened.pages[0].get_images(), "an image on the cover"
     rows = subprocess.run(
         ["pdffonts", str(pdf)], capture_output=True, text=True, check=True
     ).stdout.splitlines()[2:]
