@@ -40,6 +40,7 @@ def test_colours_are_process_colours_without_faint_tints() -> None:
         assert all(v == 0 or printcover.MIN_TINT <= v <= 1 for v in values), (colour, values)
     assert printcover.cmyk("#000000") == (0, 0, 0, 1)
     assert printcover.cmyk("#fafafa") == (0, 0, 0, 0)  # a 2 % grey: paper white
+    assert printcover.cmyk("red") == (0, 1, 1, 0)  # what Pillow reads, the e-book cover reads
 
 
 def test_paper_thickness_is_a_book_setting_checked_with_its_key(tmp_path: Path) -> None:
@@ -54,6 +55,31 @@ def test_paper_thickness_is_a_book_setting_checked_with_its_key(tmp_path: Path) 
         assert message.startswith(f"{path}: [print] paper_thickness_mm") and "\n" not in message
     with pytest.raises(FactsError, match=r"\[print\] takes paper_thickness_mm"):
         parse(head + "[print]\nthickness = 0.1\n", path)
+
+
+def test_the_cover_says_what_the_ebook_cover_says(tmp_path: Path) -> None:
+    """conf.py's e-book cover settings, read as Sphinx reads them; a bad one is one line."""
+    from sangokushi.build.cover import cover_text
+    from sangokushi.build.errors import BuildError
+    from sangokushi.build.new import create
+
+    folder = tmp_path / "book"
+    create(folder, "色の本", "著者", "A6", "iro")
+    conf = folder / "conf.py"
+    plain = conf.read_text(encoding="utf-8")
+    text = cover_text(folder, load(folder))
+    assert (text.title, text.author, text.colours) == ("色の本", "著者", printcover.COLORS)
+    conf.write_text(
+        plain + 'ebook_cover_author = ""\nebook_cover_colors = ["navy", "#fff", "red"]\n'
+    )
+    text = cover_text(folder, load(folder))
+    assert (text.author, text.colours) == ("", ("navy", "#fff", "red"))
+    for bad in ('ebook_cover_colors = ["#12", "#fff", "red"]', "ebook_cover_colors = 3", "x = ("):
+        conf.write_text(plain + bad + "\n", encoding="utf-8")
+        with pytest.raises(BuildError) as raised:
+            cover_text(folder, load(folder))
+        message = str(raised.value)
+        assert message.startswith(f"{conf}: ") and "\n" not in message, message
 
 
 def test_a_cover_comes_with_its_print_pdf() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from PIL import ImageColor
+
 from sangokushi.conf import FONTS, latex_text, utf16_hex
 from sangokushi.ebook.cover import COLORS
 
@@ -30,9 +32,9 @@ def spine_mm(pages: int, thickness_mm: float) -> float:
 
 
 def cmyk(colour: str) -> tuple[float, float, float, float]:
-    """An sRGB ``#rrggbb`` as CMYK by the plain (uncalibrated) formula, tints that do not print
-    dropped: the cover is set in process colours only."""
-    red, green, blue = (int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    """A colour as the e-book cover reads it (Pillow: ``#rrggbb``, a name…) in CMYK by the
+    plain (uncalibrated) formula, tints that do not print dropped: process colours only."""
+    red, green, blue = (c / 255 for c in ImageColor.getrgb(colour)[:3])
     black = 1 - max(red, green, blue)
     if black >= 1:
         return (0.0, 0.0, 0.0, 1.0)

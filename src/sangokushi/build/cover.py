@@ -49,21 +49,23 @@ def cover_text(sourcedir: Path, facts: Facts) -> printcover.CoverText:
         values = eval_config_file(conf, Tags()) if conf.is_file() else {}
     except ConfigError as exc:
         raise BuildError(f"{conf}: {str(exc).strip().splitlines()[-1]}") from None
-    colours = tuple(values.get("ebook_cover_colors") or COLORS)
-    if len(colours) != 3 or not all(isinstance(c, str) for c in colours):
-        raise BuildError(f"{conf}: ebook_cover_colors must be three '#rrggbb' colours")
-    try:
-        for colour in colours:
+    colours = values.get("ebook_cover_colors") or COLORS
+    if not isinstance(colours, list | tuple) or len(colours) != 3:
+        raise BuildError(f"{conf}: ebook_cover_colors must be three colours ('#rrggbb')")
+    for colour in colours:
+        try:
             printcover.cmyk(colour)
-    except ValueError:
-        raise BuildError(f"{conf}: ebook_cover_colors: {colours!r} are not '#rrggbb'") from None
+        except (ValueError, AttributeError):
+            raise BuildError(
+                f"{conf}: ebook_cover_colors: {colour!r} is not a colour ('#rrggbb')"
+            ) from None
     return printcover.CoverText(
         title=values.get("ebook_cover_title") or "\n".join(facts.title_lines),
         subtitle=values.get("ebook_cover_subtitle", ""),
         author=values.get("ebook_cover_author", facts.author),
         publisher=facts.publisher,
         description=facts.description,
-        colours=colours,  # type: ignore[arg-type]
+        colours=tuple(colours),  # type: ignore[arg-type]
     )
 
 
