@@ -201,6 +201,27 @@ def test_process_colours_and_embedded_fonts_only(book: Path, name: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("name", COVERS)
+def test_ghostscript_finds_ink_only_on_the_plates_the_colours_use(book: Path, name: str) -> None:
+    """Ghostscript's ink coverage (a device of its own, not this project's reading): a plate
+    no cover colour uses carries only the registration marks (under 1 % of the sheet), so
+    nothing is RGB converted on the way; the ground covers most of the others."""
+    pdf = BY_NAME[name].published(book)
+    said = subprocess.run(
+        ["gs", "-q", "-o", "-", "-sDEVICE=inkcov", str(pdf)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert said[4:] == ["CMYK", "OK"], said
+    coverage = [float(v) for v in said[:4]]
+    used = [any(printcover.cmyk(c)[plate] for c in printcover.COLORS) for plate in range(4)]
+    assert not all(used), used  # else the test would find nothing
+    for plate, (ink, wanted) in enumerate(zip(coverage, used, strict=True)):
+        assert (ink > 0.5) if wanted else (0 < ink < 0.01), ("CMYK"[plate], coverage)
+
+
+@pytest.mark.slow
 def test_the_narrow_spine_of_this_book_is_left_plain(book: Path) -> None:
     """22 to 28 pages of 0.1 mm: a spine under 4 mm carries no text (print shops' advice)."""
     for name in COVERS:
@@ -286,3 +307,54 @@ def test_the_spine_follows_the_paper_thickness(thick: Path) -> None:
             assert_sheet(pdf, "B6", spine)
     finally:
         toml.write_text(before, encoding="utf-8")
+
+
+def dark_runs(values: list[int]) -> list[float]:
+    """The middles of the runs of dark pixels (a mark crossing a row or a column of pixels)."""
+    middles, start = [], None
+    for i, value in enumerate([*values, 255]):
+        if value < 160 and start is None:
+            start = i
+        elif value >= 160 and start is not None:
+            middles.append((start + i - 1) / 2)
+            start = None
+    return middles
+
+
+def test_crop_centre_and_fold_marks_are_where_the_sheet_is_cut_and_folded(
+    thick: Path, tmp_path: Path
+) -> None:
+    """Rendered by poppler: across the band above the bleed, a mark at each trim and bleed
+    edge, the middle and both spine folds; down the band beside it, at the trim and bleed
+    edges and the middle."""
+    from PIL import Image
+
+    dpi = 300
+    scale = dpi / 72
+    for name, pdf in covers_of(thick).items():
+        spine = math.ceil(print_pages(thick, name) / 2) * load(thick).paper_thickness_mm * MM
+        subprocess.run(
+            ["pdftoppm", "-r", str(dpi), "-gray", "-png", "-singlefile", str(pdf), tmp_path / name],
+            check=True,
+        )
+        image = Image.open(tmp_path / f"{name}.png").convert("L")
+        found = boxes(pdf)
+        height = found["MediaBox"][3]
+        x0, y0, x1, y1 = found["TrimBox"]
+        bleed, page = 3 * MM, PAPERS["B6"][0] * MM
+        folds = [x0 + page, x0 + page + spine]
+        for y in (y1 + bleed + 2 * MM, y0 - bleed - 2 * MM):
+            row = round((height - y) * scale)
+            seen = [
+                x / scale for x in dark_runs([image.getpixel((x, row)) for x in range(image.width)])
+            ]
+            wanted = sorted([x0 - bleed, x0, *folds, (x0 + x1) / 2, x1, x1 + bleed])
+            assert seen == pytest.approx(wanted, abs=0.6), (name, y, seen, wanted)
+        for x in (x0 - bleed - 2 * MM, x1 + bleed + 2 * MM):
+            column = round(x * scale)
+            seen = [
+                height - y / scale
+                for y in dark_runs([image.getpixel((column, y)) for y in range(image.height)])
+            ]
+            wanted = sorted([y0 - bleed, y0, (y0 + y1) / 2, y1, y1 + bleed])
+            assert sorted(seen) == pytest.approx(wanted, abs=0.6), (name, x, seen, wanted)
