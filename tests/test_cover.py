@@ -306,7 +306,9 @@ def test_the_spine_follows_the_paper_thickness(thick: Path) -> None:
             spine = math.ceil(print_pages(thick, name) / 2) * thinner
             assert_sheet(pdf, "B6", spine)
     finally:
+        # The book as the other tests of the module know it.
         toml.write_text(before, encoding="utf-8")
+        run("build", str(thick), "--group", "cover")
 
 
 def dark_runs(values: list[int]) -> list[float]:
@@ -358,3 +360,14 @@ def test_crop_centre_and_fold_marks_are_where_the_sheet_is_cut_and_folded(
             ]
             wanted = sorted([y0 - bleed, y0, (y0 + y1) / 2, y1, y1 + bleed])
             assert sorted(seen) == pytest.approx(wanted, abs=0.6), (name, x, seen, wanted)
+
+
+def test_a_cover_cut_short_is_built_afresh(thick: Path) -> None:
+    """A killed build leaves its marker and half a TeX state: the next starts without it."""
+    cover = next(e for e in registry.for_book(load(thick)) if e.name == "cover")
+    workdir = cover.workdir(thick / "build")
+    (workdir / "senoaru-cover.aux").write_text("\\relax \\undefinedbyhalf{", encoding="utf-8")
+    workdir.with_name("cover.running").touch()
+    said = run("build", str(thick), "cover").stdout
+    assert "cover: building" in said, said
+    assert not workdir.with_name("cover.running").exists()

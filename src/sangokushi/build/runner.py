@@ -421,6 +421,11 @@ class Build:
         workdir = edition.workdir(self.builddir)
         workdir.mkdir(parents=True, exist_ok=True)
         marker = workdir.with_name(workdir.name + RUNNING)
+        if marker.exists():
+            # Cut short last time: TeX starts without what it left.
+            for state in workdir.iterdir():
+                if state.suffix in TEX_STATE:
+                    state.unlink()
         marker.touch()
         book = facts.load(self.sourcedir)
         plan = cover.plan(self.sourcedir, book, self.spine_pdf(edition), edition.vertical)
