@@ -259,7 +259,8 @@ def spine(text: CoverText, sheet: Sheet) -> list[str]:
     largest = min(across, sheet.width_mm * BP_PER_MM / 12)
     title = "".join(_lines(text.title)) or text.title
     top = y1 - 12 * BP_PER_MM
-    out = [_fitted("sgkspinesize", [title], height * 0.55, largest)]
+    # Title down to the middle; author and publisher below 12 mm + 32 % from the foot.
+    out = [_fitted("sgkspinesize", [title], height * 0.5, largest)]
     out.append(_vertical(centre, top, title, r"\sgkspinesize ", "t"))
     foot = [line for line in (text.author, text.publisher) if line]
     bottom = y0 + 12 * BP_PER_MM
