@@ -69,6 +69,12 @@ def test_the_cover_says_what_the_ebook_cover_says(tmp_path: Path) -> None:
     plain = conf.read_text(encoding="utf-8")
     text = cover_text(folder, load(folder))
     assert (text.title, text.author, text.colours) == ("色の本", "著者", printcover.COLORS)
+    # The book's subtitle, not the e-book cover's 版・刷 line: one printed cover serves every 刷.
+    assert text.subtitle == load(folder).subtitle and "刷" not in text.subtitle
+    toml = folder / "book.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        'subtitle = ""', 'subtitle = "副題の例"', 1), encoding="utf-8")
+    assert cover_text(folder, load(folder)).subtitle == "副題の例"
     conf.write_text(
         plain + 'ebook_cover_author = ""\nebook_cover_colors = ["navy", "#fff", "red"]\n'
     )

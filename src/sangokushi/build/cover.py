@@ -38,8 +38,12 @@ def page_count(pdf: Path) -> int:
 
 
 def cover_text(sourcedir: Path, facts: Facts) -> printcover.CoverText:
-    """The e-book cover's title, subtitle, author and colours as the book's conf.py sets them
-    (Sphinx's own reading of it), the publisher and description from book.toml."""
+    """The e-book cover's title, author and colours as the book's conf.py sets them (Sphinx's
+    own reading of it); the subtitle, publisher and description from book.toml.
+
+    Not the e-book cover's subtitle line: that is the 版 and 刷, and a printed cover serves
+    every 刷 of its 版.
+    """
     from sphinx.config import eval_config_file
     from sphinx.errors import ConfigError
     from sphinx.util.tags import Tags
@@ -61,7 +65,7 @@ def cover_text(sourcedir: Path, facts: Facts) -> printcover.CoverText:
             ) from None
     return printcover.CoverText(
         title=values.get("ebook_cover_title") or "\n".join(facts.title_lines),
-        subtitle=values.get("ebook_cover_subtitle", ""),
+        subtitle=facts.subtitle,
         author=values.get("ebook_cover_author", facts.author),
         publisher=facts.publisher,
         description=facts.description,
