@@ -164,6 +164,8 @@ def test_every_edition_under_its_own_name(built: Path) -> None:
             f"pdf/{stem}-print.pdf",
             f"pdf/{stem}-tate.pdf",
             f"pdf/{stem}-tate-print.pdf",
+            f"pdf/{stem}-cover.pdf",
+            f"pdf/{stem}-tate-cover.pdf",
         ]
     )
     for path in found.values():
@@ -233,7 +235,8 @@ def edition_texts(built: Path) -> dict[str, str]:
                 for n in epub.namelist()
                 if n.endswith((".xhtml", ".opf", ".ncx"))
             )
-    for name in ("pdf", "pdf-print", "pdf-tate"):
+    # The print covers too: the book's own title on 表1.
+    for name in ("pdf", "pdf-print", "pdf-tate", "cover", "cover-tate"):
         info = subprocess.run(
             ["pdfinfo", str(found[name])], capture_output=True, text=True, check=True
         ).stdout

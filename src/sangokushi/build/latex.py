@@ -186,13 +186,15 @@ def build_pdf(
     environ: Mapping[str, str] | None = None,
     pass_fds: Sequence[int] = (),
     track: Callable[[subprocess.Popen[str]], AbstractContextManager[object]] | None = None,
+    preamble: bool = True,
     press: bool = False,
 ) -> Path:
     """Compile ``tex`` with latexmk in its folder; return the PDF, or raise ``BuildError``.
 
     latexmk gets ``environ`` (default: this process's) and keeps the descriptors
-    ``pass_fds`` (BUILDDIR's lock); ``track`` is told of it while it runs. ``press``: a print
-    shop's PDF, made PDF/X-1a and read back (sangokushi.pdfx).
+    ``pass_fds`` (BUILDDIR's lock); ``track`` is told of it while it runs. Without
+    ``preamble`` no preamble format is dumped (a one-page document: it would cost more).
+    ``press``: a print shop's PDF, made PDF/X-1a and read back (sangokushi.pdfx).
     """
     environ = dict(os.environ if environ is None else environ)
     missing = [p for p in ("latexmk", engine) if shutil.which(p) is None]
@@ -209,8 +211,10 @@ def build_pdf(
     environ = texmf_environ(dict(os.environ))
     if engine == "lualatex":
         command.append(f"-usepretex={trailer_id(tex, environ)}")
-    if engine == "uplatex" and (
-        fmt := preamble_format(tex, texmf_environ(environ), pass_fds=pass_fds, track=track)
+    if (
+        engine == "uplatex"
+        and preamble
+        and (fmt := preamble_format(tex, texmf_environ(environ), pass_fds=pass_fds, track=track))
     ):
         command.append(f"-latexoption=-fmt={fmt}")
     # Its own process group, so that an interrupt ends LuaLaTeX too; BUILDDIR's lock is
