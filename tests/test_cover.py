@@ -72,8 +72,10 @@ def test_the_cover_says_what_the_ebook_cover_says(tmp_path: Path) -> None:
     # The book's subtitle, not the e-book cover's 版・刷 line: one printed cover serves every 刷.
     assert text.subtitle == load(folder).subtitle and "刷" not in text.subtitle
     toml = folder / "book.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace(
-        'subtitle = ""', 'subtitle = "副題の例"', 1), encoding="utf-8")
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace('subtitle = ""', 'subtitle = "副題の例"', 1),
+        encoding="utf-8",
+    )
     assert cover_text(folder, load(folder)).subtitle == "副題の例"
     conf.write_text(
         plain + 'ebook_cover_author = ""\nebook_cover_colors = ["navy", "#fff", "red"]\n'
@@ -92,13 +94,13 @@ def test_a_cover_comes_with_its_print_pdf() -> None:
     covers = [e for e in EDITIONS if e.spine]
     assert [(e.name, e.spine, e.vertical, e.group) for e in covers] == [
         ("cover", "pdf-print", False, "cover"),
-        ("cover-tate", "pdf-tate", True, "cover"),
+        ("cover-tate", "pdf-tate-print", True, "cover"),
     ]
     assert all(not e.label and e.checks == ("pdf",) for e in covers)  # no download; fonts checked
     chosen = registry.select(EDITIONS, [], ["cover"])
     assert [e.name for e in registry.with_sources(EDITIONS, chosen)] == [
         "pdf-print",
-        "pdf-tate",
+        "pdf-tate-print",
         "cover",
         "cover-tate",
     ]

@@ -28,7 +28,7 @@ def test_a_book_names_its_own_files() -> None:
     assert [e.name for e in EDITIONS if not e.spine] == list(FACTS.editions)
     assert [(e.name, e.spine) for e in EDITIONS if e.spine] == [
         ("cover", "pdf-print"),
-        ("cover-tate", "pdf-tate"),
+        ("cover-tate", "pdf-tate-print"),
     ]
     outputs = [e.output for e in EDITIONS]
     assert len(set(outputs)) == len(outputs)
@@ -41,7 +41,7 @@ def test_a_book_names_its_own_files() -> None:
     assert tate.overrides["epub_basename"] == "x-tate"
     for edition in EDITIONS:
         assert edition.form in QUICK_CHECKS, edition.name
-    offered = ["epub", "epub-tate", "pdf", "pdf-print", "pdf-tate"]
+    offered = ["epub", "epub-tate", "pdf", "pdf-print", "pdf-tate", "pdf-tate-print"]
     assert [e.name for e in registry.downloads(EDITIONS)] == offered
 
 

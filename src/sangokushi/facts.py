@@ -12,7 +12,7 @@ from sangokushi.page import PAPERS, PageDesign, page_design
 
 BOOK_FILE = "book.toml"
 # Every edition the toolkit knows (sangokushi.build.registry declares them), in build order.
-ALL_EDITIONS = ("html", "epub", "epub-tate", "pdf", "pdf-print", "pdf-tate")
+ALL_EDITIONS = ("html", "epub", "epub-tate", "pdf", "pdf-print", "pdf-tate", "pdf-tate-print")
 # A file stem: letters, digits, '-', '_' and '.', not starting with '.' or '-'.
 STEM = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
 VERSION = re.compile(r"^\d+(\.\d+){0,2}([.-]?[A-Za-z0-9.]+)?$")

@@ -12,7 +12,9 @@ from sangokushi.build.errors import BuildError
 from sangokushi.facts import ALL_EDITIONS, Facts
 
 # The publisher's checks an edition can declare (sangokushi.build.checks runs them).
-CHECKS = frozenset({"fidelity", "epubcheck", "pdf"})
+# "press": a print shop's PDF, PDF/X-1a (sangokushi.pdfx makes it in the post-step and reads
+# it back).
+CHECKS = frozenset({"fidelity", "epubcheck", "pdf", "press"})
 # The post-steps an edition can declare (sangokushi.build.runner runs them).
 POSTS = frozenset({"", "latex", "cover"})
 FORMS = frozenset({"html", "epub", "pdf"})
@@ -65,6 +67,11 @@ class Edition:
                 f"edition {self.name}: unknown check, post-step or form "
                 f"({', '.join(sorted(unknown)) or self.post or self.form})"
             )
+
+    @property
+    def press(self) -> bool:
+        """A print shop's PDF: the post-step makes it PDF/X-1a (sangokushi.pdfx)."""
+        return "press" in self.checks
 
     @property
     def filename(self) -> str:
@@ -171,7 +178,7 @@ EDITIONS: tuple[Edition, ...] = (
         label="PDF（印刷所入稿用・トンボ付き）",
         overrides={"book_pdf_variant": "print"},
         post="latex",
-        checks=("fidelity", "pdf"),
+        checks=("fidelity", "pdf", "press"),
         environment="pdf",
     ),
     Edition(
@@ -184,6 +191,19 @@ EDITIONS: tuple[Edition, ...] = (
         overrides={"book_pdf_variant": "tate"},
         post="latex",
         checks=("pdf",),
+        vertical=True,
+        environment="pdf",
+    ),
+    Edition(
+        "pdf-tate-print",
+        "latex",
+        output=f"pdf/{{name}}{TATE}-print.pdf",
+        form="pdf",
+        group="pdf-tate-print",
+        label="PDF（縦書き・印刷所入稿用・トンボ付き）",
+        overrides={"book_pdf_variant": "tate-print"},
+        post="latex",
+        checks=("pdf", "press"),
         vertical=True,
         environment="pdf",
     ),
@@ -208,7 +228,7 @@ EDITIONS: tuple[Edition, ...] = (
         post="cover",
         checks=("pdf",),
         vertical=True,
-        spine="pdf-tate",
+        spine="pdf-tate-print",
     ),
 )
 assert tuple(e.name for e in EDITIONS if not e.spine) == ALL_EDITIONS, "facts.ALL_EDITIONS"

@@ -525,6 +525,7 @@ class Build:
                 environ=self._environ or dict(os.environ),
                 pass_fds=(self._lock,) if self._lock >= 0 else (),
                 track=self._later.running if self._later else None,
+                press=edition.press,
             )
             if self.page_source(edition):
                 self.write_page_map(edition, built)
