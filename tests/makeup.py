@@ -1,0 +1,116 @@
+"""Page makeup measured on a built PDF: how full each page's 版面 is, spread lines, the grid."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+
+from sangokushi.page import PageDesign, body_band
+from support import page_words
+
+BP_PER_PT = 72 / 72.27
+MM = 72 / 25.4
+# Kanji and kana, whose glyphs are 1字 wide in the JFM: a run of them is set at 1字 a
+# character plus the inter-character glue (kanjiskip). Punctuation and Latin are left out:
+# their JFM widths and the glue beside them differ.
+SOLID = re.compile("[\u3005\u4e00-\u9fff\u3041-\u3096\u30a1-\u30fa\u30fc]+")
+
+Word = tuple[float, float, float, float, str]
+
+
+@dataclass
+class Sheet:
+    """One page's words, in points from the top left corner of its trimmed page."""
+
+    number: int
+    words: list[Word]  # inside the 版面's band
+    head: bool  # a running head above the 版面 (a page inside a chapter, not its opening)
+
+
+def sheets(pdf: Path, page: PageDesign, tate: bool) -> list[Sheet]:
+    """Every page of ``pdf``: its words inside the 版面, and whether it has a running head."""
+    with pikepdf.open(pdf) as document:
+        boxes = [
+            (float(p.mediabox[3]), [float(v) for v in p.obj.get("/TrimBox", p.mediabox)])
+            for p in document.pages
+        ]
+    top, bottom = body_band(page, tate)
+    found = []
+    for number, (height, trim) in enumerate(boxes, 1):
+        dx, dy = trim[0], height - trim[3]
+        words = [
+            (x0 - dx, y0 - dy, x1 - dx, y1 - dy, w) for x0, y0, x1, y1, w in page_words(pdf, number)
+        ]
+        words = [w for w in words if w[1] >= 0 and w[0] >= 0]  # not the print PDF's slug
+        inside = [w for w in words if w[1] >= top and w[3] <= bottom]
+        head = any(w[3] < top for w in words)
+        found.append(Sheet(number, inside, head))
+    return found
+
+
+def fill(sheets: list[Sheet], page: PageDesign, tate: bool) -> dict[int, float]:
+    """How much of each page's 版面 its text reaches, 0 to 1, by page number.
+
+    Across the page in 横組 (the lowest line's foot against the 版面's height), along it in
+    縦組 (the last column against the 版面's width, from its first column, measured on each
+    side of a leaf from the fullest page of that side). Blank pages are left out.
+    """
+    depth = page.text_height_pt * BP_PER_PT
+    if not tate:
+        top = page.head_mm * MM
+        return {
+            s.number: min(1.0, (max(w[3] for w in s.words) - top) / depth)
+            for s in sheets
+            if s.words
+        }
+    right = {}
+    for s in sheets:
+        if s.words:
+            side = s.number % 2
+            right[side] = max(right.get(side, 0.0), max(w[2] for w in s.words))
+    return {
+        s.number: min(1.0, (right[s.number % 2] - min(w[0] for w in s.words)) / depth)
+        for s in sheets
+        if s.words
+    }
+
+
+def may_end_short(sheets: list[Sheet]) -> set[int]:
+    """Pages that may stay part empty: a chapter's last page (the next is an opening page, a
+    blank or none: 扉, 目次, 奥付 included) and blanks."""
+    short = set()
+    for index, s in enumerate(sheets):
+        following = sheets[index + 1] if index + 1 < len(sheets) else None
+        if not s.words or following is None or not following.words or not following.head:
+            short.add(s.number)
+    return short
+
+
+def spread_lines(
+    sheets: list[Sheet], page: PageDesign, tate: bool, tolerance: float
+) -> list[tuple[int, float, str]]:
+    """Lines whose kanji and kana stand further apart than 1字 plus ``tolerance`` 字.
+
+    Each run of kanji and kana poppler reads as one word gives its characters' step: its
+    length less one 字 a character, over the gaps between them, in 字 of its own size (the
+    word's breadth). Returns (page, step beyond 1字, the run) for each offending line's widest
+    run; runs of 3 characters or more, in body-size type (not ruby, not headings).
+    """
+    found = []
+    for s in sheets:
+        lines: dict[int, tuple[float, str]] = {}
+        for x0, y0, x1, y1, text in s.words:
+            if not SOLID.fullmatch(text) or len(text) < 3:
+                continue
+            breadth, length = (x1 - x0, y1 - y0) if tate else (y1 - y0, x1 - x0)
+            if abs(breadth - page.font_pt * BP_PER_PT) > 0.1:
+                continue
+            gap = (length - len(text) * breadth) / (len(text) - 1) / breadth
+            key = round((x0 if tate else y1) / 4)
+            if gap > lines.get(key, (-1.0, ""))[0]:
+                lines[key] = (gap, text)
+        found += [(s.number, gap, text) for gap, text in lines.values() if gap > tolerance]
+    return found
