@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,3 +115,32 @@ def spread_lines(
                 lines[key] = (gap, text)
         found += [(s.number, gap, text) for gap, text in lines.values() if gap > tolerance]
     return found
+
+
+def grid_share(sheets: list[Sheet], page: PageDesign) -> tuple[float, list[str]]:
+    """The share of 横組 text lines whose baseline is on the 版面's line grid, and the others.
+
+    A line is a run of body-size words (CJK glyph boxes are 1 em tall, their foot the
+    baseline) on one baseline, with no gap wider than 1.5字 between them: a table's rows
+    (cells apart) and the index's two 段 are left out. On the grid: \\topskip (1字) plus a
+    whole number of 行送り below the top of the 版面, to 0.5 pt.
+    """
+    size = page.font_pt * BP_PER_PT
+    top = page.head_mm * MM
+    on, off = 0, []
+    for s in sheets:
+        lines: dict[float, list[Word]] = {}
+        for word in s.words:
+            if abs(word[3] - word[1] - size) < 0.1:
+                lines.setdefault(round(word[3], 1), []).append(word)
+        for foot, words in lines.items():
+            words.sort()
+            if any(b[0] - a[2] > 1.5 * size for a, b in itertools.pairwise(words)):
+                continue
+            depth = (foot - top) / BP_PER_PT - page.font_pt
+            miss = depth % page.pitch_pt
+            if min(miss, page.pitch_pt - miss) < 0.5:
+                on += 1
+            else:
+                off.append(f"page {s.number}: {''.join(w[4] for w in words)[:30]}")
+    return on / max(1, on + len(off)), off

@@ -454,6 +454,22 @@ STYLE = r"""
 \AddToHook{env/enumerate/after}{\@endpefalse}
 % Table cells set ragged, never stretched between their characters (「袁　紹」).
 \AddToHook{env/longtable/begin}{\def\sphinxAtStartPar{\raggedright}}
+% 行取り: the text after a table is back on the page's line grid, its next baseline \topskip
+% plus whole \baselineskip from the top of the 版面, at least half a line below the table
+% (as sangokushianalogy.sty does after a box). The page builder is brought up to date first
+% (\penalty10000), so that \pagetotal is where the table ends.
+\def\sangokushi@ongrid{%
+  \penalty\@M
+  \@tempcnta\numexpr\dimexpr\pagetotal+\pagedepth-\topskip\relax\relax
+  \@tempcntb\numexpr\dimexpr\baselineskip\relax\relax
+  \@tempcnta\numexpr\@tempcnta-\@tempcnta/\@tempcntb*\@tempcntb\relax
+  \ifnum\@tempcnta<\z@\advance\@tempcnta\@tempcntb\fi
+  \ifnum\@tempcnta>\z@\@tempcnta\numexpr\@tempcntb-\@tempcnta\relax\fi
+  \ifnum\@tempcnta<\numexpr\@tempcntb/2\relax\advance\@tempcnta\@tempcntb\fi
+  \penalty\z@\prevdepth\z@\vskip\@tempcnta sp\relax}
+\def\sphinxatlongtableend{\@nobreakfalse\sangokushi@ongrid}
+\def\sphinxattableend{\@nobreakfalse
+  \ifvmode\ifinner\prevdepth\z@\vskip\sphinxtablepost\else\sangokushi@ongrid\fi\fi}
 \newenvironment{sphinxclasschapter-subtitle}%
   {\par\vspace*{-3\baselineskip}\begingroup\parindent=0pt\raggedleft\large\mcfamily}%
   {\par\endgroup\vspace*{2\baselineskip}}
