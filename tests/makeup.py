@@ -95,25 +95,46 @@ def spread_lines(
 ) -> list[tuple[int, float, str]]:
     """Lines whose kanji and kana stand further apart than 1字 plus ``tolerance`` 字.
 
-    Each run of kanji and kana poppler reads as one word gives its characters' step: its
-    length less one 字 a character, over the gaps between them, in 字 of its own size (the
-    word's breadth). Returns (page, step beyond 1字, the run) for each offending line's widest
-    run; runs of 3 characters or more, in body-size type (not ruby, not headings).
+    Poppler reads a run of characters set solid as one word and breaks a spread run into
+    words of one or a few characters: the step between two neighbouring kanji or kana is
+    taken inside each word (its length less one 字 a character, over the gaps between them)
+    and between two such words next to each other on the line. A line's spread is the mean
+    over its neighbouring pairs, in 字 of the body type (ruby and headings left out). Returns
+    (page, spread, the line's text) for each line beyond ``tolerance`` with 4 pairs or more.
     """
+    size = page.font_pt * BP_PER_PT
     found = []
     for s in sheets:
-        lines: dict[int, tuple[float, str]] = {}
-        for x0, y0, x1, y1, text in s.words:
-            if not SOLID.fullmatch(text) or len(text) < 3:
-                continue
-            breadth, length = (x1 - x0, y1 - y0) if tate else (y1 - y0, x1 - x0)
-            if abs(breadth - page.font_pt * BP_PER_PT) > 0.1:
-                continue
-            gap = (length - len(text) * breadth) / (len(text) - 1) / breadth
-            key = round((x0 if tate else y1) / 4)
-            if gap > lines.get(key, (-1.0, ""))[0]:
-                lines[key] = (gap, text)
-        found += [(s.number, gap, text) for gap, text in lines.values() if gap > tolerance]
+        lines: dict[int, list[Word]] = {}
+        for word in s.words:
+            x0, y0, x1, y1, _ = word
+            breadth = x1 - x0 if tate else y1 - y0
+            if abs(breadth - size) < 0.1:
+                lines.setdefault(round((x0 if tate else y1) / 4), []).append(word)
+        for words in lines.values():
+            # Every word across the line's band (Latin, punctuation), in order along it.
+            lo, hi = (words[0][0], words[0][2]) if tate else (words[0][1], words[0][3])
+            row = sorted(
+                (w for w in s.words if lo <= ((w[0] + w[2]) if tate else (w[1] + w[3])) / 2 <= hi),
+                key=lambda w: w[1] if tate else w[0],
+            )
+            gaps: list[float] = []
+            for index, (x0, y0, x1, y1, text) in enumerate(row):
+                length = y1 - y0 if tate else x1 - x0
+                if (
+                    SOLID.fullmatch(text)
+                    and len(text) > 1
+                    and abs((x1 - x0 if tate else y1 - y0) - size) < 0.1
+                ):
+                    gaps += [(length - len(text) * size) / (len(text) - 1)] * (len(text) - 1)
+                following = row[index + 1] if index + 1 < len(row) else None
+                if following and SOLID.fullmatch(text[-1]) and SOLID.fullmatch(following[4][0]):
+                    gap = (following[1] - y1) if tate else (following[0] - x1)
+                    if gap < size / 2:  # not a table's column gap
+                        gaps.append(gap)
+            spread = sum(gaps) / len(gaps) / size if len(gaps) >= 4 else 0.0
+            if spread > tolerance:
+                found.append((s.number, spread, "".join(w[4] for w in row)))
     return found
 
 
@@ -144,3 +165,26 @@ def grid_share(sheets: list[Sheet], page: PageDesign) -> tuple[float, list[str]]
             else:
                 off.append(f"page {s.number}: {''.join(w[4] for w in words)[:30]}")
     return on / max(1, on + len(off)), off
+
+
+def ruby_line_heads(
+    sheets: list[Sheet], page: PageDesign, bases: set[str]
+) -> list[tuple[int, float, str]]:
+    """Where a 横組 line begins with one of ``bases`` (the bases of the book's ruby: the
+    readings themselves copy as nothing): how far it stands from the line's head, in 字 (0
+    flush, 1 after a paragraph's indent), with the line's first word."""
+    size = page.font_pt * BP_PER_PT
+    found = []
+    for s in sheets:
+        body = [w for w in s.words if abs(w[3] - w[1] - size) < 0.1]
+        if not body:
+            continue
+        left = min(w[0] for w in body)
+        lines: dict[float, list[Word]] = {}
+        for word in body:
+            lines.setdefault(round(word[3], 1), []).append(word)
+        for words in lines.values():
+            first = min(words)
+            if first[4].startswith(tuple(bases)):
+                found.append((s.number, (first[0] - left) / size, first[4]))
+    return found

@@ -420,6 +420,13 @@ STYLE = r"""
    \hyphenchar\font=-1\relax}%
   {\par\endgroup\nopagebreak\noindent\rule{\linewidth}{0.4pt}\par}
 \newcommand{\sangokushicodeline}[1]{\hangindent=2\zw\hangafter=1\leavevmode#1\par}
+% Justification by JIS X 4051's order: a line is filled by the 和欧間 space (xkanjiskip,
+% 1/4字, stretching to 1/2字 and beyond only where it must) before the space between
+% Japanese characters (kanjiskip) opens. pTeX spreads a line's stretch over its glue in
+% proportion to each one's stretch: 33 times as much in a 和欧間 as between two characters
+% (jlreq's defaults give both 1/4字).
+\renewcommand*{\jlreqkanjiskip}{0pt plus .03\zw minus 0pt}
+\renewcommand*{\jlreqxkanjiskip}{.25\zw plus 1\zw minus .125\zw}
 % Paragraphs: 1字 indent everywhere, no extra space between them (Sphinx loads parskip).
 \setlength{\parindent}{1\zw}
 \setlength{\parskip}{0pt}
