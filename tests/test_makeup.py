@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -93,3 +94,24 @@ def test_ruby_at_a_line_start_keeps_its_base_flush(book: Path) -> None:
     heads = [(n, x, w) for n, x, w in ruby_line_heads(found, FACTS.page, bases) if x < 2.5]
     assert any(x == pytest.approx(0, abs=0.02) for _, x, _ in heads), heads
     assert [h for h in heads if abs(h[1] - round(h[1])) > 0.02] == []
+
+
+def test_contents_titles_stand_at_one_indent(book: Path) -> None:
+    # 目次: each title after the label column, whatever the label (第1章, 終章, 付録A).
+    pdf = BY_NAME["pdf"].published(book)
+    size = FACTS.page.font_pt * 72 / 72.27
+    number = next(n for n in range(1, 8) if [w[4] for w in page_words(pdf, n)][:1] == ["目次"])
+    lines: dict[int, list[tuple[float, float, float, float, str]]] = {}
+    for word in page_words(pdf, number)[1:]:
+        pitch = FACTS.page.pitch_pt * 72 / 72.27
+        lines.setdefault(round((word[1] + word[3]) / 2 / pitch), []).append(word)
+    left = min(w[0] for words in lines.values() for w in words)
+    titles = {}
+    for words in lines.values():
+        words.sort()
+        for before, word in itertools.pairwise(words):
+            if word[0] - before[2] > size and word[0] < left + 10 * size:
+                titles["".join(w[4] for w in words if w[0] < word[0])] = word[0]
+                break
+    assert {"第1章", "終章", "付録A"} <= set(titles), titles
+    assert max(titles.values()) - min(titles.values()) < 0.5, titles

@@ -455,6 +455,22 @@ STYLE = r"""
   label_format={第\thechapter 章},format={\jlreqHeadingLabel{{\large#1}\par\noindent}#2},
   afterindent=true}
 \ModifyHeading{section}{afterindent=true}
+% 目次: every title at one indent, after the label column (第1章, 付録A). An unnumbered
+% chapter whose title leads with a label of its own and a full-width space (終章　…) puts
+% that label in the column too; one without (序章, 索引) stands at the left as before.
+\expandafter\def\csname jlreq@heading@maketoc@chapter\endcsname#1#2#3{%
+  \jlreq@iffirsttoken{#1}{*}{}{%
+    \chaptermark{#3}%
+    \ifnum0\jlreq@iffirsttoken{#1}{-}{1}{}\ifnum0>\c@secnumdepth 1\fi>0
+      \sangokushi@tocsplit#3　\@nil
+    \else
+      \addcontentsline{toc}{chapter}{\jlreq@ifempty{#2}{}{\protect\numberline{#2}}#3}%
+    \fi}{}}
+\def\sangokushi@tocsplit#1　#2\@nil{%
+  \if\relax\detokenize{#2}\relax\addcontentsline{toc}{chapter}{#1}%
+  \else\sangokushi@tocsplit@{#1}#2\@nil\fi}
+\def\sangokushi@tocsplit@#1#2　\@nil{%
+  \addcontentsline{toc}{chapter}{\protect\numberline{#1}#2}}
 % A paragraph after a quotation or a list is a new paragraph: indented like any other.
 \AddToHook{env/quote/after}{\@endpefalse}
 \AddToHook{env/itemize/after}{\@endpefalse}
