@@ -478,7 +478,7 @@ STYLE = r"""
 % Table cells set ragged, never stretched between their characters (「袁　紹」).
 \AddToHook{env/longtable/begin}{\def\sphinxAtStartPar{\raggedright}}
 % 行取り: the text after a table is back on the page's line grid, its next baseline \topskip
-% plus whole \baselineskip from the top of the 版面, at least half a line below the table
+% plus whole \baselineskip from the top of the 版面, the first such line below the table
 % (as sangokushianalogy.sty does after a box). The page builder is brought up to date first
 % (\penalty10000), so that \pagetotal is where the table ends.
 \def\sangokushi@ongrid{%
@@ -488,7 +488,6 @@ STYLE = r"""
   \@tempcnta\numexpr\@tempcnta-\@tempcnta/\@tempcntb*\@tempcntb\relax
   \ifnum\@tempcnta<\z@\advance\@tempcnta\@tempcntb\fi
   \ifnum\@tempcnta>\z@\@tempcnta\numexpr\@tempcntb-\@tempcnta\relax\fi
-  \ifnum\@tempcnta<\numexpr\@tempcntb/2\relax\advance\@tempcnta\@tempcntb\fi
   \penalty\z@\prevdepth\z@\vskip\@tempcnta sp\relax}
 \def\sphinxatlongtableend{\@nobreakfalse\sangokushi@ongrid}
 \def\sphinxattableend{\@nobreakfalse
