@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from makeup import fill, grid_share, may_end_short, ruby_line_heads, sheets, spr
 
 from sangokushi.fidelity import normalize
 from sangokushi.page import PageDesign
-from support import BOOK, BY_NAME, FACTS, page_words
+from support import BOOK, BY_NAME, FACTS, page_words, sphinx_build
 
 # A page inside a chapter is filled to at least this share of its 版面 (from the top of the
 # 版面 to its last line, or from its first column to its last in 縦組). A box, table or code
@@ -115,3 +117,16 @@ def test_contents_titles_stand_at_one_indent(book: Path) -> None:
                 break
     assert {"第1章", "終章", "付録A"} <= set(titles), titles
     assert max(titles.values()) - min(titles.values()) < 0.5, titles
+
+
+def test_long_inline_code_may_break_after_its_punctuation(tmp_path: Path) -> None:
+    # A path or a role in inline code was one unbreakable word: the line before it was spread.
+    subprocess.run(
+        [sys.executable, "-m", "sangokushi", "new", str(tmp_path / "book"), "--title", "本",
+         "--author", "著者"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    built = sphinx_build(tmp_path / "book", tmp_path / "out", "latex")
+    tex = next(built.outdir.glob("*.tex")).read_text(encoding="utf-8")
+    assert r"\sphinxupquote{build/\allowbreak{}pdf/\allowbreak{}" in tex
+    assert r"\sphinxupquote{book.toml}" in tex  # short: whole
