@@ -36,32 +36,73 @@ LATEX_ENGINE = "uplatex"
 
 
 class PdfVariant(NamedTuple):
-    """One PDF built from the book's LaTeX: its writing mode, class options and extra preamble."""
+    """One PDF built from the book's LaTeX: its writing mode, class options and extra preamble.
+
+    ``press``: a print shop's PDF (trim marks, PDF/X-1a made by sangokushi.pdfx after LaTeX).
+    """
 
     tate: bool = False
     class_options: tuple[str, ...] = ()
     preamble: str = ""
+    press: bool = False
 
+
+# The smallest tint a print shop reproduces reliably on offset or on-demand presses, as a
+# fraction of full ink (the shops' guidelines: K10–80 %, lighter tints may vanish; see
+# REFERENCE.md). sangokushi.pdfx raises any lighter flat tint of a print PDF to it.
+MIN_TINT = 0.10
+
+# The print shop's PDFs: trimmed to the paper, trim marks and 3 mm bleed on every side,
+# TrimBox/BleedBox set, no link annotations; table stripes no lighter than MIN_TINT (the
+# even rows white, no ink); a 隠しノンブル (5 pt, 1 mm from the fold, 5 mm above the foot's
+# trim line) on every page whose design shows no folio (扉, blank pages, 奥付); blank pages
+# before the 奥付 up to a multiple of 4 pages, the 奥付 last (its length read from the last
+# pass's .aux; LaTeX with no 奥付 gets them at its end).
+PRESS_PREAMBLE = rf"""
+% jlreq-trimmarks (2022/11/28) has one ')' too many in its test of which side is the gutter of
+% a vertical book ("Missing number" while it loads, then on every page): it loads as for a
+% horizontal book (its other choices are made later), then gets the same test balanced.
+\makeatletter\let\sangokushi@iftate\if@tate\let\if@tate\iffalse\makeatother
+\usepackage[show={{trimmarks,banner,digital}},trimmarks_paper=+{{26mm,26mm}},bleed_margin=3mm]{{jlreq-trimmarks}}
+\makeatletter\let\if@tate\sangokushi@iftate\makeatother
+\ExplSyntaxOn\makeatletter
+\def\ifjlreq@trimmarks@leftisgutter{{
+  \ifjlreq@trimmarks@tate
+    {{ \bool_if:nTF {{ ! ( \int_if_odd_p:n {{ \c@page }} || ! \legacy_if_p:n {{ @twoside }} ) }} }}
+    {{ \bool_if:nTF {{ \int_if_odd_p:n {{ \c@page }} || ! \legacy_if_p:n {{ @twoside }} }} }}
+}}
+\makeatother\ExplSyntaxOff
+\hypersetup{{draft}}
+\sphinxsetup{{TableRowColorHeader={{gray}}{{{1 - 2 * MIN_TINT:g}}},
+  TableRowColorOdd={{gray}}{{{1 - MIN_TINT:g}}},TableRowColorEven={{gray}}{{1}}}}
+\makeatletter
+\newcommand{{\sangokushi@hiddenfolio}}{{%
+  \ifx\@oddhead\@empty\ifx\@oddfoot\@empty\ifx\@evenhead\@empty\ifx\@evenfoot\@empty
+    \kern1mm\raise5mm\hbox{{\fontsize{{5pt}}{{5pt}}\usefont{{T1}}{{qhv}}{{m}}{{n}}\thepage}}\kern1mm
+  \fi\fi\fi\fi}}
+\jlreqtrimmarkssetup{{banner={{bottom-gutter={{in-horizontal={{\sangokushi@hiddenfolio}}}}}},banner_font={{}}}}
+\def\sangokushi@colophonpages{{1}}
+\newcount\sangokushi@colophonstart
+\newcount\sangokushi@pages
+\newcommand{{\sangokushi@fillfours}}[1]{{% blank pages until the pages shipped plus #1 are 4n
+  \sangokushi@pages=\numexpr\sphinxbook@shipped+#1\relax
+  \loop\ifnum\numexpr\sangokushi@pages-4*((\sangokushi@pages+2)/4-1)\relax>0
+    \sphinxbook@blankpage\advance\sangokushi@pages by 1 \repeat}}
+\renewcommand{{\sphinxbook@beforecolophon}}{{%
+  \sangokushi@fillfours{{\sangokushi@colophonpages}}%
+  \global\sangokushi@colophonstart=\sphinxbook@shipped}}
+% LaTeX of a project with no 奥付 (no book facts): the blank pages at the end.
+\AtEndDocument{{\clearpage\ifnum\sangokushi@colophonstart=0 \sangokushi@fillfours{{0}}\fi}}
+\AddToHook{{enddocument/afterlastpage}}{{\if@filesw\ifnum\sangokushi@colophonstart>0
+  \immediate\write\@auxout{{\gdef\string\sangokushi@colophonpages{{%
+    \the\numexpr\sphinxbook@shipped-\sangokushi@colophonstart\relax}}}}\fi\fi}}
+\makeatother
+"""
 
 # The PDFs built from the book's LaTeX, by the name `-D book_pdf_variant=…` selects
-# (sangokushi.build.registry declares them: pdf, pdf-print, pdf-tate).
-# "print": A5 trimmed, crop marks and 3 mm bleed on every side, TrimBox/BleedBox set, no link
-# annotations. "tate": set vertically, pages right to left.
-PDF_VARIANTS: dict[str, PdfVariant] = {
-    "": PdfVariant(),
-    "print": PdfVariant(
-        preamble=r"""
-\usepackage[show={trimmarks,digital},trimmarks_paper=+{26mm,26mm},bleed_margin=3mm]{jlreq-trimmarks}
-\hypersetup{draft}
-""",
-    ),
-    "tate": PdfVariant(
-        tate=True,
-        class_options=("tate",),
-        # Running heads the jlreq way, which turns with the page: 柱 (the book title on even
-        # pages, the chapter on odd ones) in the fore-edge margin, ノンブル at its foot; page
-        # numbers, there and in the index and page references, 縦中横.
-        preamble=r"""
+# (sangokushi.build.registry declares them: pdf, pdf-print, pdf-tate, pdf-tate-print).
+# "print": PRESS_PREAMBLE. "tate": set vertically, pages right to left. "tate-print": both.
+TATE_PREAMBLE = r"""
 \hypersetup{pdfdirection=R2L}
 % jlreq's vertical headings allow a page break after them on an even page only: where a
 % heading falls decides the break, the break moves the heading, and on some books LaTeX never
@@ -150,7 +191,16 @@ PDF_VARIANTS: dict[str, PdfVariant] = {
 % the text block).
 \sphinxsetup{pre_border-radius=0pt}
 \makeatother
-""".replace("@TCY_DIGITS@", str(TCY_DIGITS)),
+""".replace("@TCY_DIGITS@", str(TCY_DIGITS))
+PDF_VARIANTS: dict[str, PdfVariant] = {
+    "": PdfVariant(),
+    "print": PdfVariant(preamble=PRESS_PREAMBLE, press=True),
+    # Running heads the jlreq way, which turns with the page: 柱 (the book title on even
+    # pages, the chapter on odd ones) in the fore-edge margin, ノンブル at its foot; page
+    # numbers, there and in the index and page references, 縦中横.
+    "tate": PdfVariant(tate=True, class_options=("tate",), preamble=TATE_PREAMBLE),
+    "tate-print": PdfVariant(
+        tate=True, class_options=("tate",), preamble=TATE_PREAMBLE + PRESS_PREAMBLE, press=True
     ),
 }
 
@@ -495,6 +545,13 @@ STYLE = r"""
    \hyphenchar\font=-1\relax}%
   {\par\endgroup\nopagebreak\noindent\rule{\linewidth}{0.4pt}\par}
 \newcommand{\sangokushicodeline}[1]{\hangindent=2\zw\hangafter=1\leavevmode#1\par}
+% Justification by JIS X 4051's order: a line is filled by the 和欧間 space (xkanjiskip,
+% 1/4字, stretching to 1/2字 and beyond only where it must) before the space between
+% Japanese characters (kanjiskip) opens. pTeX spreads a line's stretch over its glue in
+% proportion to each one's stretch: 33 times as much in a 和欧間 as between two characters
+% (jlreq's defaults give both 1/4字).
+\renewcommand*{\jlreqkanjiskip}{0pt plus .03\zw minus 0pt}
+\renewcommand*{\jlreqxkanjiskip}{.25\zw plus 1\zw minus .125\zw}
 % Paragraphs: 1字 indent everywhere, no extra space between them (Sphinx loads parskip).
 \setlength{\parindent}{1\zw}
 \setlength{\parskip}{0pt}
@@ -523,12 +580,43 @@ STYLE = r"""
   label_format={第\thechapter 章},format={\jlreqHeadingLabel{{\large#1}\par\noindent}#2},
   afterindent=true}
 \ModifyHeading{section}{afterindent=true}
+% 目次: every title at one indent, after the label column (第1章, 付録A). An unnumbered
+% chapter whose title leads with a label of its own and a full-width space (終章　…) puts
+% that label in the column too; one without (序章, 索引) stands at the left as before.
+\expandafter\def\csname jlreq@heading@maketoc@chapter\endcsname#1#2#3{%
+  \jlreq@iffirsttoken{#1}{*}{}{%
+    \chaptermark{#3}%
+    \ifnum0\jlreq@iffirsttoken{#1}{-}{1}{}\ifnum0>\c@secnumdepth 1\fi>0
+      \sangokushi@tocsplit#3　\@nil
+    \else
+      \addcontentsline{toc}{chapter}{\jlreq@ifempty{#2}{}{\protect\numberline{#2}}#3}%
+    \fi}{}}
+\def\sangokushi@tocsplit#1　#2\@nil{%
+  \if\relax\detokenize{#2}\relax\addcontentsline{toc}{chapter}{#1}%
+  \else\sangokushi@tocsplit@{#1}#2\@nil\fi}
+\def\sangokushi@tocsplit@#1#2　\@nil{%
+  \addcontentsline{toc}{chapter}{\protect\numberline{#1}#2}}
 % A paragraph after a quotation or a list is a new paragraph: indented like any other.
 \AddToHook{env/quote/after}{\@endpefalse}
 \AddToHook{env/itemize/after}{\@endpefalse}
 \AddToHook{env/enumerate/after}{\@endpefalse}
 % Table cells set ragged, never stretched between their characters (「袁　紹」).
 \AddToHook{env/longtable/begin}{\def\sphinxAtStartPar{\raggedright}}
+% 行取り: the text after a table is back on the page's line grid, its next baseline \topskip
+% plus whole \baselineskip from the top of the 版面, the first such line below the table
+% (as sangokushianalogy.sty does after a box). The page builder is brought up to date first
+% (\penalty10000), so that \pagetotal is where the table ends.
+\def\sangokushi@ongrid{%
+  \penalty\@M
+  \@tempcnta\numexpr\dimexpr\pagetotal+\pagedepth-\topskip\relax\relax
+  \@tempcntb\numexpr\dimexpr\baselineskip\relax\relax
+  \@tempcnta\numexpr\@tempcnta-\@tempcnta/\@tempcntb*\@tempcntb\relax
+  \ifnum\@tempcnta<\z@\advance\@tempcnta\@tempcntb\fi
+  \ifnum\@tempcnta>\z@\@tempcnta\numexpr\@tempcntb-\@tempcnta\relax\fi
+  \penalty\z@\prevdepth\z@\vskip\@tempcnta sp\relax}
+\def\sphinxatlongtableend{\@nobreakfalse\sangokushi@ongrid}
+\def\sphinxattableend{\@nobreakfalse
+  \ifvmode\ifinner\prevdepth\z@\vskip\sphinxtablepost\else\sangokushi@ongrid\fi\fi}
 \newenvironment{sphinxclasschapter-subtitle}%
   {\par\vspace*{-3\baselineskip}\begingroup\parindent=0pt\raggedleft\large\mcfamily}%
   {\par\endgroup\vspace*{2\baselineskip}}
@@ -570,8 +658,10 @@ STYLE = r"""
    \noindent\rule{\linewidth}{0.4pt}\par}%
   {\par\noindent\rule{\linewidth}{0.4pt}\par\endgroup}
 % 奥付: the last page, a verso, unnumbered and not an appendix; in the bookmarks, not in 目次.
+% Before it, a blank page if need be (print shop PDFs: up to a multiple of 4 pages).
+\newcommand{\sphinxbook@beforecolophon}{\ifodd\sphinxbook@shipped\else\sphinxbook@blankpage\fi}
 \newcommand{\sphinxbookcolophon}{%
-  \clearpage\ifodd\sphinxbook@shipped\else\sphinxbook@blankpage\fi
+  \clearpage\sphinxbook@beforecolophon
   \addtocontents{toc}{\protect\setcounter{tocdepth}{-2}}%
   \ModifyHeading{chapter}{lines=2,pagestyle=empty,
     font={\jlreq@keepbaselineskip{\large\sffamily\gtfamily\bfseries}}}%
@@ -615,6 +705,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(CellWords)
     app.add_post_transform(EndNotes)
     app.add_post_transform(CodeLines)
+    app.add_post_transform(CodeWords)
     app.add_post_transform(LoneImages)
     app.add_post_transform(FootnoteNumbers)
     app.add_post_transform(FootnoteRule)
@@ -770,6 +861,37 @@ def _ancestors(node: nodes.Node) -> list[nodes.Element]:
         node = node.parent
         found.append(node)
     return found
+
+
+class CodeWords(BookTransform):
+    """Inline code may break after its punctuation, as a code block's lines do (CodeLines).
+
+    ``{analogy}`wei``` or a path set as one unbreakable word left the line before it short, and
+    the line was spread between its characters (the starter book's 縦組 p.19: 0.46字 a gap).
+    A break is allowed after ``/ , = } ` )`` inside inline code of 10 characters or more,
+    never inside a word (``book.toml`` stays whole); titles keep theirs whole.
+    """
+
+    default_priority = 408
+    BREAK_AFTER = re.compile(r"([/,=}`)])")
+    SHORTEST = 10
+
+    def run(self, **kwargs: Any) -> None:
+        for literal in list(self.document.findall(nodes.literal)):
+            if len(literal.astext()) < self.SHORTEST or any(
+                isinstance(a, (nodes.title, nodes.FixedTextElement)) for a in _ancestors(literal)
+            ):
+                continue
+            for text in list(literal.findall(nodes.Text)):
+                pieces = [p for p in self.BREAK_AFTER.split(str(text)) if p]
+                if len(pieces) < 2:
+                    continue
+                parts: list[nodes.Node] = []
+                for index, piece in enumerate(pieces):
+                    parts.append(nodes.Text(piece))
+                    if self.BREAK_AFTER.fullmatch(piece) and index < len(pieces) - 1:
+                        parts.append(_raw(r"\allowbreak{}"))
+                text.parent.replace(text, parts)
 
 
 class LoneImages(BookTransform):

@@ -1,4 +1,4 @@
-"""The publisher's checks of published editions: every sentence, EPUBCheck, the PDF's fonts."""
+"""The publisher's checks of published editions: every sentence, EPUBCheck, PDF fonts, PDF/X."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sangokushi import fidelity
+from sangokushi import fidelity, pdfx
 from sangokushi.build.publish import check_pdf
 from sangokushi.build.registry import Edition
 from sangokushi.facts import Facts
@@ -27,6 +27,37 @@ def pdf_problems(path: Path) -> list[str]:
     return [f"font not embedded: {row.split()[0]}" for row in rows if row.split()[-5] != "yes"]
 
 
+def ink_problems(path: Path) -> list[str]:
+    """Ghostscript renders every page (stopping at any error or warning of its PDF reader) and
+    measures each ink's coverage (``inkcov``): a print shop PDF uses black (K) alone."""
+    if shutil.which("gs") is None:
+        return ["gs (Debian: ghostscript) is not installed: inks not checked"]
+    command = ["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-dPDFSTOPONERROR"]
+    command += ["-dPDFSTOPONWARNING", "-sDEVICE=inkcov", "-o", "-", str(path)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    rows = [line.split() for line in result.stdout.splitlines() if line.endswith("CMYK OK")]
+    if result.returncode != 0 or not rows or result.stderr.strip():
+        said = (result.stderr.strip() or result.stdout.strip()).splitlines()
+        return [f"Ghostscript cannot render it: {said[0] if said else result.returncode}"]
+    return [
+        f"page {number} uses colour ink (C, M, Y: {', '.join(row[:3])})"
+        for number, row in enumerate(rows, 1)
+        if any(float(v) > 0 for v in row[:3])
+    ]
+
+
+def press_problems(path: Path) -> list[str]:
+    """A print shop PDF's problems: not PDF/X-1a (sangokushi.pdfx), colour ink (Ghostscript),
+    damage qpdf finds."""
+    found = pdfx.preflight(path) + ink_problems(path)
+    if shutil.which("qpdf") is None:
+        return [*found, "qpdf is not installed: structure not checked"]
+    result = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    if result.returncode != 0:
+        found.append(f"qpdf --check: {(result.stderr or result.stdout).strip().splitlines()[-1]}")
+    return found
+
+
 def check(
     editions: Sequence[Edition],
     facts: Facts,
@@ -37,22 +68,22 @@ def check(
     from sangokushi.ebook import check as ebook_check
 
     found: list[str] = []
-    expected: list[str] | None = None
     for edition in editions:
         path = edition.published(builddir)
         if not path.exists():
             found.append(f"{edition.name}: {path} is missing: build it first")
             continue
         if "fidelity" in edition.checks:
-            if expected is None:
-                expected = fidelity.book_sentences(builddir / "doctrees")
+            # The edition's own documents: its 奥付 names its own tools, its ``only`` blocks.
+            expected = fidelity.book_text(edition.doctrees(builddir), edition.only_tags)
             if edition.form == "pdf":
                 text = fidelity.pdf_edition_text(path, facts.page)
             else:
                 text = fidelity.EXTRACTORS[edition.form](path)
-            lost = fidelity.lost_sentences(expected, text)
+            lost = fidelity.lost_sentences(expected.sentences, text, expected.cells)
             found += [f"{edition.name}: lost sentence: {s}" for s in lost]
-            say(f"{edition.name}: {len(expected) - len(lost)}/{len(expected)} sentences")
+            total = len(expected.sentences)
+            say(f"{edition.name}: {total - len(lost)}/{total} sentences")
         if "epubcheck" in edition.checks:
             problems = ebook_check.check(path, vertical=edition.vertical)
             found += [f"{edition.name}: {problem}" for problem in problems]
@@ -61,4 +92,8 @@ def check(
             problems = pdf_problems(path)
             found += [f"{edition.name}: {problem}" for problem in problems]
             say(f"{edition.name}: PDF structure and fonts: {len(problems)} problems")
+        if "press" in edition.checks:
+            problems = press_problems(path)
+            found += [f"{edition.name}: {problem}" for problem in problems]
+            say(f"{edition.name}: {pdfx.CONFORMANCE} preflight and inks: {len(problems)} problems")
     return found
