@@ -260,6 +260,20 @@ def insert(spot: Spot, spans: list[object]) -> None:
     spans[-1].tail = text[offset:]  # type: ignore[attr-defined]
 
 
+def unmark(root: object) -> None:
+    """Take out the page break markers ``insert`` put in, joining the text they split."""
+    for span in list(root.iter(f"{XHTML}span")):  # type: ignore[attr-defined]
+        if span.get(EPUB_TYPE) != "pagebreak" or span.get("role") != "doc-pagebreak":
+            continue
+        parent, previous, tail = span.getparent(), span.getprevious(), span.tail or ""
+        # Empty text is None, as parsed: lxml writes an element with text "" as <p></p>.
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail or None
+        else:
+            parent.text = (parent.text or "") + tail or None
+        parent.remove(span)
+
+
 def place(outdir: Path, names: list[str], pages: list[Page]) -> list[tuple[str, str]]:
     """Put a page break marker in ``names`` (XHTML, reading order) where each page begins.
 
@@ -271,6 +285,7 @@ def place(outdir: Path, names: list[str], pages: list[Page]) -> list[tuple[str, 
     trees, texts, spots, owners = {}, [], [], []
     for name in names:
         tree = etree.parse(str(outdir / name))
+        unmark(tree.getroot())  # a page the builder did not write again has last build's
         trees[name] = tree
         text, where = document_text(tree.getroot())
         texts.append(text)

@@ -460,6 +460,8 @@ class Build:
         # (empty entries): with every page written, an index built from nothing is whole.
         (workdir / "searchindex.js").unlink(missing_ok=True)
         marker.touch()
+        if edition.form == "epub":
+            options += ["-D", f"ebook_write_key={self.write_key(edition, code, sources)}"]
         args = edition.sphinx_args(self.sourcedir, self.builddir, options)
         run = run_sphinx(args)
         if run.status:
@@ -469,6 +471,13 @@ class Build:
         doctrees.mkdir(parents=True, exist_ok=True)
         Read(code, sources).save(doctrees)
         return run.docnames, sources
+
+    def write_key(self, edition: Edition, code: str, sources: Mapping[str, str]) -> str:
+        """What an EPUB's pages are written from besides their doctrees (sangokushi.ebook):
+        the code and options, and every source that is not a document (CSS, templates…)."""
+        other = sorted((k, v) for k, v in sources.items() if not k.endswith(DOCUMENT_SUFFIXES))
+        text = json.dumps([code, dict(edition.overrides), other])
+        return hashlib.blake2b(text.encode()).hexdigest()
 
     def finish(self, edition: Edition, docnames: Sequence[str], inputs: str) -> Path:
         """Run ``edition``'s post-step on Sphinx's output, publish it, then stamp it."""

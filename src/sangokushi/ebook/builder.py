@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import re
 from collections.abc import Set
 from pathlib import Path
@@ -33,6 +35,9 @@ LINK = re.compile(r"""(?:href|src)="([^"#?]+)|url\(\s*['"]?([^'")#?]+)|@import\s
 PYGMENTS_CSS = "_static/pygments.css"
 # The epub theme styles search results (there are none in a book) with an icon.
 SEARCH_ICON = re.compile(r"\s*background-image:\s*url\(file\.png\);")
+# In the work folder: each page's digest (doctree and context) and its file's, under the
+# build's ``ebook_write_key``; a page found unchanged is not written again.
+PAGES_RECORD = ".sangokushi-pages.json"
 # Identifiers of the two renditions, after the work's own (epub_identifier).
 RENDITIONS = {False: "yokogaki", True: "tategaki"}
 # The vertical rendition's title is the work's with this after it: a store or Calibre takes
@@ -71,6 +76,13 @@ A11Y_SUMMARIES = {
         "order of the book; text size and typeface can be changed by the reading system."
     ),
 }
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.blake2b(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 class EbookTranslator(AriaHTML5Translator):
@@ -169,6 +181,9 @@ class EbookBuilder(Epub3Builder):
 
     def prepare_writing(self, docnames: Set[str]) -> None:
         super().prepare_writing(docnames)
+        self.last_pages = self.load_record()
+        self.page_digests: dict[str, str] = {}
+        self.unchanged: set[str] = set()
         self.globalcontext["cover_title"] = self.cover_spec().title.replace("\n", "")
         self.globalcontext["cover_alt"] = self.cover_alt()
 
@@ -185,7 +200,40 @@ class EbookBuilder(Epub3Builder):
             ]
         super().handle_page(pagename, addctx, *args, **kwargs)
 
+    # -- pages written again only when they change ------------------------------------
+
+    def load_record(self) -> dict[str, list[str]]:
+        """The last build's page digests, if it had this build's write key."""
+        key = self.config.ebook_write_key
+        try:
+            record = json.loads(Path(self.outdir, PAGES_RECORD).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not key or not isinstance(record, dict) or record.get("key") != key:
+            return {}
+        pages = record.get("pages")
+        return pages if isinstance(pages, dict) else {}
+
+    def page_digest(self, docname: str, doctree: nodes.document) -> str:
+        """What the page is written from: its resolved doctree and its template context."""
+        context = self.get_doc_context(docname, "", "")
+        text = json.dumps(context, default=str, sort_keys=True, ensure_ascii=False)
+        digest = hashlib.blake2b(doctree.pformat().encode("utf-8"))
+        digest.update(text.encode("utf-8"))
+        return digest.hexdigest()
+
+    def write_doc_serialized(self, docname: str, doctree: nodes.document) -> None:
+        # In the main process also when the pages are written in parallel (-j).
+        super().write_doc_serialized(docname, doctree)
+        digest = self.page_digests[docname] = self.page_digest(docname, doctree)
+        last = self.last_pages.get(docname)
+        target = Path(self.get_outfilename(docname))
+        if last and last[0] == digest and _file_digest(target) == last[1]:
+            self.unchanged.add(docname)
+
     def write_doc(self, docname: str, doctree: nodes.document) -> None:
+        if docname in getattr(self, "unchanged", ()):
+            return
         if self.vertical and self.config.ebook_tate_chu_yoko:
             # Toctrees are resolved after the post-transforms: orient their entries too.
             orient_tree(doctree, self.config.ebook_tcy_digits)
@@ -346,7 +394,7 @@ class EbookBuilder(Epub3Builder):
         # Sphinx's build-info backup are not content; Sphinx would warn about them.
         stray = [
             path.relative_to(self.outdir).as_posix()
-            for pattern in ("*.epub", "*.epub.part", ".buildinfo.bak")
+            for pattern in ("*.epub", "*.epub.part", ".buildinfo.bak", PAGES_RECORD + "*")
             for path in sorted(self.outdir.rglob(pattern))
         ]
         excluded = self.config.epub_exclude_files
@@ -439,8 +487,28 @@ class EbookBuilder(Epub3Builder):
         logger.info("writing %s file...", outname)
         target = self.outdir / outname
         package.write_ocf(target, self.outdir, self.files, package.build_time())
+        self.save_record()
         if self.config.ebook_verify:
             self.verify(target)
+
+    def save_record(self) -> None:
+        """Each page's digests as written (page break markers placed), for the next build."""
+        record = Path(self.outdir, PAGES_RECORD)
+        record.unlink(missing_ok=True)
+        digests = getattr(self, "page_digests", {})
+        if not self.config.ebook_write_key or not digests:
+            return
+        pages = {
+            name: [digest, _file_digest(Path(self.get_outfilename(name)))]
+            for name, digest in sorted(digests.items())
+        }
+        rewritten = sorted(set(digests) - self.unchanged)
+        text = json.dumps({"key": self.config.ebook_write_key, "pages": pages,
+                           "rewritten": rewritten})  # fmt: skip
+        partial = record.with_name(record.name + ".part")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(record)
+        logger.info("%d of %d pages written", len(rewritten), len(digests))
 
     def verify(self, target: Path) -> None:
         """Read the EPUB back with ebooklib; warn about what an e-reader edition lacks."""
