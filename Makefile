@@ -33,7 +33,7 @@ help:
 	@echo "  make clean    remove what the builds wrote in BUILDDIR (its .lock stays)"
 	@echo "  make lint | format   ruff"
 	@echo "  make site | serve    the versioned site of every tag and SITE_BRANCH; serve it"
-	@echo "  make live     the book rebuilt on save, its HTML and PDF page at 127.0.0.1:LIVE_PORT"
+	@echo "  make live     the book rebuilt on save, the saved page in every edition at 127.0.0.1:LIVE_PORT"
 	@echo "  make bench    the build-cost benchmark (BENCH_ARGS)"
 	@echo "  make setup | sysdeps   only the venv; only the Debian packages"
 	@echo "Variables (now):"
@@ -130,7 +130,7 @@ serve: $(VENV_STAMP)
 	$(VENV)/bin/python -m sangokushi.site serve "$$SITE_DIR" --url "$$SITE_URL"
 
 # The book rebuilt on every save (`sangokushi preview`: the editions of LIVE_EDITIONS, or all),
-# the edited page's HTML and PDF side by side at http://127.0.0.1:LIVE_PORT/, reloading by itself.
+# the edited page's HTML, PDF and EPUB chapters (横書き, 縦書き) at http://127.0.0.1:LIVE_PORT/, reloading.
 LIVE_EDITIONS ?=
 live: $(VENV_STAMP) sysdeps
 	@$(SANGOKUSHI) preview "$$SOURCEDIR" --port $(LIVE_PORT) $(LIVE_EDITIONS)
