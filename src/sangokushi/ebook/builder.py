@@ -12,6 +12,7 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.builders.epub3 import Epub3Builder, NavPoint
+from sphinx.environment.adapters.toctree import document_toc
 from sphinx.jinja2glue import SphinxFileSystemLoader
 from sphinx.locale import _
 from sphinx.util import logging
@@ -215,11 +216,26 @@ class EbookBuilder(Epub3Builder):
         return pages if isinstance(pages, dict) else {}
 
     def page_digest(self, docname: str, doctree: nodes.document) -> str:
-        """What the page is written from: its resolved doctree and its template context."""
-        context = self.get_doc_context(docname, "", "")
-        text = json.dumps(context, default=str, sort_keys=True, ensure_ascii=False)
-        digest = hashlib.blake2b(doctree.pformat().encode("utf-8"))
-        digest.update(text.encode("utf-8"))
+        """What the page is written from: its resolved doctree and what ``get_doc_context``
+        reads from the environment (its title, metadata and contents, the titles of the pages
+        before, after and above it), unrendered: rendering them costs more than the digest."""
+        env = self.env
+        related = self.relations.get(docname) or (None, None, None)
+        neighbours, up = [related[1], related[2]], related[0]
+        while up and up not in neighbours:
+            neighbours.append(up)
+            up = (self.relations.get(up) or (None,))[0]
+        parts = [
+            doctree.pformat(),
+            json.dumps([related, neighbours, env.metadata.get(docname, {})], default=str),
+            *(env.titles[n].pformat() if n in env.titles else "" for n in neighbours if n),
+            env.longtitles[docname].pformat() if docname in env.longtitles else "",
+            document_toc(env, docname, self.tags).pformat(),
+            str(env.toc_num_entries.get(docname)),
+        ]
+        digest = hashlib.blake2b()
+        for part in parts:
+            digest.update(part.encode("utf-8") + b"\0")
         return digest.hexdigest()
 
     def write_doc_serialized(self, docname: str, doctree: nodes.document) -> None:
