@@ -91,6 +91,11 @@ def test_live_rebuilds_html_and_pdf_on_save(tmp_path: Path) -> None:
             f.write(f"\n{SENTENCE}\n")
         html = f"{base}/html/shu.html"
         assert wait_for(lambda: SENTENCE in (fetch(html) or b"").decode(), 90), log_path.read_text()
+        # The HTML is built first, not after the PDFs' Sphinx.
+        assert re.findall(r"sangokushi: ([\w-]+): building", log_path.read_text())[:2] == [
+            "html",
+            "pdf",
+        ]
         assert wait_for(lambda: state()["version"] > first["version"], 60)
         now = state()
         assert now["doc"] == "shu" and now["html"] == "/html/shu.html" and not now["error"]

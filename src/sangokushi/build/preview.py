@@ -146,7 +146,9 @@ class Preview:
 
     def build(self) -> None:
         """One ``sangokushi build`` of the chosen editions (the same runner, lock and checks)."""
-        runner = Build(self.sourcedir, self.builddir, list(self.options), self.editions, self.say)
+        runner = Build(
+            self.sourcedir, self.builddir, list(self.options), self.editions, self.say, True
+        )
         try:
             runner.run(self.chosen)
         except BuildError as exc:

@@ -280,6 +280,9 @@ class Build:
     options: list[str]
     editions: Sequence[Edition] = ()
     say: Callable[[str], None] = field(default=lambda text: print(f"sangokushi: {text}"))
+    # The HTML's Sphinx before the PDFs' (sangokushi preview: the page shows it first), not
+    # after them while their LaTeX runs (the build's shortest wall time).
+    html_first: bool = False
     _toolkit: str = field(default="", init=False, repr=False)
     _tree: Tree | None = field(default=None, init=False, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
@@ -527,10 +530,10 @@ class Build:
         """Build and publish ``editions`` under BUILDDIR's lock; return where they are.
 
         Editions with a post-step go first, so that their LaTeX runs in the background beside
-        the other editions' Sphinx. A failure in Sphinx (or in publishing in this thread) ends
-        the loop as before; a post-step's failure stops nothing else, so which editions get
-        built never depends on timing. Every failure is one line of the ``BuildError`` raised
-        once everything started has ended.
+        the other editions' Sphinx (with ``html_first``, after the HTML). A failure in Sphinx
+        (or in publishing in this thread) ends the loop as before; a post-step's failure stops
+        nothing else, so which editions get built never depends on timing. Every failure is one
+        line of the ``BuildError`` raised once everything started has ended.
         """
         from sangokushi import buildinfo
 
@@ -548,7 +551,9 @@ class Build:
         later = self._later = PostSteps(self._stopping)
         failures = later.failures
         try:
-            ordered = sorted(editions, key=lambda e: not e.post)
+            ordered = sorted(
+                editions, key=lambda e: (not (self.html_first and e.form == "html"), not e.post)
+            )
             self._count = {e.name: f"{n}/{len(ordered)}" for n, e in enumerate(ordered, 1)}
             for edition in ordered:
                 self.told()
