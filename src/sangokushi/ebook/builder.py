@@ -185,6 +185,7 @@ class EbookBuilder(Epub3Builder):
         self.last_pages = self.load_record()
         self.page_digests: dict[str, str] = {}
         self.unchanged: set[str] = set()
+        self.ruby_seen = False
         self.globalcontext["cover_title"] = self.cover_spec().title.replace("\n", "")
         self.globalcontext["cover_alt"] = self.cover_alt()
 
@@ -242,6 +243,8 @@ class EbookBuilder(Epub3Builder):
         # In the main process also when the pages are written in parallel (-j).
         super().write_doc_serialized(docname, doctree)
         digest = self.page_digests[docname] = self.page_digest(docname, doctree)
+        if not self.ruby_seen:
+            self.ruby_seen = any(n.tagname == "ruby" for n in doctree.findall(nodes.Element))
         last = self.last_pages.get(docname)
         target = Path(self.get_outfilename(docname))
         if last and last[0] == digest and _file_digest(target) == last[1]:
@@ -311,6 +314,8 @@ class EbookBuilder(Epub3Builder):
 
     def uses_ruby(self) -> bool:
         """Whether any document has a ``ruby`` node (of the ``sangokushi.ruby`` role)."""
+        if getattr(self, "ruby_seen", False):  # in a page written (or kept) by this build
+            return True
         for docname in sorted(self.env.all_docs):
             doctree = self.env.get_doctree(docname)
             if any(node.tagname == "ruby" for node in doctree.findall(nodes.Element)):
