@@ -13,7 +13,7 @@ VENV_STAMP    := $(VENV)/.installed
 # BUILDDIR with spaces or quotes is safe.
 SANGOKUSHI    := $(VENV)/bin/sangokushi
 # Exported to these targets only: `make test` must not hand its BUILDDIR to the tests' builds.
-BUILDS        := book html epub pdf pdf-print pdf-tate check-epub clean live
+BUILDS        := book html epub pdf pdf-print pdf-tate pdf-tate-print cover check-epub clean live
 $(BUILDS): export SOURCEDIR := $(SOURCEDIR)
 $(BUILDS): export BUILDDIR := $(BUILDDIR)
 $(BUILDS): export SPHINXOPTS := $(SPHINXOPTS)
@@ -22,13 +22,14 @@ $(error BUILDDIR, SOURCEDIR and SITE_DIR may hold spaces and quotes, but not '$$
 endif
 
 .PHONY: help book html epub check-epub pdf test lint format clean setup sysdeps
-.PHONY: site serve live pdf-print pdf-tate
+.PHONY: site serve live pdf-print pdf-tate pdf-tate-print cover
 
 help:
 	@echo "Targets (make help: this list):"
 	@echo "  make book     set up (venv, TeX, fonts), then build every edition of SOURCEDIR into BUILDDIR"
 	@echo "  make test     set up, then run the whole test suite"
-	@echo "  make html | epub | pdf | pdf-print | pdf-tate    one edition (epub: both EPUBs)"
+	@echo "  make html | epub | pdf | pdf-print | pdf-tate | pdf-tate-print   one edition (epub: both EPUBs)"
+	@echo "  make cover    the print covers (表紙), 横書き and 縦書き, after their print PDFs"
 	@echo "  make check-epub   EPUBCheck, read-back and every sentence, on both EPUBs"
 	@echo "  make clean    remove what the builds wrote in BUILDDIR (its .lock stays)"
 	@echo "  make lint | format   ruff"
@@ -75,6 +76,14 @@ pdf-print: $(VENV_STAMP) sysdeps
 
 pdf-tate: $(VENV_STAMP) sysdeps
 	@$(SANGOKUSHI) build "$$SOURCEDIR" --group pdf-tate
+
+pdf-tate-print: $(VENV_STAMP) sysdeps
+	@$(SANGOKUSHI) build "$$SOURCEDIR" --group pdf-tate-print
+
+# The print covers (sangokushi.printcover): each is drawn after its print PDF, whose page count
+# sets the spine; `make book` builds them too.
+cover: $(VENV_STAMP) sysdeps
+	@$(SANGOKUSHI) build "$$SOURCEDIR" --group cover
 
 check-epub: epub
 	@$(SANGOKUSHI) check "$$SOURCEDIR" --group epub

@@ -106,7 +106,8 @@ def vertical_text(pdf_path: Path, page: PageDesign, band: tuple[float, float] = 
 
     from sangokushi import fidelity
 
-    head, foot = body_band(page, tate=True)
+    # On a print shop's sheet the page lies lower, by the TrimBox's distance from the top.
+    head, foot = (edge + fidelity.trim_offset(pdf_path) for edge in body_band(page, tate=True))
     head, foot = head + band[0] * (foot - head), head + band[1] * (foot - head)
     parts = []
     for number in range(1, len(PdfReader(pdf_path).pages) + 1):

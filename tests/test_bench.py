@@ -77,7 +77,10 @@ def test_targets_quick_run_says_met_or_missed_with_cpu_and_load(tmp_path: Path) 
     assert {"cold x1", "edit x1", "pandoc-epub x1"} <= runs.keys()
     edit = runs["edit x1"][0]
     assert edit["cpu"] > 0 and 0 < edit["published"]["html"] <= edit["wall"]
-    assert set(edit["published"]) == {e.name for e in EDITIONS}  # every edition rebuilt
+    # Every edition the edit changes is built again (a cover may find its spine unchanged).
+    assert (
+        {"html", "epub", "epub-tate", "pdf"} <= set(edit["published"]) <= {e.name for e in EDITIONS}
+    )
     report = (out / "targets.md").read_text(encoding="utf-8")
     for target in loop.TARGETS[:3]:
         row = re.search(rf"^\| {re.escape(target.name)} \|.*$", report, re.M)

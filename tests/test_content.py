@@ -13,6 +13,7 @@ from pypdf.generic import ContentStream
 from test_pdf import vertical_text
 
 from sangokushi import fidelity
+from sangokushi.book import pdf_variant
 from sangokushi.build import latex as pdf
 from support import Build, pdftotext, sphinx_build
 
@@ -55,7 +56,7 @@ PIECES = [
     "孫子の計篇の一節である。",
 ]
 BOUTEN = ["およそ十丈", "今も"]
-VARIANTS = ["", "print", "tate"]
+VARIANTS = ["", "print", "tate", "tate-print"]
 
 
 def missing(text: str) -> list[str]:
@@ -82,14 +83,15 @@ def epub(
     return build(rootdir, dest, "epub", epub_writing_mode=request.param).epub
 
 
-@pytest.fixture(scope="module", params=VARIANTS, ids=["reading", "print", "tate"])
+@pytest.fixture(scope="module", params=VARIANTS, ids=["reading", "print", "tate", "tate-print"])
 def pdf_file(
     request: pytest.FixtureRequest, rootdir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
     dest = tmp_path_factory.mktemp(f"pdf-{request.param or 'reading'}")
     built = build(rootdir, dest, "latex", book_pdf_variant=request.param)
-    # Compiles, and fails on anything overfull, a missing glyph or a substituted font.
-    return pdf.build_pdf(built.outdir / "content.tex")
+    # Compiles, and fails on anything overfull, a missing glyph or a substituted font; the
+    # print shop's PDFs are made PDF/X-1a (the figure grey) and read back.
+    return pdf.build_pdf(built.outdir / "content.tex", press=pdf_variant(request.param).press)
 
 
 def pdf_text(path: Path) -> str:
@@ -159,6 +161,12 @@ def images(reader: PdfReader) -> list[tuple[int, list[float]]]:
             elif operator == b"Do" and xobjects[operands[0]].get_object()["/Subtype"] == "/Image":
                 found.append((number, ctm))
     return found
+
+
+def test_print_pdfs_have_their_pages_in_fours(pdf_file: Path) -> None:
+    # A project without a 奥付: the blank pages at the end.
+    count = len(PdfReader(pdf_file).pages)
+    assert count % 4 == 0 or "print" not in pdf_file.parent.parent.parent.name, count
 
 
 def test_pdf_figure_is_upright_on_the_page(pdf_file: Path) -> None:

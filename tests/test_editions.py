@@ -24,7 +24,12 @@ from support import BY_NAME, DOCS, EDITIONS, FACTS, ROOT, make
 
 
 def test_a_book_names_its_own_files() -> None:
-    assert [e.name for e in EDITIONS] == list(FACTS.editions)
+    # The book's editions, and a print cover with each print PDF.
+    assert [e.name for e in EDITIONS if not e.spine] == list(FACTS.editions)
+    assert [(e.name, e.spine) for e in EDITIONS if e.spine] == [
+        ("cover", "pdf-print"),
+        ("cover-tate", "pdf-tate-print"),
+    ]
     outputs = [e.output for e in EDITIONS]
     assert len(set(outputs)) == len(outputs)
     assert all(FACTS.name in o for o in outputs if o != "html"), outputs
@@ -36,7 +41,7 @@ def test_a_book_names_its_own_files() -> None:
     assert tate.overrides["epub_basename"] == "x-tate"
     for edition in EDITIONS:
         assert edition.form in QUICK_CHECKS, edition.name
-    offered = ["epub", "epub-tate", "pdf", "pdf-print", "pdf-tate"]
+    offered = ["epub", "epub-tate", "pdf", "pdf-print", "pdf-tate", "pdf-tate-print"]
     assert [e.name for e in registry.downloads(EDITIONS)] == offered
 
 

@@ -163,6 +163,9 @@ def test_every_edition_under_its_own_name(built: Path) -> None:
             f"pdf/{stem}.pdf",
             f"pdf/{stem}-print.pdf",
             f"pdf/{stem}-tate.pdf",
+            f"pdf/{stem}-tate-print.pdf",
+            f"pdf/{stem}-cover.pdf",
+            f"pdf/{stem}-tate-cover.pdf",
         ]
     )
     for path in found.values():
@@ -190,6 +193,30 @@ def test_the_publishers_checks_pass(built: Path) -> None:
             assert done == total > 5, line
 
 
+def test_print_shop_pdfs(built: Path) -> None:
+    """Both print PDFs of another book: PDF/X-1a, black ink only (a figure made grey), pages
+    to a multiple of 4 with the 奥付 last, the trimmed page the book's own size."""
+    facts = load(built)
+    width, height = PAPERS[facts.paper]
+    found = outputs(built)
+    result = sangokushi("check", str(built), "pdf-print", "pdf-tate-print")
+    for name in ("pdf-print", "pdf-tate-print"):
+        path = found[name]
+        images = subprocess.run(
+            ["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True
+        ).stdout.splitlines()[2:]
+        # The starter's figure is a colour PNG; the plain book has it as map.png.
+        assert images and all(row.split()[5] == "gray" for row in images), images
+        assert f"{name}: PDF/X-1a:2001 preflight and inks: 0 problems" in result.stdout
+        assert path.read_bytes().startswith(b"%PDF-1.3")
+        count = len(PdfReader(path).pages)
+        assert count % 4 == 0, (name, count)
+        assert "奥付" in pdftotext(path, "-f", str(count), "-l", str(count)), name
+        trim = PdfReader(path).pages[0].trimbox
+        assert abs(float(trim.width) - width * MM) < 1, name
+        assert abs(float(trim.height) - height * MM) < 1, name
+
+
 def test_the_vertical_pdf_has_every_sentence(built: Path) -> None:
     facts = load(built)
     sentences = fidelity.book_sentences(built / "build" / "doctrees")
@@ -208,7 +235,8 @@ def edition_texts(built: Path) -> dict[str, str]:
                 for n in epub.namelist()
                 if n.endswith((".xhtml", ".opf", ".ncx"))
             )
-    for name in ("pdf", "pdf-print", "pdf-tate"):
+    # The print covers too: the book's own title on 表1.
+    for name in ("pdf", "pdf-print", "pdf-tate", "cover", "cover-tate"):
         info = subprocess.run(
             ["pdfinfo", str(found[name])], capture_output=True, text=True, check=True
         ).stdout

@@ -422,7 +422,12 @@ def test_contents_on_one_page_without_the_colophon(variants: Path, name: str) ->
 
 # -- What a proofreader found when the PDFs moved to upLaTeX -------------------------------
 
-ALL_PDFS = ["llm-sangokushi.pdf", "llm-sangokushi-print.pdf", "llm-sangokushi-tate.pdf"]
+ALL_PDFS = [
+    "llm-sangokushi.pdf",
+    "llm-sangokushi-print.pdf",
+    "llm-sangokushi-tate.pdf",
+    "llm-sangokushi-tate-print.pdf",
+]
 
 
 @pytest.mark.parametrize("name", ALL_PDFS)

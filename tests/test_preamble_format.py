@@ -28,7 +28,7 @@ def pdf_of(work: Path, state: Path, *options: str) -> bytes:
     return (work / f"{BOOK}.pdf").read_bytes()
 
 
-@pytest.mark.parametrize("name", ["pdf", "pdf-print", "pdf-tate"])
+@pytest.mark.parametrize("name", ["pdf", "pdf-print", "pdf-tate", "pdf-tate-print"])
 def test_the_format_changes_no_byte_of_the_pdf(book: Path, tmp_path: Path, name: str) -> None:
     work, state = tmp_path / "work", tmp_path / "state"
     shutil.copytree(BY_NAME[name].workdir(book), work)

@@ -175,7 +175,7 @@ def test_only_editions_that_read_alike_share_an_environment(tmp_path: Path) -> N
 
     shutil.copytree(DOCS, tmp_path / "src")
     sharing = [e for e in EDITIONS if e.environment]
-    assert [e.name for e in sharing] == ["epub-tate", "pdf-print", "pdf-tate"]
+    assert [e.name for e in sharing] == ["epub-tate", "pdf-print", "pdf-tate", "pdf-tate-print"]
     for edition in sharing:
         owner = BY_NAME[edition.environment]
         assert owner.builder == edition.builder and owner.tags == edition.tags

@@ -32,32 +32,73 @@ LATEX_ENGINE = "uplatex"
 
 
 class PdfVariant(NamedTuple):
-    """One PDF built from the book's LaTeX: its writing mode, class options and extra preamble."""
+    """One PDF built from the book's LaTeX: its writing mode, class options and extra preamble.
+
+    ``press``: a print shop's PDF (trim marks, PDF/X-1a made by sangokushi.pdfx after LaTeX).
+    """
 
     tate: bool = False
     class_options: tuple[str, ...] = ()
     preamble: str = ""
+    press: bool = False
 
+
+# The smallest tint a print shop reproduces reliably on offset or on-demand presses, as a
+# fraction of full ink (the shops' guidelines: K10–80 %, lighter tints may vanish; see
+# REFERENCE.md). sangokushi.pdfx raises any lighter flat tint of a print PDF to it.
+MIN_TINT = 0.10
+
+# The print shop's PDFs: trimmed to the paper, trim marks and 3 mm bleed on every side,
+# TrimBox/BleedBox set, no link annotations; table stripes no lighter than MIN_TINT (the
+# even rows white, no ink); a 隠しノンブル (5 pt, 1 mm from the fold, 5 mm above the foot's
+# trim line) on every page whose design shows no folio (扉, blank pages, 奥付); blank pages
+# before the 奥付 up to a multiple of 4 pages, the 奥付 last (its length read from the last
+# pass's .aux; LaTeX with no 奥付 gets them at its end).
+PRESS_PREAMBLE = rf"""
+% jlreq-trimmarks (2022/11/28) has one ')' too many in its test of which side is the gutter of
+% a vertical book ("Missing number" while it loads, then on every page): it loads as for a
+% horizontal book (its other choices are made later), then gets the same test balanced.
+\makeatletter\let\sangokushi@iftate\if@tate\let\if@tate\iffalse\makeatother
+\usepackage[show={{trimmarks,banner,digital}},trimmarks_paper=+{{26mm,26mm}},bleed_margin=3mm]{{jlreq-trimmarks}}
+\makeatletter\let\if@tate\sangokushi@iftate\makeatother
+\ExplSyntaxOn\makeatletter
+\def\ifjlreq@trimmarks@leftisgutter{{
+  \ifjlreq@trimmarks@tate
+    {{ \bool_if:nTF {{ ! ( \int_if_odd_p:n {{ \c@page }} || ! \legacy_if_p:n {{ @twoside }} ) }} }}
+    {{ \bool_if:nTF {{ \int_if_odd_p:n {{ \c@page }} || ! \legacy_if_p:n {{ @twoside }} }} }}
+}}
+\makeatother\ExplSyntaxOff
+\hypersetup{{draft}}
+\sphinxsetup{{TableRowColorHeader={{gray}}{{{1 - 2 * MIN_TINT:g}}},
+  TableRowColorOdd={{gray}}{{{1 - MIN_TINT:g}}},TableRowColorEven={{gray}}{{1}}}}
+\makeatletter
+\newcommand{{\sangokushi@hiddenfolio}}{{%
+  \ifx\@oddhead\@empty\ifx\@oddfoot\@empty\ifx\@evenhead\@empty\ifx\@evenfoot\@empty
+    \kern1mm\raise5mm\hbox{{\fontsize{{5pt}}{{5pt}}\usefont{{T1}}{{qhv}}{{m}}{{n}}\thepage}}\kern1mm
+  \fi\fi\fi\fi}}
+\jlreqtrimmarkssetup{{banner={{bottom-gutter={{in-horizontal={{\sangokushi@hiddenfolio}}}}}},banner_font={{}}}}
+\def\sangokushi@colophonpages{{1}}
+\newcount\sangokushi@colophonstart
+\newcount\sangokushi@pages
+\newcommand{{\sangokushi@fillfours}}[1]{{% blank pages until the pages shipped plus #1 are 4n
+  \sangokushi@pages=\numexpr\sphinxbook@shipped+#1\relax
+  \loop\ifnum\numexpr\sangokushi@pages-4*((\sangokushi@pages+2)/4-1)\relax>0
+    \sphinxbook@blankpage\advance\sangokushi@pages by 1 \repeat}}
+\renewcommand{{\sphinxbook@beforecolophon}}{{%
+  \sangokushi@fillfours{{\sangokushi@colophonpages}}%
+  \global\sangokushi@colophonstart=\sphinxbook@shipped}}
+% LaTeX of a project with no 奥付 (no book facts): the blank pages at the end.
+\AtEndDocument{{\clearpage\ifnum\sangokushi@colophonstart=0 \sangokushi@fillfours{{0}}\fi}}
+\AddToHook{{enddocument/afterlastpage}}{{\if@filesw\ifnum\sangokushi@colophonstart>0
+  \immediate\write\@auxout{{\gdef\string\sangokushi@colophonpages{{%
+    \the\numexpr\sphinxbook@shipped-\sangokushi@colophonstart\relax}}}}\fi\fi}}
+\makeatother
+"""
 
 # The PDFs built from the book's LaTeX, by the name `-D book_pdf_variant=…` selects
-# (sangokushi.build.registry declares them: pdf, pdf-print, pdf-tate).
-# "print": A5 trimmed, crop marks and 3 mm bleed on every side, TrimBox/BleedBox set, no link
-# annotations. "tate": set vertically, pages right to left.
-PDF_VARIANTS: dict[str, PdfVariant] = {
-    "": PdfVariant(),
-    "print": PdfVariant(
-        preamble=r"""
-\usepackage[show={trimmarks,digital},trimmarks_paper=+{26mm,26mm},bleed_margin=3mm]{jlreq-trimmarks}
-\hypersetup{draft}
-""",
-    ),
-    "tate": PdfVariant(
-        tate=True,
-        class_options=("tate",),
-        # Running heads the jlreq way, which turns with the page: 柱 (the book title on even
-        # pages, the chapter on odd ones) in the fore-edge margin, ノンブル at its foot; page
-        # numbers, there and in the index and page references, 縦中横.
-        preamble=r"""
+# (sangokushi.build.registry declares them: pdf, pdf-print, pdf-tate, pdf-tate-print).
+# "print": PRESS_PREAMBLE. "tate": set vertically, pages right to left. "tate-print": both.
+TATE_PREAMBLE = r"""
 \hypersetup{pdfdirection=R2L}
 % jlreq's vertical headings allow a page break after them on an even page only: where a
 % heading falls decides the break, the break moves the heading, and on some books LaTeX never
@@ -110,7 +151,16 @@ PDF_VARIANTS: dict[str, PdfVariant] = {
 % the text block).
 \sphinxsetup{pre_border-radius=0pt}
 \makeatother
-""",
+"""
+PDF_VARIANTS: dict[str, PdfVariant] = {
+    "": PdfVariant(),
+    "print": PdfVariant(preamble=PRESS_PREAMBLE, press=True),
+    # Running heads the jlreq way, which turns with the page: 柱 (the book title on even
+    # pages, the chapter on odd ones) in the fore-edge margin, ノンブル at its foot; page
+    # numbers, there and in the index and page references, 縦中横.
+    "tate": PdfVariant(tate=True, class_options=("tate",), preamble=TATE_PREAMBLE),
+    "tate-print": PdfVariant(
+        tate=True, class_options=("tate",), preamble=TATE_PREAMBLE + PRESS_PREAMBLE, press=True
     ),
 }
 
@@ -495,8 +545,10 @@ STYLE = r"""
    \noindent\rule{\linewidth}{0.4pt}\par}%
   {\par\noindent\rule{\linewidth}{0.4pt}\par\endgroup}
 % 奥付: the last page, a verso, unnumbered and not an appendix; in the bookmarks, not in 目次.
+% Before it, a blank page if need be (print shop PDFs: up to a multiple of 4 pages).
+\newcommand{\sphinxbook@beforecolophon}{\ifodd\sphinxbook@shipped\else\sphinxbook@blankpage\fi}
 \newcommand{\sphinxbookcolophon}{%
-  \clearpage\ifodd\sphinxbook@shipped\else\sphinxbook@blankpage\fi
+  \clearpage\sphinxbook@beforecolophon
   \addtocontents{toc}{\protect\setcounter{tocdepth}{-2}}%
   \ModifyHeading{chapter}{lines=2,pagestyle=empty,
     font={\jlreq@keepbaselineskip{\large\sffamily\gtfamily\bfseries}}}%

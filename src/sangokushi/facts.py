@@ -12,7 +12,7 @@ from sangokushi.page import PAPERS, PageDesign, page_design
 
 BOOK_FILE = "book.toml"
 # Every edition the toolkit knows (sangokushi.build.registry declares them), in build order.
-ALL_EDITIONS = ("html", "epub", "epub-tate", "pdf", "pdf-print", "pdf-tate")
+ALL_EDITIONS = ("html", "epub", "epub-tate", "pdf", "pdf-print", "pdf-tate", "pdf-tate-print")
 # A file stem: letters, digits, '-', '_' and '.', not starting with '.' or '-'.
 STEM = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
 VERSION = re.compile(r"^\d+(\.\d+){0,2}([.-]?[A-Za-z0-9.]+)?$")
@@ -54,6 +54,8 @@ class Facts:
     tate_page: PageDesign = field(default_factory=lambda: page_design("A5", tate=True))
     title_page: TitlePage = field(default_factory=TitlePage)
     colophon: tuple[str, ...] = ()
+    # [print]: the text paper's thickness, mm a sheet (書籍用紙 72.5 kg: about 0.1), for 背幅.
+    paper_thickness_mm: float = 0.1
     source: Path | None = None
 
     @property
@@ -81,7 +83,7 @@ _STRINGS = (
     "description",
     "identifier",
 )
-_TABLES = ("page", "title_page", "colophon")
+_TABLES = ("page", "title_page", "colophon", "print")
 _PAGE_KEYS = set(PageDesign._fields) - {"paper"}
 
 
@@ -176,6 +178,18 @@ def parse(text: str, path: Path) -> Facts:
     if not isinstance(colophon, dict) or set(colophon) - {"lines"}:
         raise _fail(path, "[colophon] takes lines (a list)")
     values["colophon"] = _strings(path, colophon, "lines", "[colophon] ")
+    printing = data.get("print", {})
+    if not isinstance(printing, dict) or set(printing) - {"paper_thickness_mm"}:
+        raise _fail(path, "[print] takes paper_thickness_mm (mm a sheet, e.g. 0.1)")
+    if "paper_thickness_mm" in printing:
+        value = printing["paper_thickness_mm"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            raise _fail(
+                path,
+                f"[print] paper_thickness_mm must be a number of mm over 0 and up to 1 "
+                f"(a sheet of 書籍用紙 72.5 kg is about 0.1), not {value!r}",
+            )
+        values["paper_thickness_mm"] = float(value)
     return Facts(**values, source=path)
 
 

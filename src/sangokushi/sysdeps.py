@@ -29,7 +29,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "fonts-dejavu-core",
     ),
     # pdftotext/pdffonts, a browser with Japanese fonts for the site tests, Java for EPUBCheck,
-    # Calibre (a library's and the Kindle path's reading of the EPUBs).
+    # Calibre (a library's and the Kindle path's reading of the EPUBs), Ghostscript (the print
+    # shop PDFs' inks, sangokushi.build.checks).
     "test": (
         "poppler-utils",
         "chromium",
@@ -39,6 +40,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "npm",
         "qpdf",
         "calibre",
+        "ghostscript",
     ),
 }
 # Packages a command on PATH stands in for (a JRE or npm installed some other way).

@@ -1,4 +1,4 @@
-"""The publisher's checks of published editions: every sentence, EPUBCheck, the PDF's fonts."""
+"""The publisher's checks of published editions: every sentence, EPUBCheck, PDF fonts, PDF/X."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sangokushi import fidelity
+from sangokushi import fidelity, pdfx
 from sangokushi.build.publish import check_pdf
 from sangokushi.build.registry import Edition
 from sangokushi.facts import Facts
@@ -25,6 +25,37 @@ def pdf_problems(path: Path) -> list[str]:
     rows = result.stdout.splitlines()[2:]
     # pdffonts' columns: name type encoding emb sub uni object ID; ``emb`` is 5th from the end.
     return [f"font not embedded: {row.split()[0]}" for row in rows if row.split()[-5] != "yes"]
+
+
+def ink_problems(path: Path) -> list[str]:
+    """Ghostscript renders every page (stopping at any error or warning of its PDF reader) and
+    measures each ink's coverage (``inkcov``): a print shop PDF uses black (K) alone."""
+    if shutil.which("gs") is None:
+        return ["gs (Debian: ghostscript) is not installed: inks not checked"]
+    command = ["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-dPDFSTOPONERROR"]
+    command += ["-dPDFSTOPONWARNING", "-sDEVICE=inkcov", "-o", "-", str(path)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    rows = [line.split() for line in result.stdout.splitlines() if line.endswith("CMYK OK")]
+    if result.returncode != 0 or not rows or result.stderr.strip():
+        said = (result.stderr.strip() or result.stdout.strip()).splitlines()
+        return [f"Ghostscript cannot render it: {said[0] if said else result.returncode}"]
+    return [
+        f"page {number} uses colour ink (C, M, Y: {', '.join(row[:3])})"
+        for number, row in enumerate(rows, 1)
+        if any(float(v) > 0 for v in row[:3])
+    ]
+
+
+def press_problems(path: Path) -> list[str]:
+    """A print shop PDF's problems: not PDF/X-1a (sangokushi.pdfx), colour ink (Ghostscript),
+    damage qpdf finds."""
+    found = pdfx.preflight(path) + ink_problems(path)
+    if shutil.which("qpdf") is None:
+        return [*found, "qpdf is not installed: structure not checked"]
+    result = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    if result.returncode != 0:
+        found.append(f"qpdf --check: {(result.stderr or result.stdout).strip().splitlines()[-1]}")
+    return found
 
 
 def check(
@@ -61,4 +92,8 @@ def check(
             problems = pdf_problems(path)
             found += [f"{edition.name}: {problem}" for problem in problems]
             say(f"{edition.name}: PDF structure and fonts: {len(problems)} problems")
+        if "press" in edition.checks:
+            problems = press_problems(path)
+            found += [f"{edition.name}: {problem}" for problem in problems]
+            say(f"{edition.name}: {pdfx.CONFORMANCE} preflight and inks: {len(problems)} problems")
     return found

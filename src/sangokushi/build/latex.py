@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
-from sangokushi import texlog, tounicode
+from sangokushi import pdfx, texlog, tounicode
 from sangokushi.book import LATEX_ENGINE
 from sangokushi.build.errors import BuildError
 
@@ -186,11 +186,15 @@ def build_pdf(
     environ: Mapping[str, str] | None = None,
     pass_fds: Sequence[int] = (),
     track: Callable[[subprocess.Popen[str]], AbstractContextManager[object]] | None = None,
+    preamble: bool = True,
+    press: bool = False,
 ) -> Path:
     """Compile ``tex`` with latexmk in its folder; return the PDF, or raise ``BuildError``.
 
     latexmk gets ``environ`` (default: this process's) and keeps the descriptors
-    ``pass_fds`` (BUILDDIR's lock); ``track`` is told of it while it runs.
+    ``pass_fds`` (BUILDDIR's lock); ``track`` is told of it while it runs. Without
+    ``preamble`` no preamble format is dumped (a one-page document: it would cost more).
+    ``press``: a print shop's PDF, made PDF/X-1a and read back (sangokushi.pdfx).
     """
     environ = dict(os.environ if environ is None else environ)
     missing = [p for p in ("latexmk", engine) if shutil.which(p) is None]
@@ -207,8 +211,10 @@ def build_pdf(
     environ = texmf_environ(dict(os.environ))
     if engine == "lualatex":
         command.append(f"-usepretex={trailer_id(tex, environ)}")
-    if engine == "uplatex" and (
-        fmt := preamble_format(tex, texmf_environ(environ), pass_fds=pass_fds, track=track)
+    if (
+        engine == "uplatex"
+        and preamble
+        and (fmt := preamble_format(tex, texmf_environ(environ), pass_fds=pass_fds, track=track))
     ):
         command.append(f"-latexoption=-fmt={fmt}")
     # Its own process group, so that an interrupt ends LuaLaTeX too; BUILDDIR's lock is
@@ -223,4 +229,7 @@ def build_pdf(
         raise BuildError(texlog.report(problems, log))
     if engine == "uplatex":
         tounicode.add_tounicode(built)
+    if press and (problems := pdfx.make_pdfx(built) or pdfx.preflight(built)):
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise BuildError(f"{built.name} is not {pdfx.CONFORMANCE}: {problems[0]}{more}")
     return built

@@ -38,7 +38,7 @@ date = ""                   # 発行日 YYYY-MM-DD（空なら最後のコミッ
 language = "ja"
 name = {toml_string(name)}  # the file stem: build/epub/{name}.epub, build/pdf/{name}.pdf
 description = ""
-editions = ["html", "epub", "epub-tate", "pdf", "pdf-print", "pdf-tate"]
+editions = ["html", "epub", "epub-tate", "pdf", "pdf-print", "pdf-tate", "pdf-tate-print"]
 
 [page]
 paper = {toml_string(paper)}   # {" | ".join(PAPERS)}

@@ -12,9 +12,11 @@ from sangokushi.build.errors import BuildError
 from sangokushi.facts import ALL_EDITIONS, Facts
 
 # The publisher's checks an edition can declare (sangokushi.build.checks runs them).
-CHECKS = frozenset({"fidelity", "epubcheck", "pdf"})
+# "press": a print shop's PDF, PDF/X-1a (sangokushi.pdfx makes it in the post-step and reads
+# it back).
+CHECKS = frozenset({"fidelity", "epubcheck", "pdf", "press"})
 # The post-steps an edition can declare (sangokushi.build.runner runs them).
-POSTS = frozenset({"", "latex"})
+POSTS = frozenset({"", "latex", "cover"})
 FORMS = frozenset({"html", "epub", "pdf"})
 # Beside an edition's work folder while Sphinx or its post-step runs (``.running``), and once
 # it is published (``.stamp``): see sangokushi.build.stamps.
@@ -36,6 +38,9 @@ class Edition:
     is the file stem of the book it was bound to (``for_book``). ``pages`` names the PDF
     edition whose printed pages this EPUB marks (a page list and page break markers, from the
     page map that PDF's post-step leaves: sangokushi.pagemap); it is built after that PDF.
+    ``spine`` names the print PDF whose page count sets this cover's 背幅: a cover (no Sphinx
+    builder, post-step ``cover``) is built after that PDF, and comes with it in every book
+    that builds it.
     """
 
     name: str
@@ -53,6 +58,7 @@ class Edition:
     environment: str = ""
     book: str = ""
     pages: str = ""
+    spine: str = ""
 
     def __post_init__(self) -> None:
         unknown = set(self.checks) - CHECKS
@@ -61,6 +67,11 @@ class Edition:
                 f"edition {self.name}: unknown check, post-step or form "
                 f"({', '.join(sorted(unknown)) or self.post or self.form})"
             )
+
+    @property
+    def press(self) -> bool:
+        """A print shop's PDF: the post-step makes it PDF/X-1a (sangokushi.pdfx)."""
+        return "press" in self.checks
 
     @property
     def filename(self) -> str:
@@ -114,6 +125,7 @@ class Edition:
             "readthedocs": self.readthedocs,
             "environment": self.environment,
             "pages": self.pages,
+            "spine": self.spine,
         }
 
 
@@ -166,7 +178,7 @@ EDITIONS: tuple[Edition, ...] = (
         label="PDF（印刷所入稿用・トンボ付き）",
         overrides={"book_pdf_variant": "print"},
         post="latex",
-        checks=("fidelity", "pdf"),
+        checks=("fidelity", "pdf", "press"),
         environment="pdf",
     ),
     Edition(
@@ -182,8 +194,44 @@ EDITIONS: tuple[Edition, ...] = (
         vertical=True,
         environment="pdf",
     ),
+    Edition(
+        "pdf-tate-print",
+        "latex",
+        output=f"pdf/{{name}}{TATE}-print.pdf",
+        form="pdf",
+        group="pdf-tate-print",
+        label="PDF（縦書き・印刷所入稿用・トンボ付き）",
+        overrides={"book_pdf_variant": "tate-print"},
+        post="latex",
+        checks=("pdf", "press"),
+        vertical=True,
+        environment="pdf",
+    ),
+    # The print covers (sangokushi.printcover), one for each binding: drawn after their print
+    # PDF, whose pages give the spine's width. No Sphinx: the book's facts and conf.py.
+    Edition(
+        "cover",
+        "",
+        output="pdf/{name}-cover.pdf",
+        form="pdf",
+        group="cover",
+        post="cover",
+        checks=("pdf",),
+        spine="pdf-print",
+    ),
+    Edition(
+        "cover-tate",
+        "",
+        output=f"pdf/{{name}}{TATE}-cover.pdf",
+        form="pdf",
+        group="cover",
+        post="cover",
+        checks=("pdf",),
+        vertical=True,
+        spine="pdf-tate-print",
+    ),
 )
-assert tuple(e.name for e in EDITIONS) == ALL_EDITIONS, "sangokushi.facts.ALL_EDITIONS"
+assert tuple(e.name for e in EDITIONS if not e.spine) == ALL_EDITIONS, "facts.ALL_EDITIONS"
 GROUPS: tuple[str, ...] = tuple(dict.fromkeys(e.group for e in EDITIONS))
 
 
@@ -192,7 +240,8 @@ def for_book(facts: Facts) -> tuple[Edition, ...]:
     paper = f"（{facts.paper}判）"
     bound = []
     for edition in EDITIONS:
-        if edition.name not in facts.editions:
+        # A cover comes with its print PDF.
+        if (edition.spine or edition.name) not in facts.editions:
             continue
         overrides = {k: v.format(name=facts.name) for k, v in edition.overrides.items()}
         label = edition.label + paper if edition.label == "PDF" else edition.label
@@ -230,8 +279,8 @@ def select(
 
 
 def with_sources(editions: Sequence[Edition], chosen: Sequence[Edition]) -> list[Edition]:
-    """``chosen`` and the PDFs whose pages they mark (built first, or found up to date)."""
-    names = {e.name for e in chosen} | {e.pages for e in chosen if e.pages}
+    """``chosen`` and the PDFs whose pages they mark or bind (built first, or found up to date)."""
+    names = {e.name for e in chosen} | {e.pages or e.spine for e in chosen}
     return [e for e in editions if e.name in names]
 
 

@@ -348,6 +348,8 @@ class Build:
 
     def sources(self, edition: Edition) -> dict[str, str]:
         """Each text source's digest: SOURCEDIR's, and those outside it the last reading used."""
+        if not edition.builder:
+            return {}  # a cover reads no text: its facts and conf.py are code
         found = {k: v for k, v in self.tree.files.items() if not is_code(k)}
         if read := Read.load(edition.doctrees(self.builddir)):
             found.update((str(p), file_digest(p)) for p in read.outside())
@@ -364,6 +366,12 @@ class Build:
             source = dataclasses.replace(edition, name=edition.pages)
             with suppress(OSError):
                 own.append(hashlib.blake2b(source.page_map(self.builddir).read_bytes()).hexdigest())
+        if edition.spine:
+            # The cover's spine: the pages of its print PDF.
+            with suppress(OSError, BuildError):
+                from sangokushi.build.cover import page_count
+
+                own.append(page_count(self.spine_pdf(edition)))
         text = json.dumps([self.code(edition), sorted(sources.items()), own], default=str)
         return hashlib.blake2b(text.encode()).hexdigest()
 
@@ -397,6 +405,37 @@ class Build:
         """Whether an EPUB of this book marks the printed pages of ``edition`` (a PDF)."""
         return any(e.pages == edition.name for e in self.editions)
 
+    def spine_pdf(self, edition: Edition) -> Path:
+        """The published print PDF whose pages give the cover ``edition`` its spine."""
+        source = next((e for e in self.editions if e.name == edition.spine), None)
+        if source is None:
+            raise BuildError(f"its print PDF ({edition.spine}) is not among the book's editions")
+        return source.published(self.builddir)
+
+    def prepare_cover(self, edition: Edition) -> tuple[list[str], dict[str, str]]:
+        """Write the cover's LaTeX from the facts, conf.py and its print PDF's page count.
+
+        In this thread, as Sphinx's runs: Sphinx's reading of conf.py changes the current
+        folder while it runs.
+        """
+        from sangokushi import facts
+        from sangokushi.build import cover
+
+        workdir = edition.workdir(self.builddir)
+        workdir.mkdir(parents=True, exist_ok=True)
+        marker = workdir.with_name(workdir.name + RUNNING)
+        if marker.exists():
+            # Cut short last time: TeX starts without what it left.
+            for state in workdir.iterdir():
+                if state.suffix in TEX_STATE:
+                    state.unlink()
+        marker.touch()
+        book = facts.load(self.sourcedir)
+        plan = cover.plan(self.sourcedir, book, self.spine_pdf(edition), edition.vertical)
+        cover.write(plan, book, workdir)
+        self.say(f"{edition.name}: {cover.describe(plan)}")
+        return [], {}
+
     def write_page_map(self, edition: Edition, pdf: Path) -> None:
         """Leave ``pdf``'s page map for the EPUBs that mark its pages (sangokushi.pagemap)."""
         from sangokushi import facts, pagemap
@@ -420,7 +459,10 @@ class Build:
         edition.stamp(self.builddir).unlink(missing_ok=True)
         self._started[edition.name] = time.monotonic()
         self.say(f"{edition.name}: building ({self._count.get(edition.name, '?')})")
-        docnames, sources = self.sphinx(edition)
+        if edition.builder:
+            docnames, sources = self.sphinx(edition)
+        else:
+            docnames, sources = self.prepare_cover(edition)
         inputs = self.fingerprint(edition, sources)
         if later is None or not edition.post:
             self.finish(edition, docnames, inputs)
@@ -495,9 +537,20 @@ class Build:
                 environ=self._environ or dict(os.environ),
                 pass_fds=(self._lock,) if self._lock >= 0 else (),
                 track=self._later.running if self._later else None,
+                press=edition.press,
             )
             if self.page_source(edition):
                 self.write_page_map(edition, built)
+        elif edition.post == "cover":
+            from sangokushi.build.latex import build_pdf
+
+            built = build_pdf(
+                workdir / f"{edition.book}-cover.tex",
+                environ=self._environ or dict(os.environ),
+                pass_fds=(self._lock,) if self._lock >= 0 else (),
+                track=self._later.running if self._later else None,
+                preamble=False,
+            )
         else:
             built = workdir / edition.filename
         target = edition.published(self.builddir)
@@ -551,9 +604,9 @@ class Build:
         later = self._later = PostSteps(self._stopping)
         failures = later.failures
         try:
-            ordered = sorted(
-                editions, key=lambda e: (not (self.html_first and e.form == "html"), not e.post)
-            )
+            # Covers last: they wait for their print PDF's LaTeX. With html_first, the HTML first.
+            first = "html" if self.html_first else ""
+            ordered = sorted(editions, key=lambda e: (e.form != first, bool(e.spine), not e.post))
             self._count = {e.name: f"{n}/{len(ordered)}" for n, e in enumerate(ordered, 1)}
             for edition in ordered:
                 self.told()
@@ -564,6 +617,15 @@ class Build:
                         failures.append(
                             f"{edition.name}: not built: it marks the printed pages of "
                             f"{edition.pages}, which failed{self.kept(edition)}"
+                        )
+                        continue
+                if edition.spine:
+                    # Its spine is as wide as that PDF is thick: that PDF first.
+                    later.wait_for(edition.spine, self.told)
+                    if any(f.startswith(f"{edition.spine}: ") for f in failures):
+                        failures.append(
+                            f"{edition.name}: not built: its spine is the pages of "
+                            f"{edition.spine}, which failed{self.kept(edition)}"
                         )
                         continue
                 if failure := self.failure(edition, self.edition, edition, later):

@@ -9,6 +9,7 @@ from sphinx.config import ENUM, Config
 
 from sangokushi import __version__
 from sangokushi.ebook.builder import COVER_IMAGE, COVER_TEMPLATE, EbookBuilder
+from sangokushi.ebook.cover import COLORS, FONT
 from sangokushi.ebook.tategaki import VerticalText
 
 DEFAULT_FEATURES = (
@@ -36,9 +37,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("ebook_cover_title", "", "epub", types=str_)
     app.add_config_value("ebook_cover_subtitle", "", "epub", types=str_)
     app.add_config_value("ebook_cover_author", "", "epub", types=str_)
-    app.add_config_value("ebook_cover_font", "HaranoAjiMincho-Regular.otf", "epub", types=str_)
+    app.add_config_value("ebook_cover_font", FONT, "epub", types=str_)
     app.add_config_value("ebook_cover_size", (1600, 2560), "epub", types=seq)
-    app.add_config_value("ebook_cover_colors", ("#6b1a1a", "#f6eedc", "#c8a45a"), "epub", types=seq)
+    app.add_config_value("ebook_cover_colors", COLORS, "epub", types=seq)
     app.add_config_value("ebook_access_modes", ("textual",), "epub", types=seq)
     app.add_config_value("ebook_access_modes_sufficient", ("textual",), "epub", types=seq)
     app.add_config_value("ebook_accessibility_features", DEFAULT_FEATURES, "epub", types=seq)

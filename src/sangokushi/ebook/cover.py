@@ -24,6 +24,12 @@ NO_LINE_START = frozenset(
 TOKEN = re.compile(r"[A-Za-z0-9]+|.")
 
 
+# The cover's colours (ground, text, rules) and font unless a book sets ``ebook_cover_colors``
+# and ``ebook_cover_font``; the print cover (sangokushi.printcover) takes the same.
+COLORS = ("#6b1a1a", "#f6eedc", "#c8a45a")
+FONT = "HaranoAjiMincho-Regular.otf"
+
+
 class CoverFontError(LookupError):
     """The cover font is neither a file nor known to kpsewhich."""
 
@@ -36,9 +42,9 @@ class CoverSpec:
     subtitle: str = ""
     author: str = ""
     size: tuple[int, int] = (1600, 2560)
-    background: str = "#6b1a1a"
-    foreground: str = "#f6eedc"
-    accent: str = "#c8a45a"
+    background: str = COLORS[0]
+    foreground: str = COLORS[1]
+    accent: str = COLORS[2]
 
 
 def find_font(name: str) -> Path:
