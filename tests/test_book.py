@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from pypdf import PdfReader
 from sangokushi import fidelity
 from sangokushi.build.registry import Edition, with_check
 from sangokushi.ebook.check import run_epubcheck
-from support import BY_NAME, DOCS, EDITIONS, make
+from support import BY_NAME, DOCS, EDITIONS, FACTS, make
 
 pytestmark = pytest.mark.slow
 
@@ -239,3 +240,36 @@ def test_numref_to_boxes_in_html_and_pdf(book: Path) -> None:
     assert 'href="../wei.html#analogy-wei"><span class="std std-numref">比喩1</span>' in page
     text = fidelity.normalize(fidelity.pdf_edition_text(book / PDF))
     assert "比喩ボックス(比喩1から比喩5まで)" in text
+
+
+def test_the_publishers_check_passes_on_this_book(book: Path) -> None:
+    """`sangokushi check` on the essay: each edition against its own documents (its ``only``
+    blocks, its 奥付's 制作 line), the 編集注記 cells found line by line in the PDFs."""
+    result = subprocess.run(
+        [sys.executable, "-m", "sangokushi", "check", str(DOCS), "--builddir", str(book)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for edition in with_check(EDITIONS, "fidelity"):
+        assert re.search(rf"^sangokushi: {edition.name}: (\d+)/\1 sentences$", result.stdout, re.M)
+
+
+def test_the_check_reads_each_editions_own_documents(book: Path) -> None:
+    pdf, html = BY_NAME["pdf"], BY_NAME["html"]
+    text = fidelity.pdf_edition_text(pdf.published(book), FACTS.page)
+    own = fidelity.book_text(pdf.doctrees(book), pdf.only_tags)
+    assert fidelity.lost_sentences(own.sentences, text, own.cells) == []
+    # Another edition's documents (the web 奥付's 制作 line), or every ``only`` block at once:
+    # sentences the PDF rightly does not have.
+    for other in (
+        fidelity.book_text(html.doctrees(book), html.only_tags),
+        fidelity.book_text(pdf.doctrees(book)),
+    ):
+        assert fidelity.lost_sentences(other.sentences, text, other.cells)
+    # A cell's lines are read apart in the PDF's 編集注記 table: found only line by line.
+    apart = [s for s in own.cells if fidelity.lost_sentences([s], text)]
+    assert apart, "no 編集注記 cell of the PDF spans lines any more: pick a harder case"
+    assert all(fidelity.lost_sentences([s], text, own.cells) == [] for s in apart)
+    assert fidelity.lost_sentences([apart[0] + "〓"], text, frozenset({apart[0] + "〓"}))

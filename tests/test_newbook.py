@@ -348,3 +348,13 @@ def test_no_forbidden_character_starts_a_line(built: Path, browser: object, tmp_
         context.close()
     assert lines > 10, "no line breaks measured: the test would find nothing"
     assert problems == [], "\n".join(problems)
+
+
+def test_no_page_is_left_part_empty(built: Path) -> None:
+    # Page makeup as in the essay (tests/test_makeup.py): every page inside a chapter filled.
+    from test_makeup import PDFS, underfilled
+
+    facts, found = load(built), outputs(built)
+    for edition, tate in PDFS.items():
+        page = facts.tate_page if tate else facts.page
+        assert underfilled(found[edition], tate, page) == []

@@ -252,7 +252,8 @@ def test_ruby_on_the_first_occurrence(book: Path) -> None:
     tex = (BY_NAME["pdf"].workdir(book) / f"{BOOK}.tex").read_text(encoding="utf-8")
     first_wei = tex.index("いうならば、")
     # Group ruby that may hang over the kana and punctuation beside it (、 and の here).
-    assert tex.index(r"{\ruby[<gE>]{魏}{ぎ}}", first_wei) < tex.index("のような存在", first_wei)
+    ruby = r"{\sangokushiruby{<}{>}{魏}{ぎ}}"
+    assert tex.index(ruby, first_wei) < tex.index("のような存在", first_wei)
     page = (book / "html" / "wei.html").read_text(encoding="utf-8")
     assert re.search(r'href="#analogy-wei"[^>]*><span[^>]*><ruby>魏<rp>', page)
 

@@ -56,9 +56,10 @@ def test_latex(rootdir: Path, tmp_path: Path, engine: str, package: str | None) 
             assert r"\ltjruby[mode=5]{司馬懿}{しばい}" in tex
             assert r"\ltjruby[mode=5]{孫権}{そんけん}" in tex
         else:
-            # pxrubrica: group ruby, hanging over the kana after it (は), not over the line start.
-            assert r"{\ruby[|gE>]{司馬懿}{しばい}}" in tex
-            assert r"{\ruby[|gE>]{孫権}{そんけん}}" in tex
+            # pxrubrica: group ruby, hanging over the kana after it (は), not over the line
+            # start; its line-head form where a line breaks before it (sangokushiruby).
+            assert re.search(r"\{\\sangokushiruby\{[|h]\}\{>\}\{司馬懿\}\{しばい\}\}", tex)
+            assert re.search(r"\{\\sangokushiruby\{[|h]\}\{>\}\{孫権\}\{そんけん\}\}", tex)
 
 
 def test_bad_input_warns_with_location(rootdir: Path, tmp_path: Path) -> None:
@@ -91,10 +92,10 @@ def test_epub_keeps_ruby_when_an_extension_has_epub_handlers(rootdir: Path, tmp_
 @pytest.mark.parametrize(
     ("text", "options"),
     [
-        ("軍師・{ruby}`司馬懿|しばい`のように", "<gE>"),
-        ("魏の{ruby}`曹操|そうそう`と", "<gE>"),
-        ("蜀漢{ruby}`劉備|りゅうび`玄徳", "|gE|"),
-        ("Meta{ruby}`呉|ご`。", "|gE>"),
+        ("軍師・{ruby}`司馬懿|しばい`のように", "{<}{>}"),
+        ("魏の{ruby}`曹操|そうそう`と", "{<}{>}"),
+        ("蜀漢{ruby}`劉備|りゅうび`玄徳", "{|}{|}"),
+        ("Meta{ruby}`呉|ご`。", "{|}{>}"),
     ],
 )
 def test_pxrubrica_hangs_over_kana_and_punctuation_only(
@@ -106,4 +107,4 @@ def test_pxrubrica_hangs_over_kana_and_punctuation_only(
     outdir, warnings = build(root, tmp_path / "out", "latex", latex_engine="uplatex")
     assert warnings == ""
     tex = (outdir / "test-book.tex").read_text(encoding="utf-8")
-    assert rf"{{\ruby[{options}]{{" in tex, tex[tex.index("第一章") :][:400]
+    assert rf"{{\sangokushiruby{options}{{" in tex, tex[tex.index("第一章") :][:400]

@@ -470,6 +470,13 @@ STYLE = r"""
    \hyphenchar\font=-1\relax}%
   {\par\endgroup\nopagebreak\noindent\rule{\linewidth}{0.4pt}\par}
 \newcommand{\sangokushicodeline}[1]{\hangindent=2\zw\hangafter=1\leavevmode#1\par}
+% Justification by JIS X 4051's order: a line is filled by the 和欧間 space (xkanjiskip,
+% 1/4字, stretching to 1/2字 and beyond only where it must) before the space between
+% Japanese characters (kanjiskip) opens. pTeX spreads a line's stretch over its glue in
+% proportion to each one's stretch: 33 times as much in a 和欧間 as between two characters
+% (jlreq's defaults give both 1/4字).
+\renewcommand*{\jlreqkanjiskip}{0pt plus .03\zw minus 0pt}
+\renewcommand*{\jlreqxkanjiskip}{.25\zw plus 1\zw minus .125\zw}
 % Paragraphs: 1字 indent everywhere, no extra space between them (Sphinx loads parskip).
 \setlength{\parindent}{1\zw}
 \setlength{\parskip}{0pt}
@@ -498,12 +505,43 @@ STYLE = r"""
   label_format={第\thechapter 章},format={\jlreqHeadingLabel{{\large#1}\par\noindent}#2},
   afterindent=true}
 \ModifyHeading{section}{afterindent=true}
+% 目次: every title at one indent, after the label column (第1章, 付録A). An unnumbered
+% chapter whose title leads with a label of its own and a full-width space (終章　…) puts
+% that label in the column too; one without (序章, 索引) stands at the left as before.
+\expandafter\def\csname jlreq@heading@maketoc@chapter\endcsname#1#2#3{%
+  \jlreq@iffirsttoken{#1}{*}{}{%
+    \chaptermark{#3}%
+    \ifnum0\jlreq@iffirsttoken{#1}{-}{1}{}\ifnum0>\c@secnumdepth 1\fi>0
+      \sangokushi@tocsplit#3　\@nil
+    \else
+      \addcontentsline{toc}{chapter}{\jlreq@ifempty{#2}{}{\protect\numberline{#2}}#3}%
+    \fi}{}}
+\def\sangokushi@tocsplit#1　#2\@nil{%
+  \if\relax\detokenize{#2}\relax\addcontentsline{toc}{chapter}{#1}%
+  \else\sangokushi@tocsplit@{#1}#2\@nil\fi}
+\def\sangokushi@tocsplit@#1#2　\@nil{%
+  \addcontentsline{toc}{chapter}{\protect\numberline{#1}#2}}
 % A paragraph after a quotation or a list is a new paragraph: indented like any other.
 \AddToHook{env/quote/after}{\@endpefalse}
 \AddToHook{env/itemize/after}{\@endpefalse}
 \AddToHook{env/enumerate/after}{\@endpefalse}
 % Table cells set ragged, never stretched between their characters (「袁　紹」).
 \AddToHook{env/longtable/begin}{\def\sphinxAtStartPar{\raggedright}}
+% 行取り: the text after a table is back on the page's line grid, its next baseline \topskip
+% plus whole \baselineskip from the top of the 版面, the first such line below the table
+% (as sangokushianalogy.sty does after a box). The page builder is brought up to date first
+% (\penalty10000), so that \pagetotal is where the table ends.
+\def\sangokushi@ongrid{%
+  \penalty\@M
+  \@tempcnta\numexpr\dimexpr\pagetotal+\pagedepth-\topskip\relax\relax
+  \@tempcntb\numexpr\dimexpr\baselineskip\relax\relax
+  \@tempcnta\numexpr\@tempcnta-\@tempcnta/\@tempcntb*\@tempcntb\relax
+  \ifnum\@tempcnta<\z@\advance\@tempcnta\@tempcntb\fi
+  \ifnum\@tempcnta>\z@\@tempcnta\numexpr\@tempcntb-\@tempcnta\relax\fi
+  \penalty\z@\prevdepth\z@\vskip\@tempcnta sp\relax}
+\def\sphinxatlongtableend{\@nobreakfalse\sangokushi@ongrid}
+\def\sphinxattableend{\@nobreakfalse
+  \ifvmode\ifinner\prevdepth\z@\vskip\sphinxtablepost\else\sangokushi@ongrid\fi\fi}
 \newenvironment{sphinxclasschapter-subtitle}%
   {\par\vspace*{-3\baselineskip}\begingroup\parindent=0pt\raggedleft\large\mcfamily}%
   {\par\endgroup\vspace*{2\baselineskip}}
@@ -592,6 +630,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(CellWords)
     app.add_post_transform(EndNotes)
     app.add_post_transform(CodeLines)
+    app.add_post_transform(CodeWords)
     app.add_post_transform(LoneImages)
     app.add_post_transform(FootnoteNumbers)
     app.add_post_transform(FootnoteRule)
@@ -747,6 +786,37 @@ def _ancestors(node: nodes.Node) -> list[nodes.Element]:
         node = node.parent
         found.append(node)
     return found
+
+
+class CodeWords(BookTransform):
+    """Inline code may break after its punctuation, as a code block's lines do (CodeLines).
+
+    ``{analogy}`wei``` or a path set as one unbreakable word left the line before it short, and
+    the line was spread between its characters (the starter book's 縦組 p.19: 0.46字 a gap).
+    A break is allowed after ``/ , = } ` )`` inside inline code of 10 characters or more,
+    never inside a word (``book.toml`` stays whole); titles keep theirs whole.
+    """
+
+    default_priority = 408
+    BREAK_AFTER = re.compile(r"([/,=}`)])")
+    SHORTEST = 10
+
+    def run(self, **kwargs: Any) -> None:
+        for literal in list(self.document.findall(nodes.literal)):
+            if len(literal.astext()) < self.SHORTEST or any(
+                isinstance(a, (nodes.title, nodes.FixedTextElement)) for a in _ancestors(literal)
+            ):
+                continue
+            for text in list(literal.findall(nodes.Text)):
+                pieces = [p for p in self.BREAK_AFTER.split(str(text)) if p]
+                if len(pieces) < 2:
+                    continue
+                parts: list[nodes.Node] = []
+                for index, piece in enumerate(pieces):
+                    parts.append(nodes.Text(piece))
+                    if self.BREAK_AFTER.fullmatch(piece) and index < len(pieces) - 1:
+                        parts.append(_raw(r"\allowbreak{}"))
+                text.parent.replace(text, parts)
 
 
 class LoneImages(BookTransform):

@@ -33,6 +33,8 @@ EXTENSIONS = [
 # Labels of the analogy boxes and their table in Japanese books (English ones are the defaults).
 ANALOGY_LABELS_JA = {
     "analogy_label": "比喩",
+    "analogy_continues_label": "（続く）",
+    "analogy_continued_label": "（続き）",
     "analogy_modern_label": "現代",
     "analogy_historical_label": "歴史",
     "analogy_backref_label": "参照元",

@@ -9,11 +9,15 @@ import subprocess
 import sys
 import unicodedata
 import zipfile
+from collections.abc import Sequence
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from sangokushi.page import PageDesign, body_band
+
+if TYPE_CHECKING:
+    from sphinx.util.tags import Tags
 
 DELETED = "（削除）"
 STRUCTURAL = "（章の区切り）"
@@ -170,10 +174,48 @@ def pdf_edition_text(pdf: Path, page: PageDesign | None = None) -> str:
     return " ".join(word for h, word in words if h >= RUBY_RATIO * body)
 
 
-def lost_sentences(expected: list[str], edition_text: str) -> list[str]:
-    """The sentences of ``expected`` that do not occur in ``edition_text``."""
+def lost_sentences(
+    expected: list[str], edition_text: str, cells: frozenset[str] = frozenset()
+) -> list[str]:
+    """The sentences of ``expected`` that do not occur in ``edition_text``.
+
+    A sentence of a table cell (``cells``) may also occur line by line: pdftotext reads a PDF's
+    table by rows of lines, the lines of neighbouring cells between a cell's lines, and where
+    the cells of a row have different numbers of lines not always in order. Each line must
+    then stand within ``CELL_SPAN`` characters of the cell's first.
+    """
     haystack = normalize(edition_text)
-    return [s for s in expected if normalize(s) not in haystack]
+    return [
+        s
+        for s in expected
+        if normalize(s) not in haystack and not (s in cells and _in_lines(normalize(s), haystack))
+    ]
+
+
+# How far (in characters of the edition's text, white space dropped) a line of a table cell
+# may stand from the cell's first line: the other cells of its rows between them.
+CELL_SPAN = 240
+
+
+def _in_lines(text: str, haystack: str) -> bool:
+    """Whether ``text`` occurs in ``haystack`` as pieces, each as long as it can be (a greedy
+    reading of a cell's lines), each within ``CELL_SPAN`` of where the first begins."""
+    start = haystack.find(text[:2])
+    while start >= 0:
+        done = 2
+        while done < len(text) and haystack.startswith(text[: done + 1], start):
+            done += 1
+        low, high = max(0, start - CELL_SPAN), start + CELL_SPAN
+        while done < len(text):
+            pieces = range(len(text), done, -1)
+            end = next((e for e in pieces if haystack.find(text[done:e], low, high) >= 0), done)
+            if end == done:
+                break
+            done = end
+        if done >= len(text):
+            return True
+        start = haystack.find(text[:2], start + 1)
+    return False
 
 
 def expected_sentences(essay: Path, notes: Path) -> list[str]:
@@ -184,16 +226,21 @@ def expected_sentences(essay: Path, notes: Path) -> list[str]:
 # Text a reader sees that the toolkit makes, not the author: links' text resolved later,
 # footnote numbers, index marks, comments, raw output, code (checked as a whole elsewhere).
 _GENERATED = ("pending_xref", "footnote_reference", "label", "index", "comment", "raw", "target")
-# ``only`` holds text of some editions, not of every one (the 奥付's 制作 line per edition).
-_SKIPPED = ("literal_block", "substitution_definition", "system_message", "toctree", "only")
+_SKIPPED = ("literal_block", "substitution_definition", "system_message", "toctree")
 
 
-def _fragments(node: object, parts: list[str]) -> None:
-    """The author's text under ``node``, a break (``\0``) where the toolkit adds text."""
+def _fragments(node: object, parts: list[str], tags: Tags | None, cells: list[str]) -> None:
+    """The author's text under ``node``, a break (``\0``) where the toolkit adds text.
+
+    An ``only`` block counts where ``tags`` (the edition's builder and format) select it; a
+    table cell's text is also kept in ``cells`` whole (see ``lost_sentences``).
+    """
     from docutils import nodes
 
     name = type(node).__name__
     if name in _SKIPPED:
+        return
+    if name == "only" and tags is not None and not tags.eval_condition(node["expr"]):  # type: ignore[index]
         return
     if name in _GENERATED:
         parts.append("\0")
@@ -204,34 +251,56 @@ def _fragments(node: object, parts: list[str]) -> None:
     if isinstance(node, nodes.Text):
         parts.append(str(node))
         return
+    start = len(parts)
     block = isinstance(node, (nodes.paragraph, nodes.title, nodes.caption, nodes.entry))
     for child in node.children:  # type: ignore[attr-defined]
-        _fragments(child, parts)
+        _fragments(child, parts, tags, cells)
+    if isinstance(node, nodes.entry):
+        cells += [s for s in re.split(r"[\0\n]", "".join(parts[start:])) if s.strip()]
     if block:
         parts.append("\n")
 
 
-def book_sentences(doctrees: Path, root: str = "index") -> list[str]:
+class BookText(NamedTuple):
+    """What an edition must show of a book: its sentences, and which of them are table cells."""
+
+    sentences: list[str]
+    cells: frozenset[str]
+
+
+def book_text(doctrees: Path, tags: Sequence[str] = (), root: str = "index") -> BookText:
     """The sentences of a built book's documents (its pickled doctrees), as the author wrote them.
 
     Split where a sentence ends and where the toolkit puts text of its own (a resolved link,
-    a footnote number), so that each piece must appear as written in every edition. The root
+    a footnote number), so that each piece must appear as written in every edition. ``tags``
+    are the edition's ``only`` tags (its builder, its format and the book's own tags): the
+    blocks they leave out are not looked for; none given, every block is. The root
     document's heading is the web edition's front page; the printed book has its 扉 instead
     (the title of book.toml), so it is not looked for.
     """
     from docutils import nodes
+    from sphinx.util.tags import Tags
 
+    condition = Tags(list(tags)) if tags else None
     found: list[str] = []
+    cells: list[str] = []
     for path in sorted(doctrees.rglob("*.doctree")):
         with path.open("rb") as f:
             document = pickle.load(f)
         if path.stem == root and (title := next(document.findall(nodes.title), None)):
             title.parent.remove(title)
         parts: list[str] = []
-        _fragments(document, parts)
+        _fragments(document, parts, condition, cells)
         for piece in re.split(r"[\0\n]", "".join(parts)):
             found += [s.strip() for s in SENTENCE_END.split(piece) if len(normalize(s)) > 1]
-    return list(dict.fromkeys(found))
+    in_cells = frozenset(s.strip() for cell in cells for s in SENTENCE_END.split(cell))
+    found = list(dict.fromkeys(found))
+    return BookText(found, frozenset(s for s in found if s in in_cells))
+
+
+def book_sentences(doctrees: Path, tags: Sequence[str] = (), root: str = "index") -> list[str]:
+    """``book_text``'s sentences."""
+    return book_text(doctrees, tags, root).sentences
 
 
 EXTRACTORS = {"html": html_edition_text, "epub": epub_edition_text, "pdf": pdf_edition_text}

@@ -28,6 +28,14 @@ LATEX_RUBY_COMMANDS = {"lualatex": r"\ltjruby[mode=5]"}
 # (< >, JIS X 4051) only where that neighbour is kana or punctuation, never over kanji or
 # Latin (|: the reading stands out into white space instead).
 PXRUBRICA_OVERHANG = re.compile(r"[\u3041-\u309f\u30a0-\u30ff、。「」『』（）]")
+# Around a ruby set as a discretionary (\sangokushiruby), which has no glue of its own: a
+# character that never starts a line gets none before it (punctuation: its JFM spacing) or a
+# glue that cannot break (small kana, ー); Latin gets the 和欧間 space; other characters the
+# space between Japanese characters, where a line may break. After an opening bracket the
+# line never breaks: pxrubrica's own ruby there.
+PUNCTUATION_AFTER = re.compile(r"[、。，．」』）〕】!?！？:;,.)\]]")
+NO_LINE_START = re.compile(r"[ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶー々ゝゞヽヾ・]")
+OPENING = re.compile(r"[「『（〔【(\[]")
 
 
 # pxrubrica draws a ruby's reading before its base: copied text read 「しばい司馬懿」. The
@@ -46,6 +54,29 @@ LATEX_STYLE = r"""\NeedsTeXFormat{LaTeX2e}
    \kern-\@tempdima}{}%
   {\PackageError{sangokushiruby}{pxrubrica changed: its readings would copy before
    their base}{See sangokushi.ruby.}}
+% A reading longer than its base at the head of a line starts there with its base (JIS X
+% 4051, JLReq), its excess over what follows, instead of pxrubrica's base pushed in by half
+% the excess (its intrusion is glue, dropped at a line break). A discretionary is the one
+% place the line may break before the ruby: after a break its post-break text, the line-head
+% form; elsewhere pxrubrica's form with its intrusions as kerns. #1: < (may hang over the
+% character before), | (not), h (the paragraph's first characters: line-head form only);
+% #2: > or |, after; #3 the base, #4 the reading.
+\newsavebox\sangokushiruby@mid
+\newsavebox\sangokushiruby@head
+\newdimen\sangokushiruby@excess
+\DeclareRobustCommand\sangokushiruby[4]{%
+  \setbox\sangokushiruby@mid\hbox{\ruby[|gE|]{#3}{#4}\relax}%
+  \setbox\sangokushiruby@head\hbox{#3}%
+  \sangokushiruby@excess\dimexpr(\wd\sangokushiruby@mid-\wd\sangokushiruby@head)/2\relax
+  \ifdim\sangokushiruby@excess>.25\zw\sangokushiruby@excess.25\zw\fi
+  \setbox\sangokushiruby@head\hbox{%
+    \ruby[|gE|]{\hbox to\wd\sangokushiruby@mid{#3\hss}}{#4}\relax
+    \if>#2\kern-2\sangokushiruby@excess\fi}%
+  \setbox\sangokushiruby@mid\hbox{%
+    \if<#1\kern-\sangokushiruby@excess\fi\unhbox\sangokushiruby@mid
+    \if>#2\kern-\sangokushiruby@excess\fi}%
+  \if h#1\box\sangokushiruby@head
+  \else\discretionary{}{\hbox{}\box\sangokushiruby@head}{\box\sangokushiruby@mid}\fi}
 \makeatother
 """
 
@@ -163,6 +194,18 @@ def visit_ruby_latex(self: Any, node: ruby) -> None:
         hang_after = ">" if PXRUBRICA_OVERHANG.match(after) else "|"
         # Braced: pxrubrica looks at the token after its arguments (an \else, in \DUrole).
         markup = rf"{{\ruby[{hang}gE{hang_after}]{{{base}}}{{{reading}}}}}"
+        if not OPENING.match(before) and not self.in_title:
+            start = "h" if not before else hang
+            glue = (
+                ""
+                if not after or PUNCTUATION_AFTER.match(after)
+                else r"\nobreak\hskip\kanjiskip\relax "
+                if NO_LINE_START.match(after)
+                else r"\hskip\xkanjiskip\relax "
+                if after.isascii()
+                else r"\hskip\kanjiskip\relax "
+            )
+            markup = rf"{{\sangokushiruby{{{start}}}{{{hang_after}}}{{{base}}}{{{reading}}}}}{glue}"
     else:
         markup = rf"{command}{{{base}}}{{{reading}}}"
     if self.in_title:

@@ -41,6 +41,9 @@ LABELS: dict[str, str] = {
     "analogy_table_figures_label": "Figures",
     "analogy_table_defined_label": "Defined in",
     "analogy_table_referenced_label": "Referenced from",
+    # Print: at the foot of a page a box goes on from, and after its title on the next page.
+    "analogy_continues_label": "(continued)",
+    "analogy_continued_label": "(continued)",
 }
 
 #: name -> (default, full-width default): separators of generated text, after ``language``.

@@ -37,6 +37,8 @@ OUTPUT_CONFIG = (
     "analogy_table_defined_label",
     "analogy_table_referenced_label",
     "analogy_table_layout",
+    "analogy_continues_label",
+    "analogy_continued_label",
     "analogy_title_separator",
     "analogy_label_separator",
     "analogy_list_separator",

@@ -167,6 +167,8 @@ def html_depart_title(self: Any, node: nodes.Element) -> None:
 
 
 def latex_visit_box(self: Any, node: nodes.Element) -> None:
+    marks = (self.config.analogy_continues_label, self.config.analogy_continued_label)
+    self.body.append("\n" + r"\sangokushianalogymarks{%s}{%s}" % tuple(map(self.encode, marks)))
     self.body.append("\n" + r"\begin{sangokushianalogy}" + "\n")
     self.no_latex_floats += 1
 

@@ -18,6 +18,8 @@ CHECKS = frozenset({"fidelity", "epubcheck", "pdf", "press"})
 # The post-steps an edition can declare (sangokushi.build.runner runs them).
 POSTS = frozenset({"", "latex", "cover"})
 FORMS = frozenset({"html", "epub", "pdf"})
+# Sphinx's builder formats (``Builder.format``), which ``only`` blocks can also name.
+BUILDER_FORMATS = {"html": "html", "epub": "html", "latex": "latex"}
 # Beside an edition's work folder while Sphinx or its post-step runs (``.running``), and once
 # it is published (``.stamp``): see sangokushi.build.stamps.
 STAMP = ".stamp"
@@ -111,6 +113,14 @@ class Edition:
         for tag in self.tags:
             args += ["-t", tag]
         return [*args, *options, str(sourcedir), str(self.workdir(builddir))]
+
+    @property
+    def only_tags(self) -> tuple[str, ...]:
+        """The tags Sphinx's ``only`` directive sees in this edition (Sphinx adds the builder's
+        name and format, each also as ``builder_…`` and ``format_…``), and its own."""
+        form = BUILDER_FORMATS.get(self.builder, self.builder)
+        names = (self.builder, form, f"builder_{self.builder}", f"format_{form}")
+        return (*names, *self.tags)
 
     def describe(self) -> dict[str, object]:
         return {

@@ -1,0 +1,190 @@
+"""Page makeup measured on a built PDF: how full each page's 版面 is, spread lines, the grid."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+
+from sangokushi.page import PageDesign, body_band
+from support import page_words
+
+BP_PER_PT = 72 / 72.27
+MM = 72 / 25.4
+# Kanji and kana, whose glyphs are 1字 wide in the JFM: a run of them is set at 1字 a
+# character plus the inter-character glue (kanjiskip). Punctuation and Latin are left out:
+# their JFM widths and the glue beside them differ.
+SOLID = re.compile("[\u3005\u4e00-\u9fff\u3041-\u3096\u30a1-\u30fa\u30fc]+")
+
+Word = tuple[float, float, float, float, str]
+
+
+@dataclass
+class Sheet:
+    """One page's words, in points from the top left corner of its trimmed page."""
+
+    number: int
+    words: list[Word]  # inside the 版面's band
+    head: bool  # a running head above the 版面 (a page inside a chapter, not its opening)
+
+
+def sheets(pdf: Path, page: PageDesign, tate: bool) -> list[Sheet]:
+    """Every page of ``pdf``: its words inside the 版面, and whether it has a running head."""
+    with pikepdf.open(pdf) as document:
+        boxes = [
+            (float(p.mediabox[3]), [float(v) for v in p.obj.get("/TrimBox", p.mediabox)])
+            for p in document.pages
+        ]
+    top, bottom = body_band(page, tate)
+    found = []
+    for number, (height, trim) in enumerate(boxes, 1):
+        dx, dy = trim[0], height - trim[3]
+        words = [
+            (x0 - dx, y0 - dy, x1 - dx, y1 - dy, w) for x0, y0, x1, y1, w in page_words(pdf, number)
+        ]
+        words = [w for w in words if w[1] >= 0 and w[0] >= 0]  # not the print PDF's slug
+        inside = [w for w in words if w[1] >= top and w[3] <= bottom]
+        head = any(w[3] < top for w in words)
+        found.append(Sheet(number, inside, head))
+    return found
+
+
+def fill(sheets: list[Sheet], page: PageDesign, tate: bool) -> dict[int, float]:
+    """How much of each page's 版面 its text reaches, 0 to 1, by page number.
+
+    Across the page in 横組 (the lowest line's foot against the 版面's height), along it in
+    縦組 (the last column against the 版面's width, from its first column, measured on each
+    side of a leaf from the fullest page of that side). Blank pages are left out.
+    """
+    depth = page.text_height_pt * BP_PER_PT
+    if not tate:
+        top = page.head_mm * MM
+        return {
+            s.number: min(1.0, (max(w[3] for w in s.words) - top) / depth)
+            for s in sheets
+            if s.words
+        }
+    right = {}
+    for s in sheets:
+        if s.words:
+            side = s.number % 2
+            right[side] = max(right.get(side, 0.0), max(w[2] for w in s.words))
+    return {
+        s.number: min(1.0, (right[s.number % 2] - min(w[0] for w in s.words)) / depth)
+        for s in sheets
+        if s.words
+    }
+
+
+def may_end_short(sheets: list[Sheet]) -> set[int]:
+    """Pages that may stay part empty: a chapter's last page (the next is an opening page, a
+    blank or none: 扉, 目次, 奥付 included) and blanks."""
+    short = set()
+    for index, s in enumerate(sheets):
+        following = sheets[index + 1] if index + 1 < len(sheets) else None
+        if not s.words or following is None or not following.words or not following.head:
+            short.add(s.number)
+    return short
+
+
+def spread_lines(
+    sheets: list[Sheet], page: PageDesign, tate: bool, tolerance: float
+) -> list[tuple[int, float, str]]:
+    """Lines whose kanji and kana stand further apart than 1字 plus ``tolerance`` 字.
+
+    Poppler reads a run of characters set solid as one word and breaks a spread run into
+    words of one or a few characters: the step between two neighbouring kanji or kana is
+    taken inside each word (its length less one 字 a character, over the gaps between them)
+    and between two such words next to each other on the line. A line's spread is the mean
+    over its neighbouring pairs, in 字 of the body type (ruby and headings left out). Returns
+    (page, spread, the line's text) for each line beyond ``tolerance`` with 4 pairs or more.
+    """
+    size = page.font_pt * BP_PER_PT
+    found = []
+    for s in sheets:
+        lines: dict[int, list[Word]] = {}
+        for word in s.words:
+            x0, y0, x1, y1, _ = word
+            breadth = x1 - x0 if tate else y1 - y0
+            if abs(breadth - size) < 0.1:
+                lines.setdefault(round((x0 if tate else y1) / 4), []).append(word)
+        for words in lines.values():
+            # Every word across the line's band (Latin, punctuation), in order along it.
+            lo, hi = (words[0][0], words[0][2]) if tate else (words[0][1], words[0][3])
+            row = sorted(
+                (w for w in s.words if lo <= ((w[0] + w[2]) if tate else (w[1] + w[3])) / 2 <= hi),
+                key=lambda w: w[1] if tate else w[0],
+            )
+            gaps: list[float] = []
+            for index, (x0, y0, x1, y1, text) in enumerate(row):
+                length = y1 - y0 if tate else x1 - x0
+                if (
+                    SOLID.fullmatch(text)
+                    and len(text) > 1
+                    and abs((x1 - x0 if tate else y1 - y0) - size) < 0.1
+                ):
+                    gaps += [(length - len(text) * size) / (len(text) - 1)] * (len(text) - 1)
+                following = row[index + 1] if index + 1 < len(row) else None
+                if following and SOLID.fullmatch(text[-1]) and SOLID.fullmatch(following[4][0]):
+                    gap = (following[1] - y1) if tate else (following[0] - x1)
+                    if gap < size / 2:  # not a table's column gap
+                        gaps.append(gap)
+            spread = sum(gaps) / len(gaps) / size if len(gaps) >= 4 else 0.0
+            if spread > tolerance:
+                found.append((s.number, spread, "".join(w[4] for w in row)))
+    return found
+
+
+def grid_share(sheets: list[Sheet], page: PageDesign) -> tuple[float, list[str]]:
+    """The share of 横組 text lines whose baseline is on the 版面's line grid, and the others.
+
+    A line is a run of body-size words (CJK glyph boxes are 1 em tall, their foot the
+    baseline) on one baseline, with no gap wider than 1.5字 between them: a table's rows
+    (cells apart) and the index's two 段 are left out. On the grid: \\topskip (1字) plus a
+    whole number of 行送り below the top of the 版面, to 0.5 pt.
+    """
+    size = page.font_pt * BP_PER_PT
+    top = page.head_mm * MM
+    on, off = 0, []
+    for s in sheets:
+        lines: dict[float, list[Word]] = {}
+        for word in s.words:
+            if abs(word[3] - word[1] - size) < 0.1:
+                lines.setdefault(round(word[3], 1), []).append(word)
+        for foot, words in lines.items():
+            words.sort()
+            if any(b[0] - a[2] > 1.5 * size for a, b in itertools.pairwise(words)):
+                continue
+            depth = (foot - top) / BP_PER_PT - page.font_pt
+            miss = depth % page.pitch_pt
+            if min(miss, page.pitch_pt - miss) < 0.5:
+                on += 1
+            else:
+                off.append(f"page {s.number}: {''.join(w[4] for w in words)[:30]}")
+    return on / max(1, on + len(off)), off
+
+
+def ruby_line_heads(
+    sheets: list[Sheet], page: PageDesign, bases: set[str]
+) -> list[tuple[int, float, str]]:
+    """Where a 横組 line begins with one of ``bases`` (the bases of the book's ruby: the
+    readings themselves copy as nothing): how far it stands from the line's head, in 字 (0
+    flush, 1 after a paragraph's indent), with the line's first word."""
+    size = page.font_pt * BP_PER_PT
+    found = []
+    for s in sheets:
+        body = [w for w in s.words if abs(w[3] - w[1] - size) < 0.1]
+        if not body:
+            continue
+        left = min(w[0] for w in body)
+        lines: dict[float, list[Word]] = {}
+        for word in body:
+            lines.setdefault(round(word[3], 1), []).append(word)
+        for words in lines.values():
+            first = min(words)
+            if first[4].startswith(tuple(bases)):
+                found.append((s.number, (first[0] - left) / size, first[4]))
+    return found
