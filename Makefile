@@ -34,15 +34,15 @@ help:
 	@echo "  make clean    remove what the builds wrote in BUILDDIR (its .lock stays)"
 	@echo "  make lint | format   ruff"
 	@echo "  make site | serve    the versioned site of every tag and SITE_BRANCH; serve it"
-	@echo "  make live     the book rebuilt on save, its HTML and PDF page at 127.0.0.1:LIVE_PORT"
-	@echo "  make bench    the build-cost benchmark (BENCH_ARGS)"
+	@echo "  make live     the book rebuilt on save, the saved page in every edition at 127.0.0.1:LIVE_PORT"
+	@echo "  make bench    the edit loop against its targets (BENCH_LOOP_ARGS); the sweep too with BENCH_ARGS"
 	@echo "  make setup | sysdeps   only the venv; only the Debian packages"
 	@echo "Variables (now):"
 	@echo "  SOURCEDIR=$(SOURCEDIR) BUILDDIR=$(BUILDDIR) SPHINXOPTS=$(SPHINXOPTS) PYTHON=$(PYTHON) VENV=$(VENV)"
 	@echo "  SITE_URL=$(SITE_URL) SITE_DIR=$(SITE_DIR) SITE_REPO=$(SITE_REPO) SITE_BRANCH=$(SITE_BRANCH)"
 	@echo "  SITE_TAGS=$(SITE_TAGS) SITE_DOWNLOADS=$(SITE_DOWNLOADS) LIVE_PORT=$(LIVE_PORT)"
 	@echo "  LIVE_EDITIONS=$(LIVE_EDITIONS)"
-	@echo "  BENCH_ARGS=$(BENCH_ARGS) PYTEST_ARGS=$(PYTEST_ARGS) TEST_JOBS=$(TEST_JOBS)"
+	@echo "  BENCH_ARGS=$(BENCH_ARGS) BENCH_LOOP_ARGS=$(BENCH_LOOP_ARGS) PYTEST_ARGS=$(PYTEST_ARGS) TEST_JOBS=$(TEST_JOBS)"
 
 $(VENV_STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -139,18 +139,22 @@ serve: $(VENV_STAMP)
 	$(VENV)/bin/python -m sangokushi.site serve "$$SITE_DIR" --url "$$SITE_URL"
 
 # The book rebuilt on every save (`sangokushi preview`: the editions of LIVE_EDITIONS, or all),
-# the edited page's HTML and PDF side by side at http://127.0.0.1:LIVE_PORT/, reloading by itself.
+# the edited page's HTML, PDF and EPUB chapters (横書き, 縦書き) at http://127.0.0.1:LIVE_PORT/, reloading.
 LIVE_EDITIONS ?=
 live: $(VENV_STAMP) sysdeps
 	@$(SANGOKUSHI) preview "$$SOURCEDIR" --port $(LIVE_PORT) $(LIVE_EDITIONS)
 
 # -- Build-cost benchmark (bench/README.md): synthetic books, pandoc beside ---------------
+# make bench: the edit loop against issue 21's targets (bench/targets.md; BENCH_LOOP_ARGS, e.g.
+# '--quick' or '--sizes 1 --repeats 5'); with BENCH_ARGS also the sweep (bench/results.md), e.g.
 # make bench BENCH_ARGS='--sizes 1,10 --editions html,epub --repeats 3'
 BENCH_ARGS ?=
+BENCH_LOOP_ARGS ?=
 .PHONY: bench
 bench: export SOURCEDIR := $(SOURCEDIR)
 bench: export BUILDDIR := $(BUILDDIR)
 bench: $(VENV_STAMP) sysdeps
 	@$(VENV)/bin/python -m sangokushi.sysdeps bench
 	@$(VENV)/bin/python -c 'import matplotlib' 2>/dev/null || $(VENV)/bin/python -m pip install -q -e '.[bench]'
-	$(VENV)/bin/python -m sangokushi.bench --docs "$$SOURCEDIR" --work "$$BUILDDIR/bench" $(BENCH_ARGS)
+	$(VENV)/bin/python -m sangokushi.bench targets --docs "$$SOURCEDIR" --work "$$BUILDDIR/bench" $(BENCH_LOOP_ARGS)
+	$(if $(BENCH_ARGS),$(VENV)/bin/python -m sangokushi.bench --docs "$$SOURCEDIR" --work "$$BUILDDIR/bench" $(BENCH_ARGS))

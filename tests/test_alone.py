@@ -46,3 +46,16 @@ def test_numbering_alone_numbers_html_its_own_way(rootdir: Path, tmp_path: Path)
     built = sphinx_build(rootdir / "test-alone-numbering", tmp_path, "html")
     assert "Chapter 1: The first chapter" in (built.outdir / "first.html").read_text("utf-8")
     assert "Appendix A: Further reading" in (built.outdir / "extra.html").read_text("utf-8")
+
+
+def test_chapter_labels_are_found_once_per_build(
+    rootdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sangokushi import numbering
+
+    found = []
+    labels = numbering.chapter_labels
+    monkeypatch.setattr(numbering, "chapter_labels", lambda env: found.append(1) or labels(env))
+    built = sphinx_build(rootdir / "test-alone-numbering", tmp_path, "html")
+    assert "Chapter 1: The first chapter" in (built.outdir / "first.html").read_text("utf-8")
+    assert len(found) == 1  # not once per document written

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from sangokushi.bench import synth
+from sangokushi.bench import loop, synth
 from sangokushi.bench.__main__ import main
 from sangokushi.bench.run import SCENARIOS
-from support import DOCS, make
+from support import DOCS, EDITIONS, make
 
 
 def test_copies_rename_every_label_box_and_reference(tmp_path: Path) -> None:
@@ -66,3 +66,27 @@ def test_smoke_run_writes_results(tmp_path: Path) -> None:
     results = (out / "results.md").read_text(encoding="utf-8")
     assert re.search(rf"^\| 1 \| {documents} \| html \|( [\d.]+ \|){{6}}", results, re.M)
     assert re.search(r"^\| 1 \| [\d.]+ \| [\d.]+ \| [\d.]+ \|", results, re.M)  # pandoc beside
+
+
+@pytest.mark.slow
+def test_targets_quick_run_says_met_or_missed_with_cpu_and_load(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    argv = ["targets", "--quick", "--docs", str(DOCS), "--work", str(tmp_path / "w")]
+    assert main([*argv, "--out", str(out)]) == 0
+    runs = json.loads((out / "targets.json").read_text(encoding="utf-8"))
+    assert {"cold x1", "edit x1", "pandoc-epub x1"} <= runs.keys()
+    edit = runs["edit x1"][0]
+    assert edit["cpu"] > 0 and 0 < edit["published"]["html"] <= edit["wall"]
+    # Every edition the edit changes is built again (a cover may find its spine unchanged).
+    assert (
+        {"html", "epub", "epub-tate", "pdf"} <= set(edit["published"]) <= {e.name for e in EDITIONS}
+    )
+    report = (out / "targets.md").read_text(encoding="utf-8")
+    for target in loop.TARGETS[:3]:
+        row = re.search(rf"^\| {re.escape(target.name)} \|.*$", report, re.M)
+        assert row, target.name
+        cells = [c.strip() for c in row[0].strip("|").split("|")]
+        assert float(cells[2]) > 0 and float(cells[3]) > 0 and "→" in cells[5], row[0]
+        assert cells[6] == "met" or re.fullmatch(r"missed by [\d.]+ s \([\d.]+×\)", cells[6])
+    assert "| one paragraph edited, ×100: every edition | ≤ 5 s | – |" in report
+    assert re.search(r"^\| pandoc-epub x1 \| [\d.]+ \| [\d.]+ \|", report, re.M)

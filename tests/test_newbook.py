@@ -115,8 +115,17 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     root = tmp_path_factory.mktemp(request.param)
     folder = root / "book"
     (starter_book if request.param == "starter" else plain_book)(folder)
-    sangokushi("build", str(folder))
+    result = sangokushi("build", str(folder))
+    (root / "build.out").write_text(result.stdout, encoding="utf-8")
     return folder
+
+
+def test_the_web_edition_is_published_first(built: Path) -> None:
+    """An author sees the edit on the web page first: the HTML's Sphinx runs before the PDFs'."""
+    lines = (built.parent / "build.out").read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("sangokushi: html: building (1/"), lines
+    published = [line.split(":")[1].strip() for line in lines if re.search(r"\(\d+\.\d s\)$", line)]
+    assert published[0] == "html", published
 
 
 def test_new_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:

@@ -140,3 +140,31 @@ def test_markers_stand_where_each_printed_page_begins(book: Path, edition: str) 
                     f"page {printed[n - 1]} ends …{previous[-24:]}, before marker: {before}"
                 )
     assert wrong == []
+
+
+@pytest.mark.parametrize("epub", sorted(PAIRS))
+def test_phrase_alignment_places_the_pages_as_difflib_does(
+    book: Path, epub: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``pagemap.matching`` (phrases first, so that ×100 takes seconds, not half an hour)
+    puts each page where difflib's character alignment of the whole texts puts it."""
+    from lxml import etree
+
+    from sangokushi import pagemap
+
+    pages = pagemap.load(BY_NAME[PAIRS[epub]].page_map(book))[1]
+    text = ""
+    with zipfile.ZipFile(BY_NAME[epub].published(book)) as ocf:
+        opf = ocf.read("content.opf").decode("utf-8")
+        hrefs = dict(re.findall(r'<item id="([^"]+)" href="([^"]+\.xhtml)"', opf))
+        for idref in re.findall(r'<itemref idref="([^"]+)"', opf):
+            name = hrefs.get(idref, "")
+            if name.endswith(".xhtml") and name != "nav.xhtml" and "cover" not in name:
+                root = etree.fromstring(ocf.read(name))
+                pagemap.unmark(root)
+                text += pagemap.document_text(root)[0]
+    placed = pagemap.locate(pages, text)
+    assert sum(at is not None for at in placed) > len(pages) * 0.8
+    whole = lambda a, b: SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()  # noqa: E731
+    monkeypatch.setattr(pagemap, "matching", whole)
+    assert pagemap.locate(pages, text) == placed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -90,6 +91,11 @@ def test_live_rebuilds_html_and_pdf_on_save(tmp_path: Path) -> None:
             f.write(f"\n{SENTENCE}\n")
         html = f"{base}/html/shu.html"
         assert wait_for(lambda: SENTENCE in (fetch(html) or b"").decode(), 90), log_path.read_text()
+        # The HTML is built first, not after the PDFs' Sphinx.
+        assert re.findall(r"sangokushi: ([\w-]+): building", log_path.read_text())[:2] == [
+            "html",
+            "pdf",
+        ]
         assert wait_for(lambda: state()["version"] > first["version"], 60)
         now = state()
         assert now["doc"] == "shu" and now["html"] == "/html/shu.html" and not now["error"]
@@ -102,6 +108,56 @@ def test_live_rebuilds_html_and_pdf_on_save(tmp_path: Path) -> None:
         if other := outward_address():
             with pytest.raises(OSError), socket.create_connection((other, port), timeout=2):
                 pass
+    finally:
+        os.killpg(live.pid, signal.SIGTERM)
+        live.wait(timeout=30)
+        log.close()
+
+
+def test_live_shows_the_saved_chapter_in_both_epubs(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs", docs)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = ["make", "-C", str(ROOT), "live", f"SOURCEDIR={docs}",
+               f"BUILDDIR={tmp_path / 'build'}", f"LIVE_PORT={port}",
+               "LIVE_EDITIONS=epub epub-tate"]  # fmt: skip
+    log_path = tmp_path / "live.log"
+    log = log_path.open("w")
+    live = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def state() -> dict:
+        return json.loads(fetch(f"{base}/version") or b"{}")
+
+    try:
+        assert wait_for(lambda: state().get("status", "").startswith("built"), 180), (
+            log_path.read_text()
+        )
+        page = (fetch(f"{base}/") or b"").decode()
+        assert 'id="epub"' in page and 'id="epub_tate"' in page
+        first = state()
+        assert first["epub"] == "/read/epub/index.xhtml" and first["html"] == ""
+        with (docs / "wu.md").open("a", encoding="utf-8") as f:
+            f.write(f"\n{SENTENCE}\n")
+
+        def rebuilt() -> bool:
+            now = state()
+            return now["version"] > first["version"] and now["status"] == "built: wu"
+
+        assert wait_for(rebuilt, 120), log_path.read_text()
+        now = state()
+        assert (
+            now["epub"] == "/read/epub/wu.xhtml" and now["epub_tate"] == "/read/epub-tate/wu.xhtml"
+        )
+        for pane, mode in (("epub", "hltr"), ("epub_tate", "vrtl")):
+            chapter = (fetch(base + now[pane]) or b"").decode()
+            assert SENTENCE in chapter and f'class="{mode}"' in chapter, pane
+            # Its stylesheet resolves inside the same EPUB.
+            css = re.search(r'href="(_static/ebook\.css)"', chapter)
+            assert css and b"writing-mode" in (
+                fetch(base + now[pane].rsplit("/", 1)[0] + "/" + css[1]) or b""
+            )
+        assert fetch(f"{base}/read/epub/../work/x") is None and fetch(f"{base}/read/pdf/a") is None
     finally:
         os.killpg(live.pid, signal.SIGTERM)
         live.wait(timeout=30)

@@ -225,6 +225,38 @@ def add_templates(app: Sphinx, config: Config) -> None:
     config.templates_path = [*paths[:at], str(TEMPLATES), *paths[at:]]
 
 
+# Templates pydata-sphinx-theme renders on every page only to drop them if they come out
+# empty, and which never do: sphinx-book-theme's article-header-buttons.html always writes its
+# <div> (25 ms a page here). With ``navigation_cache``, such a section is kept from the theme's
+# check and given back as the check would leave it.
+NEVER_EMPTY = {"theme_article_header_end": frozenset({"article-header-buttons.html"})}
+HELD = "sangokushi_held_templates"
+
+
+def hold_templates(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Before the theme's check: take out the sections made only of never-empty templates."""
+    held: dict[str, list[str]] = {}
+    for section, never_empty in NEVER_EMPTY.items():
+        value = context.get(section) if app.config.navigation_cache else None
+        names = [n.strip() for n in value.split(",")] if isinstance(value, str) else value
+        if not isinstance(names, list) or not names:
+            continue
+        suffixed = [n if os.path.splitext(n)[1] else f"{n}.html" for n in names]
+        if all(n in never_empty for n in suffixed):
+            held[section] = suffixed
+            context[section] = []
+    context[HELD] = held
+
+
+def release_templates(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """After the theme's check: the sections held, as it would have left them."""
+    context.update(context.pop(HELD, {}))
+
+
 def _reset(app: Sphinx, env: Any) -> None:
     cache(app.builder).clear()
 
@@ -235,5 +267,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # Before every other handler: pydata-sphinx-theme renders the sidebar in its own
     # (to drop empty templates), and others may replace the page's toctree().
     app.connect("html-page-context", install, priority=100)
+    # Around pydata-sphinx-theme's update_and_remove_templates (priority 500).
+    app.connect("html-page-context", hold_templates, priority=499)
+    app.connect("html-page-context", release_templates, priority=600)
     app.connect("env-updated", _reset)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -22,6 +23,9 @@ SEPARATOR = "\u3000"
 # The ``book-chapter`` kinds (sangokushi.book) that carry a number; any other kind
 # (unnumbered, a colophon) has none.
 NUMBERED, APPENDIX = "numbered", "appendix"
+# Each build's labels, found once when its environment is complete (``env-updated``) and
+# read for every document written (walking the reading order per document is quadratic).
+_LABELS: WeakKeyDictionary[BuildEnvironment, dict[str, str]] = WeakKeyDictionary()
 
 
 def reading_order(env: BuildEnvironment) -> list[str]:
@@ -91,7 +95,7 @@ def number_titles(app: Sphinx, env: BuildEnvironment) -> None:
     """Number the titles the navigation is made of: the sidebar, the EPUB's nav and NCX."""
     if not _numbered_here(app):
         return
-    labels = chapter_labels(env, vertical(app))
+    labels = _LABELS[env] = chapter_labels(env, vertical(app))
     for docname in env.found_docs:
         label = labels.get(docname)
         for titles in (env.titles, env.longtitles):
@@ -108,7 +112,10 @@ def number_heading(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Number the document's own heading."""
     if not _numbered_here(app):
         return
-    label = chapter_labels(app.env, vertical(app)).get(docname)
+    env = app.env
+    if env not in _LABELS:
+        _LABELS[env] = chapter_labels(env, vertical(app))
+    label = _LABELS[env].get(docname)
     for section in doctree.findall(nodes.section):
         title = section.next_node(nodes.title)
         if title is not None:
@@ -140,7 +147,10 @@ def resolve_chapter_references(app: Sphinx, doctree: nodes.document, docname: st
     After the post-transforms: the vertical EPUB orients what it writes once more
     (sangokushi.ebook), and a label in kanji needs no 縦中横 in the PDF.
     """
-    labels = chapter_labels(app.env, vertical(app))
+    env = app.env
+    if env not in _LABELS:
+        _LABELS[env] = chapter_labels(env, vertical(app))
+    labels = _LABELS[env]
     for node in list(doctree.findall(chapter_reference)):
         label = labels.get(node["reftarget"])
         if label is None:

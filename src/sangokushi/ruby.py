@@ -61,6 +61,8 @@ LATEX_STYLE = r"""\NeedsTeXFormat{LaTeX2e}
 % form; elsewhere pxrubrica's form with its intrusions as kerns. #1: < (may hang over the
 % character before), | (not), h (the paragraph's first characters: line-head form only);
 % #2: > or |, after; #3 the base, #4 the reading.
+% The full-width 字: jlreq's and LuaTeX-ja's \zw, else pTeX's own unit (another class).
+\ifdefined\zw\def\sangokushiruby@zw{\zw}\else\def\sangokushiruby@zw{zw}\fi
 \newsavebox\sangokushiruby@mid
 \newsavebox\sangokushiruby@head
 \newdimen\sangokushiruby@excess
@@ -68,7 +70,8 @@ LATEX_STYLE = r"""\NeedsTeXFormat{LaTeX2e}
   \setbox\sangokushiruby@mid\hbox{\ruby[|gE|]{#3}{#4}\relax}%
   \setbox\sangokushiruby@head\hbox{#3}%
   \sangokushiruby@excess\dimexpr(\wd\sangokushiruby@mid-\wd\sangokushiruby@head)/2\relax
-  \ifdim\sangokushiruby@excess>.25\zw\sangokushiruby@excess.25\zw\fi
+  \ifdim\sangokushiruby@excess>.25\sangokushiruby@zw
+    \sangokushiruby@excess.25\sangokushiruby@zw\fi
   \setbox\sangokushiruby@head\hbox{%
     \ruby[|gE|]{\hbox to\wd\sangokushiruby@mid{#3\hss}}{#4}\relax
     \if>#2\kern-2\sangokushiruby@excess\fi}%

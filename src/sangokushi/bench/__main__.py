@@ -1,4 +1,5 @@
-"""``python -m sangokushi.bench``: measure, then rewrite bench/results.md and scaling.png."""
+"""``python -m sangokushi.bench``: measure, then rewrite bench/results.md and scaling.png
+(``python -m sangokushi.bench targets``: the edit loop, bench/targets.md)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from sangokushi.bench import report
+from sangokushi.bench import loop, report
 from sangokushi.bench.run import EDITIONS, SCENARIOS, measure_size
 
 
@@ -23,6 +24,9 @@ def _names(allowed: tuple[str, ...]):
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["targets"]:
+        return loop.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m sangokushi.bench", description=__doc__)
     parser.add_argument("--sizes", default="1,10,40,100", help="book sizes (× the chapters)")
     parser.add_argument(

@@ -1,12 +1,14 @@
-"""`sangokushi preview`: rebuild on save, serve the edited page's HTML and PDF on loopback."""
+"""`sangokushi preview`: rebuild on save, serve the edited page of each edition on loopback."""
 
 from __future__ import annotations
 
 import html
 import json
 import logging
+import mimetypes
 import re
 import threading
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -20,6 +22,10 @@ from sangokushi.build.runner import Build
 HOST = "127.0.0.1"
 # What a save changes: the book's own sources, not editors' scratch files.
 SOURCES = (".md", ".rst", ".py", ".toml", ".css", ".html", ".png", ".jpg", ".svg", ".txt")
+# Files of a published EPUB, read from inside it: /read/<edition>/<name in the zip>.
+READ = "/read/"
+# The EPUB builder's page suffix (Sphinx's epub builder: ``out_suffix``).
+XHTML = ".xhtml"
 # A Sphinx document's start in the LaTeX aux file: its label and hyperref anchor.
 DOC_LABEL = r"\\newlabel\{%s::doc\}\{\{[^{}]*\}\{[^{}]*\}\{[^{}]*\}\{([^{}]*)\}"
 
@@ -29,11 +35,14 @@ PAGE = """<!DOCTYPE html>
 body {{ margin: 0; display: flex; flex-direction: column; height: 100vh; font-family: sans-serif; }}
 #status {{ padding: 4px 8px; background: #eee; font-size: 13px; white-space: pre-wrap; }}
 #status.failed {{ background: #fdd; }}
-main {{ flex: 1; display: flex; }}
-iframe {{ flex: 1; border: 0; border-left: 1px solid #ccc; }}
+main {{ flex: 1; display: grid; grid-template-columns: 1fr 1fr; grid-auto-rows: 1fr; }}
+iframe {{ width: 100%; height: 100%; border: 0; outline: 1px solid #ccc; }}
+iframe[hidden] {{ display: none; }}
 </style></head>
 <body><div id="status">{title}</div><main>
-<iframe id="html" title="HTML"></iframe><iframe id="pdf" title="PDF"></iframe>
+<iframe id="html" title="HTML" hidden></iframe><iframe id="pdf" title="PDF" hidden></iframe>
+<iframe id="epub" title="EPUB 横書き" hidden></iframe>
+<iframe id="epub_tate" title="EPUB 縦書き" hidden></iframe>
 </main>
 <script>
 let seen = -1;
@@ -46,8 +55,12 @@ async function poll() {{
       status.textContent = state.status;
       status.className = state.error ? "failed" : "";
       const stamp = "?v=" + state.version;
-      if (state.html) document.getElementById("html").src = state.html + stamp;
-      if (state.pdf) document.getElementById("pdf").src = state.pdf + stamp + "#page=" + state.page;
+      for (const pane of ["html", "pdf", "epub", "epub_tate"]) {{
+        const frame = document.getElementById(pane);
+        frame.hidden = !state[pane];
+        if (!state[pane]) continue;
+        frame.src = state[pane] + stamp + (pane === "pdf" ? "#page=" + state.page : "");
+      }}
     }}
   }} catch (e) {{}}
   setTimeout(poll, 500);
@@ -91,6 +104,21 @@ def pdf_page(pdf: Path, aux: Path, doc: str) -> int:
         return 1
 
 
+def epub_page(epub: Path, doc: str) -> str:
+    """The content document of ``doc`` in ``epub``; else the first of its reading order."""
+    try:
+        with zipfile.ZipFile(epub) as book:
+            names = book.namelist()
+            opf = book.read("content.opf").decode("utf-8")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return doc + XHTML
+    if doc + XHTML in names:
+        return doc + XHTML
+    spine = re.findall(r'<itemref idref="([^"]+)"', opf)
+    hrefs = dict(re.findall(r'<item id="([^"]+)" href="([^"]+)"', opf))
+    return next((hrefs[i] for i in spine if i in hrefs), doc + XHTML)
+
+
 def changed_doc(sourcedir: Path, paths: Iterable[Path], current: str) -> str:
     """The document a save touched (its docname), else the one shown before."""
     for path in paths:
@@ -118,7 +146,9 @@ class Preview:
 
     def build(self) -> None:
         """One ``sangokushi build`` of the chosen editions (the same runner, lock and checks)."""
-        runner = Build(self.sourcedir, self.builddir, list(self.options), self.editions, self.say)
+        runner = Build(
+            self.sourcedir, self.builddir, list(self.options), self.editions, self.say, True
+        )
         try:
             runner.run(self.chosen)
         except BuildError as exc:
@@ -128,17 +158,37 @@ class Preview:
         self.state.update(status=f"built: {self.state.doc}", error=False)
 
     def urls(self) -> dict[str, object]:
-        """Where the page finds the edited document in the HTML and in the first PDF."""
-        shown: dict[str, object] = {"html": "", "pdf": "", "page": 1}
+        """Where the page finds the edited document: in the HTML, the first PDF and each EPUB
+        (its chapter read from inside the published file, in either writing mode)."""
+        shown: dict[str, object] = {"html": "", "pdf": "", "epub": "", "epub_tate": "", "page": 1}
         for edition in self.chosen:
             where = edition.published(self.builddir)
-            if edition.form == "html" and not shown["html"]:
+            pane = "epub_tate" if edition.form == "epub" and edition.vertical else edition.form
+            if shown.get(pane) or not where.exists():
+                continue
+            if edition.form == "html":
                 shown["html"] = f"/{edition.output}/{self.state.doc}.html"
-            elif edition.form == "pdf" and not shown["pdf"]:
+            elif edition.form == "pdf":
                 shown["pdf"] = f"/{edition.output}"
                 aux = edition.workdir(self.builddir) / f"{edition.book}.aux"
                 shown["page"] = pdf_page(where, aux, self.state.doc)
+            elif edition.form == "epub":
+                shown[pane] = f"{READ}{edition.name}/{epub_page(where, self.state.doc)}"
         return shown
+
+    def read(self, path: str) -> tuple[bytes, str] | None:
+        """``/read/<edition>/<name>``: a file inside that published EPUB, and its type."""
+        name, _, inside = path[len(READ) :].partition("/")
+        edition = next((e for e in self.chosen if e.name == name and e.form == "epub"), None)
+        if edition is None or not inside:
+            return None
+        try:
+            with zipfile.ZipFile(edition.published(self.builddir)) as book:
+                data = book.read(inside)
+        except (OSError, KeyError, zipfile.BadZipFile):
+            return None
+        kind = "application/xhtml+xml" if inside.endswith(XHTML) else None
+        return data, kind or mimetypes.guess_type(inside)[0] or "application/octet-stream"
 
     def handler(self) -> type[SimpleHTTPRequestHandler]:
         preview = self
@@ -163,15 +213,21 @@ class Preview:
                         **preview.urls(),
                     }
                     return self.reply("application/json", json.dumps(body, ensure_ascii=False))
+                if path.startswith(READ):
+                    found = preview.read(path)
+                    if found is None:
+                        return self.send_error(404)
+                    return self.reply_bytes(found[1], found[0])
                 if not any(path.lstrip("/").startswith(p) for p in published) or ".." in path:
                     return self.send_error(404)
                 return super().do_GET()
 
             def reply(self, kind: str, text: str) -> None:
-                data = text.encode("utf-8")
+                self.reply_bytes(f"{kind}; charset=utf-8", text.encode("utf-8"))
+
+            def reply_bytes(self, kind: str, data: bytes) -> None:
                 self.send_response(200)
-                self.send_header("Content-Type", f"{kind}; charset=utf-8")
-                self.send_header("Cache-Control", "no-store")
+                self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

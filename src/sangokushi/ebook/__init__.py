@@ -68,5 +68,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # The page map of the PDF whose pages the EPUB marks (sangokushi.pagemap; the build's
     # registry passes it): a page list and page break markers; empty, none.
     app.add_config_value("ebook_page_map", "", "epub", types=str_)
+    # What the pages are written with besides their doctrees (code, options, templates, CSS),
+    # as a digest (the build's runner passes it): a page whose doctree and context are those
+    # of the last build with the same key is not written again. Empty: every page is written.
+    app.add_config_value("ebook_write_key", "", "", types=str_)
     app.connect("config-inited", set_cover)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

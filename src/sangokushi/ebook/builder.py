@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import re
 from collections.abc import Set
 from pathlib import Path
@@ -10,6 +12,7 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.builders.epub3 import Epub3Builder, NavPoint
+from sphinx.environment.adapters.toctree import document_toc
 from sphinx.jinja2glue import SphinxFileSystemLoader
 from sphinx.locale import _
 from sphinx.util import logging
@@ -34,6 +37,9 @@ LINK = re.compile(r"""(?:href|src)="([^"#?]+)|url\(\s*['"]?([^'")#?]+)|@import\s
 PYGMENTS_CSS = "_static/pygments.css"
 # The epub theme styles search results (there are none in a book) with an icon.
 SEARCH_ICON = re.compile(r"\s*background-image:\s*url\(file\.png\);")
+# In the work folder: each page's digest (doctree and context) and its file's, under the
+# build's ``ebook_write_key``; a page found unchanged is not written again.
+PAGES_RECORD = ".sangokushi-pages.json"
 # Identifiers of the two renditions, after the work's own (epub_identifier).
 RENDITIONS = {False: "yokogaki", True: "tategaki"}
 # The vertical rendition's title is the work's with this after it: a store or Calibre takes
@@ -72,6 +78,13 @@ A11Y_SUMMARIES = {
         "order of the book; text size and typeface can be changed by the reading system."
     ),
 }
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.blake2b(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 class EbookTranslator(AriaHTML5Translator):
@@ -170,6 +183,10 @@ class EbookBuilder(Epub3Builder):
 
     def prepare_writing(self, docnames: Set[str]) -> None:
         super().prepare_writing(docnames)
+        self.last_pages = self.load_record()
+        self.page_digests: dict[str, str] = {}
+        self.unchanged: set[str] = set()
+        self.ruby_seen = False
         self.globalcontext["cover_title"] = self.cover_spec().title.replace("\n", "")
         self.globalcontext["cover_alt"] = self.cover_alt()
 
@@ -186,7 +203,57 @@ class EbookBuilder(Epub3Builder):
             ]
         super().handle_page(pagename, addctx, *args, **kwargs)
 
+    # -- pages written again only when they change ------------------------------------
+
+    def load_record(self) -> dict[str, list[str]]:
+        """The last build's page digests, if it had this build's write key."""
+        key = self.config.ebook_write_key
+        try:
+            record = json.loads(Path(self.outdir, PAGES_RECORD).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not key or not isinstance(record, dict) or record.get("key") != key:
+            return {}
+        pages = record.get("pages")
+        return pages if isinstance(pages, dict) else {}
+
+    def page_digest(self, docname: str, doctree: nodes.document) -> str:
+        """What the page is written from: its resolved doctree and what ``get_doc_context``
+        reads from the environment (its title, metadata and contents, the titles of the pages
+        before, after and above it), unrendered: rendering them costs more than the digest."""
+        env = self.env
+        related = self.relations.get(docname) or (None, None, None)
+        neighbours, up = [related[1], related[2]], related[0]
+        while up and up not in neighbours:
+            neighbours.append(up)
+            up = (self.relations.get(up) or (None,))[0]
+        parts = [
+            doctree.pformat(),
+            json.dumps([related, neighbours, env.metadata.get(docname, {})], default=str),
+            *(env.titles[n].pformat() if n in env.titles else "" for n in neighbours if n),
+            env.longtitles[docname].pformat() if docname in env.longtitles else "",
+            document_toc(env, docname, self.tags).pformat(),
+            str(env.toc_num_entries.get(docname)),
+        ]
+        digest = hashlib.blake2b()
+        for part in parts:
+            digest.update(part.encode("utf-8") + b"\0")
+        return digest.hexdigest()
+
+    def write_doc_serialized(self, docname: str, doctree: nodes.document) -> None:
+        # In the main process also when the pages are written in parallel (-j).
+        super().write_doc_serialized(docname, doctree)
+        digest = self.page_digests[docname] = self.page_digest(docname, doctree)
+        if not self.ruby_seen:
+            self.ruby_seen = any(n.tagname == "ruby" for n in doctree.findall(nodes.Element))
+        last = self.last_pages.get(docname)
+        target = Path(self.get_outfilename(docname))
+        if last and last[0] == digest and _file_digest(target) == last[1]:
+            self.unchanged.add(docname)
+
     def write_doc(self, docname: str, doctree: nodes.document) -> None:
+        if docname in getattr(self, "unchanged", ()):
+            return
         if self.vertical and self.config.ebook_tate_chu_yoko:
             # Toctrees are resolved after the post-transforms: orient their entries too.
             orient_tree(doctree, self.config.ebook_tcy_digits)
@@ -248,6 +315,8 @@ class EbookBuilder(Epub3Builder):
 
     def uses_ruby(self) -> bool:
         """Whether any document has a ``ruby`` node (of the ``sangokushi.ruby`` role)."""
+        if getattr(self, "ruby_seen", False):  # in a page written (or kept) by this build
+            return True
         for docname in sorted(self.env.all_docs):
             doctree = self.env.get_doctree(docname)
             if any(node.tagname == "ruby" for node in doctree.findall(nodes.Element)):
@@ -347,7 +416,7 @@ class EbookBuilder(Epub3Builder):
         # Sphinx's build-info backup are not content; Sphinx would warn about them.
         stray = [
             path.relative_to(self.outdir).as_posix()
-            for pattern in ("*.epub", "*.epub.part", ".buildinfo.bak")
+            for pattern in ("*.epub", "*.epub.part", ".buildinfo.bak", PAGES_RECORD + "*")
             for path in sorted(self.outdir.rglob(pattern))
         ]
         excluded = self.config.epub_exclude_files
@@ -440,8 +509,28 @@ class EbookBuilder(Epub3Builder):
         logger.info("writing %s file...", outname)
         target = self.outdir / outname
         package.write_ocf(target, self.outdir, self.files, package.build_time())
+        self.save_record()
         if self.config.ebook_verify:
             self.verify(target)
+
+    def save_record(self) -> None:
+        """Each page's digests as written (page break markers placed), for the next build."""
+        record = Path(self.outdir, PAGES_RECORD)
+        record.unlink(missing_ok=True)
+        digests = getattr(self, "page_digests", {})
+        if not self.config.ebook_write_key or not digests:
+            return
+        pages = {
+            name: [digest, _file_digest(Path(self.get_outfilename(name)))]
+            for name, digest in sorted(digests.items())
+        }
+        rewritten = sorted(set(digests) - self.unchanged)
+        text = json.dumps({"key": self.config.ebook_write_key, "pages": pages,
+                           "rewritten": rewritten})  # fmt: skip
+        partial = record.with_name(record.name + ".part")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(record)
+        logger.info("%d of %d pages written", len(rewritten), len(digests))
 
     def verify(self, target: Path) -> None:
         """Read the EPUB back with ebooklib; warn about what an e-reader edition lacks."""

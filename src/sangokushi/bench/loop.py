@@ -1,0 +1,251 @@
+"""The author's edit loop against issue 21's targets: cold `make book`, one paragraph edited."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sangokushi.bench.report import machine
+from sangokushi.bench.run import build_env, peer_commands
+from sangokushi.bench.synth import edit_paragraph, make_book, pandoc_markdown
+from sangokushi.facts import load
+
+# An edition published: ``sangokushi: NAME: PATH (N.N s)``.
+PUBLISHED = re.compile(r"^sangokushi: ([\w-]+): .* \([\d.]+ s\)$")
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One of the issue's targets: a build of a book ×``size``, until ``until`` is published."""
+
+    name: str
+    scenario: str  # cold | edit
+    size: int
+    until: str  # an edition, or ALL: the build's end
+    seconds: float
+
+
+TARGETS = (
+    Target("cold `make book`, ×1", "cold", 1, ALL, 5.0),
+    Target("one paragraph edited, ×1: HTML published", "edit", 1, "html", 1.0),
+    Target("one paragraph edited, ×1: every edition", "edit", 1, ALL, 2.0),
+    Target("one paragraph edited, ×100: every edition", "edit", 100, ALL, 5.0),
+)
+
+
+@dataclass
+class Run:
+    """One timed build: wall and CPU seconds, when each edition was published, the load."""
+
+    wall: float
+    cpu: float
+    published: dict[str, float] = field(default_factory=dict)
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
+
+
+def timed(command: Sequence[str], env: dict[str, str], cwd: Path) -> Run:
+    """Run ``command``; the time each ``sangokushi: EDITION: … (N s)`` line came, from its start."""
+    before = os.getloadavg()[0]
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert proc.stdout is not None
+    published: dict[str, float] = {}
+    said: list[str] = []
+    for line in proc.stdout:
+        said.append(line)
+        if found := PUBLISHED.match(line.strip()):
+            published[found[1]] = round(time.perf_counter() - start, 3)
+    # wait4's rusage covers the child and every descendant it waited for (latexmk, TeX).
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{''.join(said)[-3000:]}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(round(wall, 3), round(cpu, 3), published, (before, os.getloadavg()[0]))
+
+
+def build_command(srcdir: Path, builddir: Path) -> list[str]:
+    """`make book`'s command: every edition the book asks for."""
+    return [sys.executable, "-m", "sangokushi", "build", str(srcdir), "--builddir", str(builddir)]
+
+
+def peers(quick: bool) -> list[str]:
+    """pandoc's EPUB (and LuaLaTeX PDF), and Vivliostyle's PDF when it is installed."""
+    found = ["pandoc-epub"] if shutil.which("pandoc") else []
+    if not quick and shutil.which("pandoc"):
+        found.append("pandoc-pdf")
+    if not quick and shutil.which("vivliostyle"):
+        found.append("vivliostyle-pdf")
+    return found
+
+
+def peer_command(peer: str, markdown: Path, outdir: Path, title: str) -> list[list[str]]:
+    if peer == "vivliostyle-pdf":
+        return [["vivliostyle", "build", str(markdown), "-o", str(outdir / "vivliostyle.pdf")]]
+    return peer_commands(peer, markdown, outdir, title)
+
+
+def measure(
+    docs: Path,
+    work: Path,
+    sizes: Sequence[int],
+    repeats: int,
+    quick: bool,
+    log: Callable[[str], None] = print,
+) -> dict[str, list[dict]]:
+    """Each size in ``repeats`` rounds: a cold build, one paragraph edited and built again, then
+    the peers on the same text; every run as ``{"<scenario> x<size>": [runs]}``."""
+    env = build_env()
+    runs: dict[str, list[dict]] = {}
+    for size in sizes:
+        book = make_book(docs, work / f"x{size}" / "docs", size)
+        original = book.paragraph_doc.read_bytes()
+        markdown = work / f"x{size}" / "book.md"
+        markdown.write_text(pandoc_markdown(book), encoding="utf-8")
+        builddir = work / f"x{size}" / "build-loop"
+        title = load(book.srcdir).title
+        for round_ in range(repeats):
+            book.paragraph_doc.write_bytes(original)
+            shutil.rmtree(builddir, ignore_errors=True)
+            for scenario in ("cold", "edit"):
+                if scenario == "edit":
+                    edit_paragraph(book, f"（改稿{round_}）")
+                run = timed(build_command(book.srcdir, builddir), env, work)
+                runs.setdefault(f"{scenario} x{size}", []).append(asdict(run))
+                log(f"x{size} {scenario}: {run.wall:.2f} s (CPU {run.cpu:.2f} s) {run.published}")
+            for peer in peers(quick):
+                outdir = builddir / "peer"
+                outdir.mkdir(exist_ok=True)
+                commands = peer_command(peer, markdown, outdir, title)
+                started, cpu = time.perf_counter(), 0.0
+                before = os.getloadavg()[0]
+                for command in commands:
+                    cpu += timed(command, env, work).cpu
+                wall = time.perf_counter() - started
+                peer_run = Run(round(wall, 3), round(cpu, 3), {}, (before, os.getloadavg()[0]))
+                runs.setdefault(f"{peer} x{size}", []).append(asdict(peer_run))
+                log(f"x{size} {peer}: {wall:.2f} s (CPU {cpu:.2f} s)")
+        book.paragraph_doc.write_bytes(original)
+        shutil.rmtree(builddir, ignore_errors=True)
+    return runs
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def verdict(target: Target, runs: dict[str, list[dict]]) -> tuple[float, float, str] | None:
+    """The median wall and CPU seconds of ``target``'s runs, and met or missed by how much."""
+    found = runs.get(f"{target.scenario} x{target.size}")
+    if not found:
+        return None
+    if target.until == ALL:
+        wall = _median([r["wall"] for r in found])
+    else:
+        wall = _median([r["published"].get(target.until, float("nan")) for r in found])
+    cpu = _median([r["cpu"] for r in found])
+    if wall <= target.seconds:
+        return wall, cpu, "met"
+    return wall, cpu, f"missed by {wall - target.seconds:.2f} s ({wall / target.seconds:.2f}×)"
+
+
+def markdown(runs: dict[str, list[dict]], when: str) -> str:
+    """The targets met or missed, each edition's publishing time, the peers beside."""
+    lines = [
+        "# The edit loop: `make bench` against issue 21's targets",
+        "",
+        "Generated by `make bench` (`python -m sangokushi.bench targets`) from",
+        f"`bench/targets.json`, {when}, on {machine()}.",
+        "Medians of the rounds; CPU is user + system time of every process of the build",
+        "(`sangokushi build DIR`, what `make book` runs); load is the 1-minute load average",
+        "before → after the runs (2 cores: above 2, wall times are inflated by other work).",
+        "",
+        "| target | goal | wall s | CPU s | rounds | load | verdict |",
+        "|---|---:|---:|---:|---:|---|---|",
+    ]
+    for target in TARGETS:
+        found = verdict(target, runs)
+        if found is None:
+            goal = f"≤ {target.seconds:g} s"
+            lines.append(f"| {target.name} | {goal} | – | – | 0 | – | not measured |")
+            continue
+        wall, cpu, said = found
+        rounds = runs[f"{target.scenario} x{target.size}"]
+        load = f"{rounds[0]['load'][0]:.1f} → {rounds[-1]['load'][1]:.1f}"
+        lines.append(
+            f"| {target.name} | ≤ {target.seconds:g} s | {wall:.2f} | {cpu:.2f} | "
+            f"{len(rounds)} | {load} | {said} |"
+        )
+    lines += [
+        "",
+        "When each edition was published, seconds from the build's start (medians):",
+        "",
+    ]
+    keyed = [k for k in runs if k.startswith(("cold ", "edit "))]
+    editions = sorted({e for k in keyed for r in runs[k] for e in r["published"]})
+    lines.append("| build | " + " | ".join(editions) + " | all done | CPU s |")
+    lines.append("|---|" + "---:|" * (len(editions) + 2))
+    for key in keyed:
+        cells = [
+            f"{_median([r['published'][e] for r in runs[key] if e in r['published']]):.2f}"
+            if any(e in r["published"] for r in runs[key])
+            else "–"
+            for e in editions
+        ]
+        wall = _median([r["wall"] for r in runs[key]])
+        cpu = _median([r["cpu"] for r in runs[key]])
+        lines.append(f"| {key} | " + " | ".join(cells) + f" | {wall:.2f} | {cpu:.2f} |")
+    peers_run = [k for k in runs if k not in keyed]
+    if peers_run:
+        lines += [
+            "",
+            "The peers on the same text in the same run (a whole build each time: they have no",
+            "incremental build, so an edit costs what a cold build costs):",
+            "",
+            "| peer | wall s | CPU s | rounds | load |",
+            "|---|---:|---:|---:|---|",
+        ]
+        for key in peers_run:
+            wall = _median([r["wall"] for r in runs[key]])
+            cpu = _median([r["cpu"] for r in runs[key]])
+            load = f"{runs[key][0]['load'][0]:.1f} → {runs[key][-1]['load'][1]:.1f}"
+            lines.append(f"| {key} | {wall:.2f} | {cpu:.2f} | {len(runs[key])} | {load} |")
+    if not shutil.which("vivliostyle"):
+        lines += ["", "Vivliostyle is not installed here: not measured."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m sangokushi.bench targets", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="×1 only, one round, pandoc's EPUB")
+    parser.add_argument("--sizes", default="1,100", help="book sizes (× the chapters)")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds per size")
+    parser.add_argument("--docs", type=Path, default=Path("docs"), help="the book's sources")
+    parser.add_argument("--work", type=Path, default=Path("build/bench"), help="scratch folder")
+    parser.add_argument("--out", type=Path, default=Path("bench"), help="results folder")
+    args = parser.parse_args(argv)
+    sizes = [1] if args.quick else [int(s) for s in args.sizes.split(",") if s.strip()]
+    repeats = 1 if args.quick else args.repeats
+    if not (args.docs / "conf.py").is_file():
+        parser.error(f"{args.docs}/conf.py not found: --docs names the book's source folder")
+    runs = measure(args.docs.resolve(), args.work.resolve(), sizes, repeats, args.quick)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "targets.json").write_text(json.dumps(runs, indent=1) + "\n", encoding="utf-8")
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    (args.out / "targets.md").write_text(markdown(runs, when), encoding="utf-8")
+    print(f"bench: {args.out / 'targets.md'}")
+    return 0
