@@ -55,7 +55,11 @@ def test_chapter_labels_are_found_once_per_build(
 
     found = []
     labels = numbering.chapter_labels
-    monkeypatch.setattr(numbering, "chapter_labels", lambda env: found.append(1) or labels(env))
+    monkeypatch.setattr(
+        numbering,
+        "chapter_labels",
+        lambda env, vertical=False: found.append(1) or labels(env, vertical),
+    )
     built = sphinx_build(rootdir / "test-alone-numbering", tmp_path, "html")
     assert "Chapter 1: The first chapter" in (built.outdir / "first.html").read_text("utf-8")
     assert len(found) == 1  # not once per document written

@@ -192,7 +192,8 @@ def test_latex(app: SphinxTestApp) -> None:
     assert (
         "\\begin{sangokushianalogy}\n"
         "\\sangokushianalogytitle{Analogy 1}{OpenAI \\(\\fallingdotseq\\) Wei}\n"
-        "\\begingroup\\expandafter\\def\\csname @currentlabel\\endcsname{1}"
+        "\\begingroup\\expandafter\\def\\csname @currentlabel\\endcsname"
+        "{\\sangokushianalogynumber{1}}"
         "\\phantomsection\\label{\\detokenize{wei:analogy-wei}}\\endgroup\n"
     ) in tex
     start = tex.index("{Analogy 1}")
@@ -253,7 +254,8 @@ def test_latex_numref_and_root_title(app: SphinxTestApp) -> None:
     tex = read(app, "sphinx.tex")
     assert (
         "\\begin{sangokushianalogy}\n\\sangokushianalogytitle{比喩2}{OpenAI ≒ 魏}\n"
-        "\\begingroup\\expandafter\\def\\csname @currentlabel\\endcsname{2}"
+        "\\begingroup\\expandafter\\def\\csname @currentlabel\\endcsname"
+        "{\\sangokushianalogynumber{2}}"
         "\\phantomsection\\label{\\detokenize{wei:analogy-wei}}\\endgroup"
     ) in tex
     # \ref prints \@currentlabel, i.e. the number in the title

@@ -42,13 +42,13 @@ def test_correspondence_entries_stay_on_one_page(book: Path) -> None:
     for page in pages(book / PDF):
         lines = [line.strip() for line in page.splitlines()]
         terms = sum(bool(re.fullmatch(r"比喩\s*\d+(\s.*≒.*)?", line)) for line in lines)
-        defined = sum(line.startswith("定義箇所：") for line in lines)
-        referenced = sum(line.startswith("参照元：") for line in lines)
+        defined = sum(line.startswith("説明の箇所：") for line in lines)
+        referenced = sum(line.startswith("ほかに出る章：") for line in lines)
         if defined:
-            # every entry's title and its 定義箇所 line on the same page, no line carried over
+            # every entry's title and its 説明の箇所 line on the same page, no line carried over
             assert terms == defined, page
             assert referenced <= terms, page
-            assert not lines[0].startswith(("人物：", "定義箇所：", "参照元：")), page
+            assert not lines[0].startswith(("人物：", "説明の箇所：", "ほかに出る章：")), page
             listed += defined
     assert listed == len(re.findall(r"^:::\{analogy\}", all_sources(), re.M))
 
@@ -61,5 +61,5 @@ def test_full_width_equals_is_tight_and_table_refers_to_nothing(book: Path) -> N
     text = "".join(pages(book / PDF))
     assert "Microsoft＝司馬懿" in text
     assert not re.search(r"[ \t\u3000]＝|＝[ \t\u3000]", text)
-    # the 対照表 lists every box: it is never one of a box's 参照元
-    assert not re.search(r"(参照元：|、)\s*対照表（", text)
+    # the 対照表 lists every box: it is never one of the chapters a box appears in
+    assert not re.search(r"(ほかに出る章：|、)\s*対照表（", text)

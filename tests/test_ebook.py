@@ -15,7 +15,7 @@ from chromium import launch
 from PIL import Image, ImageFont
 
 from sangokushi.ebook import check, cover, package, readback
-from sangokushi.ebook.tategaki import orient
+from sangokushi.tate import orient
 from support import Build, sphinx_build
 
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
@@ -379,7 +379,13 @@ def test_zip_times_before_1980_are_clamped(tmp_path: Path) -> None:
         ("NVDAとAMAZON", [("NVDA", "upright"), ("とAMAZON", None)]),
         ("70B", [("70B", None)]),
         ("本当!?", [("本当", None), ("!?", "tcy")]),
-        ("なぜ?", [("なぜ", None), ("?", "tcy")]),
+        ("なぜ?", [("なぜ？", None)]),  # a lone mark full-width, upright by itself
+        ("本当!", [("本当！", None)]),
+        ("当時(と言っても)", [("当時（と言っても）", None)]),
+        ("語(LLM)を", [("語（", None), ("LLM", "upright"), ("）を", None)]),
+        ("GPT-3.5(無料版)", [("GPT-3.5（無料版）", None)]),
+        ("f(x) = y", [("f(x) = y", None)]),  # Latin text keeps its own
+        ("関数f(x)は", [("関数f(x)は", None)]),
         ("第1.0.0版", [("第1.0.0版", None)]),
         ("漢字だけ", [("漢字だけ", None)]),
     ],

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from chromium import EPUBS
 
+from sangokushi.tate import kansuji
+
 CHAPTERS = {
     "wei": "第1章　魏 — OpenAI",
     "shu": "第2章　蜀 — Google",
@@ -23,6 +25,11 @@ TAG = re.compile(r"<[^>]+>")
 
 def text(markup: str) -> str:
     return TAG.sub("", markup)
+
+
+def vertical(title: str) -> str:
+    """A label as the vertical editions print it: 第一章."""
+    return re.sub(r"第(\d+)章", lambda m: f"第{kansuji(int(m[1]))}章", title)
 
 
 def epub_file(book: Path, edition: str, name: str) -> str:
@@ -51,6 +58,7 @@ def test_epub_navigation_and_headings_are_numbered(book: Path) -> None:
         nav = text(epub_file(book, edition, "nav.xhtml"))
         ncx = text(epub_file(book, edition, "toc.ncx"))
         for docname, title in CHAPTERS.items():
+            title = vertical(title) if edition == "tate" else title
             assert title in nav, (edition, title)
             assert title in ncx, (edition, title)
             chapter = text(epub_file(book, edition, f"{docname}.xhtml"))

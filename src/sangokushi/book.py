@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -16,8 +18,10 @@ from sphinx.util import logging
 from sphinx.util.texescape import escape
 
 from sangokushi.facts import Facts
-from sangokushi.jatext import beside
+from sangokushi.jatext import beside, is_wide, phrases
 from sangokushi.page import PageDesign, page_design
+from sangokushi.tables import joined
+from sangokushi.tate import LATEX_MACROS, TCY_DIGITS, orient
 
 logger = logging.getLogger(__name__)
 
@@ -108,15 +112,51 @@ TATE_PREAMBLE = r"""
 \ModifyHeading{subsection}{allowbreak_if_evenpage=false}
 \makeatletter
 \newcommand{\sphinxbooktatepage}[1]{\tatechuyoko*{#1}}
-\NewPageStyle{sangokushitate}{nombre={\sphinxbooktatepage{\thepage}},
+% A number that expands to digits (\thepage, a folio in 目次) after the vertical policy
+% (sangokushi.tate): up to @TCY_DIGITS@ digits 縦中横, longer ones upright digit by digit.
+\ExplSyntaxOn
+\cs_new_protected:Npn \sangokushitatenumber #1
+  {
+    \tl_set:Nx \l_tmpa_tl {#1}
+    \int_compare:nNnTF { \tl_count:N \l_tmpa_tl } > { @TCY_DIGITS@ }
+      { \tl_map_inline:Nn \l_tmpa_tl { \tatechuyoko*{##1} } }
+      { \tatechuyoko*{\l_tmpa_tl} }
+  }
+% Runs the 扉 marks (sangokushi.tate.latex): 縦中横, or upright character by character.
+\cs_set_protected:Npn \sangokushitcy #1 { \tatechuyoko*{#1} }
+\cs_set_protected:Npn \sangokushiupright #1 { \tl_map_inline:nn {#1} { \tatechuyoko*{##1} } }
+% Numbers in a label the extensions write whole (an analogy box's 「比喩1」).
+\cs_set_protected:Npn \sangokushitatedigits #1
+  {
+    \tl_set:Nn \l_tmpa_tl {#1}
+    \regex_replace_all:nnN { ([0-9]+) } { \c{sangokushitatenumber} \cB\{ \1 \cE\} } \l_tmpa_tl
+    \tl_use:N \l_tmpa_tl
+  }
+% (sangokushi.analogy's package is loaded before this preamble.)
+\cs_if_exist:NT \sangokushianalogynumber
+  { \DeclareRobustCommand \sangokushianalogynumber [1] { \sangokushitatenumber {#1} } }
+\cs_if_exist:NT \sangokushianalogytitle
+  {
+    \cs_set_eq:NN \sangokushi@analogytitle \sangokushianalogytitle
+    \cs_set_protected:Npn \sangokushianalogytitle #1#2
+      {
+        \tl_if_blank:nTF {#1} { \sangokushi@analogytitle {} {#2} }
+          { \sangokushi@analogytitle { \sangokushitatedigits {#1} } {#2} }
+      }
+  }
+\ExplSyntaxOff
+% 目次's folios upright (hyperref's \contentsline set them sideways, as Latin).
+\AtBeginDocument{\let\sphinxbook@contentsline\contentsline
+  \def\contentsline#1#2#3#4{\sphinxbook@contentsline{#1}{#2}{\sangokushitatenumber{#3}}{#4}}}
+\NewPageStyle{sangokushitate}{nombre={\sangokushitatenumber{\thepage}},
   nombre_position=bottom-left,running_head_position=top-left,
   odd_running_head={\leftmark},even_running_head={\@title},
   running_head_font={\small},nombre_font={\small},clear_markcommand=false}
-\RenewPageStyle{plain}{nombre={\sphinxbooktatepage{\thepage}},nombre_position=bottom-left,
+\RenewPageStyle{plain}{nombre={\sangokushitatenumber{\thepage}},nombre_position=bottom-left,
   odd_running_head={},even_running_head={},nombre_font={\small},clear_markcommand=false}
 \let\ps@normal\ps@sangokushitate
 \providecommand{\yomipage}[1]{}% (sangokushi.yomi's, when the book has an index)
-\renewcommand{\yomipage}[1]{\sphinxbooktatepage{#1}}
+\renewcommand{\yomipage}[1]{\sangokushitatenumber{#1}}
 % An em dash beside Japanese (sangokushi.book.EmDash): the font's full-width dash, centred in
 % the column, read as — when copied.
 % 後注 (sangokushi.book.EndNotes): a note's mark （1） small and upright beside the line; the
@@ -151,7 +191,7 @@ TATE_PREAMBLE = r"""
 % the text block).
 \sphinxsetup{pre_border-radius=0pt}
 \makeatother
-"""
+""".replace("@TCY_DIGITS@", str(TCY_DIGITS))
 PDF_VARIANTS: dict[str, PdfVariant] = {
     "": PdfVariant(),
     "print": PdfVariant(preamble=PRESS_PREAMBLE, press=True),
@@ -269,31 +309,38 @@ def mark_chapter(app: Sphinx, doctree: nodes.document) -> None:
 
 
 class TateChuYoko(BookTransform):
-    """In the vertical PDF, set one- and two-digit numbers upright across the line (縦中横).
+    """In the vertical PDF, numbers, acronyms and marks after the vertical policy (sangokushi.tate).
 
-    Numbers inside Latin text (「Llama 2」「GPT-3.5」) turn with it, as longer numbers do.
+    One- and two-digit numbers 縦中横, longer ones upright digit by digit (each digit a
+    縦中横 of one, so the text copies as written); a lone ? or ! full-width, a pair 縦中横;
+    half-width ( ) around Japanese full-width. Numbers inside Latin text (「Llama 2」
+    「GPT-3.5」) turn with it. In titles, whose text also makes the bookmarks, each run is a
+    ``\texorpdfstring`` with the text as written, and marks and parentheses stay.
     """
 
     default_priority = 410
-    NUMBER = re.compile(
-        r"(?<![0-9A-Za-z.,\-])(?<![A-Za-z] )([0-9]{1,2})(?![0-9A-Za-z.,%])(?! [A-Za-z])"
-    )
 
     def is_supported(self) -> bool:
         return super().is_supported() and pdf_variant(self.config.book_pdf_variant).tate
 
     def run(self, **kwargs: Any) -> None:
-        skip = (nodes.literal, nodes.raw, nodes.literal_block, nodes.title)
+        skip = (nodes.literal, nodes.raw, nodes.FixedTextElement)
         for text in list(self.document.findall(nodes.Text)):
             parent = text.parent
-            if parent is None or isinstance(parent, skip) or not self.NUMBER.search(text):
+            if parent is None or any(isinstance(a, skip) for a in _ancestors(text)):
+                continue
+            title = any(isinstance(a, nodes.title) for a in _ancestors(text))
+            runs = orient(str(text), TCY_DIGITS, *beside(text), punctuation=not title)
+            if all(cls is None for _, cls in runs) and "".join(r for r, _ in runs) == text:
                 continue
             parts: list[nodes.Node] = []
-            for index, piece in enumerate(self.NUMBER.split(text)):
-                if index % 2:
-                    parts.append(_raw(rf"\tatechuyoko*{{{piece}}}"))
-                elif piece:
-                    parts.append(nodes.Text(piece))
+            for run, cls in runs:
+                if cls is None:
+                    parts.append(nodes.Text(run))
+                    continue
+                tex = rf"\{LATEX_MACROS[cls]}{{{escape(run)}}}"
+                # A title's text is also a bookmark's: there the run as written.
+                parts.append(_raw(rf"\texorpdfstring{{{tex}}}{{{escape(run)}}}" if title else tex))
             parent.replace(text, parts)
 
 
@@ -383,28 +430,24 @@ class EmDash(BookTransform):
 
 
 class CellWords(BookTransform):
-    """In table cells and the 奥付, a line does not break inside a short word (「（削/除）」).
+    """In table cells and the 奥付, a line breaks between phrases, not inside a word.
 
     A cell is a few 字 wide: TeX may break between any two Japanese characters and did so
-    inside words such as 削除, 見出し or ルビ. Between the characters of a short word (a run
-    of at most four kanji with one or two kana after it, or of two to eight katakana) a
-    penalty makes that break the last resort. Other kana, Latin and punctuation are left
-    alone: a penalty beside punctuation would undo the JFM's spacing.
+    inside words and names (「（削/除）」「強力な帝/国」「諸葛/亮」). Between two letters of
+    one BudouX phrase (:func:`sangokushi.jatext.phrases`, as the e-books' cells break) a
+    penalty makes a break the last resort, taken only when a phrase is wider than its cell.
+    Punctuation and Latin are left alone (but for a dash, which keeps to the words after it):
+    a penalty beside punctuation would undo the JFM's spacing, and Latin words break at their
+    spaces.
     """
 
     default_priority = 412
-    PENALTY = r"\penalty5000\relax "
-    KANJI = "\u3005\u4e00-\u9fff"
-    HIRAGANA = "\u3041-\u3096"
-    KATAKANA = "\u30a1-\u30fa\u30fc"
-    WORDS = re.compile(
-        # kanji with their okurigana (見出し, 補い), kanji words (削除), katakana words (ルビ)
-        rf"(?<![{KANJI}])[{KANJI}]{{1,4}}[{HIRAGANA}]{{1,2}}(?![{HIRAGANA}])"
-        rf"|(?<![{KANJI}])[{KANJI}]{{2,4}}(?![{KANJI}])"
-        rf"|(?<![{KATAKANA}])[{KATAKANA}]{{2,8}}(?![{KATAKANA}])"
-        # and the last kana of a cell, never one alone on its last line (「…章題にし/た」)
-        rf"|(?<![{HIRAGANA}])[{HIRAGANA}]{{2,3}}$"
-    )
+    # Inside a phrase a break is a last resort: between two kanji or two katakana (inside a
+    # word: 三国/志, 捲土/重来) or after a dash most of all, between two hiragana (なが/ら) less,
+    # where the script changes (させ/捲土, 後発/ながら) least.
+    PENALTY = r"\penalty3000\relax "
+    KANA_PENALTY = r"\penalty5000\relax "
+    WORD_PENALTY = r"\penalty8000\relax "
 
     def run(self, **kwargs: Any) -> None:
         for scope in self.document.findall(nodes.Element):
@@ -416,22 +459,50 @@ class CellWords(BookTransform):
                 if parent is None or isinstance(parent, (nodes.raw, nodes.literal)):
                     continue
                 parts = self.split(str(text))
+                index = parent.index(text)
+                previous = parent[index - 1] if index else None
+                if isinstance(previous, nodes.raw) and "dash" in previous.astext():
+                    # EmDash's ―― keeps to its words
+                    parts.insert(0, _raw(self.penalty("\u2015", "")))
                 if len(parts) > 1:
                     parent.replace(text, parts)
 
     @classmethod
     def split(cls, source: str) -> list[nodes.Node]:
         parts: list[nodes.Node] = []
-        start = 0
-        for word in cls.WORDS.finditer(source):
-            parts.append(nodes.Text(source[start : word.start()]))
-            for index, char in enumerate(word.group()):
-                if index:
-                    parts.append(_raw(cls.PENALTY))
-                parts.append(nodes.Text(char))
-            start = word.end()
-        parts.append(nodes.Text(source[start:]))
+        for phrase in joined(phrases(source)):
+            run = phrase[:1]
+            for before, char in itertools.pairwise(phrase):
+                if (_letter(before) or before in DASHES) and _letter(char):
+                    parts += [nodes.Text(run), _raw(cls.penalty(before, char))]
+                    run = ""
+                run += char
+            parts.append(nodes.Text(run))
         return [p for p in parts if not isinstance(p, nodes.Text) or str(p)]
+
+    @classmethod
+    def penalty(cls, before: str, char: str) -> str:
+        """The penalty for a break between two letters of one phrase."""
+        if before in DASHES:
+            # The JFM's glue after a dash is a break of its own, free: no glue there.
+            return r"\inhibitglue" + cls.WORD_PENALTY
+        if _script(before) == _script(char) != "hiragana":
+            return cls.WORD_PENALTY
+        return cls.KANA_PENALTY if _script(before) == _script(char) else cls.PENALTY
+
+
+# A dash leads the words after it (「—デファクト」): no break after it inside a phrase.
+DASHES = "\u2014\u2015"
+
+
+def _script(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return name.split()[0].lower() if name.startswith(("HIRAGANA", "KATAKANA")) else "kanji"
+
+
+def _letter(char: str) -> bool:
+    """A Japanese letter (kanji, kana, ー): no punctuation, no Latin."""
+    return is_wide(char) and unicodedata.category(char) in ("Lo", "Lm")
 
 
 def check_toctree(app: Sphinx, env: BuildEnvironment) -> None:
@@ -457,6 +528,10 @@ def check_toctree(app: Sphinx, env: BuildEnvironment) -> None:
 STYLE = r"""
 \makeatletter
 \edef\sphinxbooksecnumdepth{\the\c@secnumdepth}
+% Runs set upright in vertical text (sangokushi.tate.latex): as written here; the vertical
+% PDF's preamble sets them 縦中横.
+\providecommand{\sangokushitcy}[1]{#1}
+\providecommand{\sangokushiupright}[1]{#1}
 % fancyhdr wants a taller head box; the text block stays where jlreq put it.
 \addtolength{\topmargin}{\headheight}\setlength{\headheight}{13pt}
 \addtolength{\topmargin}{-\headheight}

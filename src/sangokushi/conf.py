@@ -9,7 +9,7 @@ from typing import Any
 
 from sphinx.util.texescape import escape as tex_escape
 
-from sangokushi import buildinfo
+from sangokushi import buildinfo, tate
 from sangokushi.book import BOOK_CLASS, LATEX_ENGINE
 from sangokushi.facts import Facts, load
 
@@ -21,6 +21,7 @@ EXTENSIONS = [
     "sangokushi.book",
     "sangokushi.numbering",
     "sangokushi.jatext",
+    "sangokushi.tables",
     "sangokushi.analogy",
     "sangokushi.ruby",
     "sangokushi.bouten",
@@ -37,11 +38,11 @@ ANALOGY_LABELS_JA = {
     "analogy_continued_label": "（続き）",
     "analogy_modern_label": "現代",
     "analogy_historical_label": "歴史",
-    "analogy_backref_label": "参照元",
+    "analogy_backref_label": "ほかに出る章",
     "analogy_table_number_label": "番号",
     "analogy_table_figures_label": "人物",
-    "analogy_table_defined_label": "定義箇所",
-    "analogy_table_referenced_label": "参照元",
+    "analogy_table_defined_label": "説明の箇所",
+    "analogy_table_referenced_label": "ほかに出る章",
 }
 FONTS = r"""
 \usepackage{tgtermes,tgheros,tgcursor}
@@ -83,11 +84,13 @@ def document_info(facts: Facts, creator: str) -> str:
 
 def title_page(facts: Facts) -> str:
     """The 扉: the title in the lines the book gives, its subtitle, the note at the foot."""
-    lines = r"\\[0.6em]".join(latex_text(line) for line in facts.title_lines)
+    lines = r"\\[0.6em]".join(tate.latex(line, latex_text) for line in facts.title_lines)
     subtitle = ""
     if facts.subtitle:
-        subtitle = rf"\vspace{{1.5\baselineskip}}{{\large {latex_text(facts.subtitle)}\par}}"
-    note = rf"{{\small {latex_text(facts.title_page.note)}\par}}" if facts.title_page.note else ""
+        text = tate.latex(facts.subtitle, latex_text)
+        subtitle = rf"\vspace{{1.5\baselineskip}}{{\large {text}\par}}"
+    note = tate.latex(facts.title_page.note, latex_text)
+    note = rf"{{\small {note}\par}}" if note else ""
     return rf"""
 \pagenumbering{{roman}}
 \begin{{titlepage}}
@@ -204,6 +207,10 @@ def book_settings(conffile: str | os.PathLike[str]) -> dict[str, Any]:
             "maketitle": title_page(facts),
             "tableofcontents": CONTENTS,
         },
+        # The correspondence table is a table in the HTML and both EPUBs (it stacks on a phone);
+        # the PDFs keep one entry per box: six columns of unbreakable 「章（Nページ）」 places do
+        # not fit a 34字 line.
+        "analogy_table_layout": {"latex": "list"},
     }
     if japanese:
         settings.update(ANALOGY_LABELS_JA)

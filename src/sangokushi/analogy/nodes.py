@@ -186,9 +186,11 @@ def latex_visit_title(self: Any, node: nodes.Element) -> None:
     prefix = self.encode(node.get("prefix", ""))
     self.body.append(r"\sangokushianalogytitle{%s}{%s}" % (prefix, pair) + "\n")
     if box["ids"]:
-        # \ref (used by numref) prints \@currentlabel: make it the box's number.
+        # \ref (used by numref) prints \@currentlabel: make it the box's number (in a
+        # macro a vertical class may set upright).
         self.body.append(
-            r"\begingroup\expandafter\def\csname @currentlabel\endcsname{%s}%s\endgroup"
+            r"\begingroup\expandafter\def\csname @currentlabel\endcsname"
+            r"{\sangokushianalogynumber{%s}}%s\endgroup"
             % (self.encode(box.get("number", "")), self.hypertarget_to(box, anchor=True))
             + "\n"
         )

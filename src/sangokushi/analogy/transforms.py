@@ -9,6 +9,8 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
+from sangokushi.tables import label_cells
+
 from .domain import AnalogyIndex, Box, Place, get_domain, place_of
 from .nodes import (
     FIGURES,
@@ -257,7 +259,7 @@ class AnalogyHTMLTransform(SphinxPostTransform):
             for term in list(listing.findall(nodes.term)):
                 separate_pair(term)
         for table in find_part(self.document, nodes.table, TABLE):
-            label_cells(table, self.config.analogy_label_separator)
+            label_cells(table, self.config.analogy_label_separator, "analogy-cell-label")
 
 
 def separate_pair(term: nodes.Element) -> None:
@@ -267,16 +269,6 @@ def separate_pair(term: nodes.Element) -> None:
             before, _sep, after = text.partition(PAIR_SEPARATOR)
             sep = nodes.inline("", PAIR_SEPARATOR, classes=["analogy-sep"])
             text.parent.replace(text, [nodes.Text(before), sep, nodes.Text(after)])
-
-
-def label_cells(table: nodes.table, separator: str) -> None:
-    """Begin each body cell with its column's header, shown only where the rows stack (phones)."""
-    headers = [entry.astext() for entry in next(table.findall(nodes.thead)).findall(nodes.entry)]
-    for row in next(table.findall(nodes.tbody)).findall(nodes.row):
-        for header, entry in zip(headers, row.findall(nodes.entry), strict=False):
-            if entry.children and entry.astext():
-                label = nodes.inline("", header + separator, classes=["analogy-cell-label"])
-                entry[0].insert(0, label)
 
 
 class AnalogyLaTeXTransform(SphinxPostTransform):

@@ -11,6 +11,7 @@ from sangokushi import __version__
 from sangokushi.ebook.builder import COVER_IMAGE, COVER_TEMPLATE, EbookBuilder
 from sangokushi.ebook.cover import COLORS, FONT
 from sangokushi.ebook.tategaki import VerticalText
+from sangokushi.tate import TCY_DIGITS
 
 DEFAULT_FEATURES = (
     "structuralNavigation",
@@ -57,7 +58,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("ebook_landmark_titles", {}, "epub", types=frozenset({dict}))
     app.add_config_value("ebook_bodymatter", "", "epub", types=str_)
     app.add_config_value("ebook_tate_chu_yoko", True, "epub", types=frozenset({bool}))
-    app.add_config_value("ebook_tcy_digits", 2, "epub", types=frozenset({int}))
+    app.add_config_value("ebook_tcy_digits", TCY_DIGITS, "epub", types=frozenset({int}))
     app.add_config_value(
         "ebook_vertical_tables", "auto", "epub", types=ENUM("auto", "horizontal", "vertical")
     )

@@ -21,7 +21,8 @@ from sphinx.util.fileutil import copy_asset_file
 from sangokushi import pagemap
 from sangokushi.aria import AriaHTML5Translator
 from sangokushi.ebook import cover, package, readback
-from sangokushi.ebook.tategaki import orient, orient_tree
+from sangokushi.ebook.tategaki import orient_tree
+from sangokushi.tate import orient
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,103 @@
+"""E-books set like e-books: a 40字 measure, the cover centred, one paragraph indent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from chromium import EPUBS, PHONE, TABLET, launch, unpack
+
+WIDE = 1280
+# A body paragraph and an analogy box's paragraph, each page's first.
+INDENTS = """
+(() => {
+  const body = document.querySelector('section > p:not(.rubric)');
+  const box = document.querySelector(
+    'div.analogy > p:not(.analogy-title):not(.analogy-backrefs)');
+  return [body, box].map((p) => p && getComputedStyle(p).textIndent);
+})()
+"""
+# The widest line of the body's paragraphs, in 字 of each paragraph's font.
+MEASURE = """
+(() => Math.max(...[...document.querySelectorAll('section > p')].map((p) => {
+  const range = document.createRange();
+  range.selectNodeContents(p);
+  const size = parseFloat(getComputedStyle(p).fontSize);
+  const vertical = getComputedStyle(p).writingMode.startsWith('vertical');
+  const lines = [...range.getClientRects()].map((r) => (vertical ? r.height : r.width) / size);
+  return Math.max(0, ...lines);
+})))()
+"""
+COVER = """
+(() => {
+  const box = document.querySelector('section.ebook-cover img').getBoundingClientRect();
+  return [box.left + box.width / 2, box.top + box.height / 2, innerWidth / 2, innerHeight / 2];
+})()
+"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    yield from launch()
+
+
+@pytest.fixture(scope="module")
+def editions(book: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each edition's folder: the HTML's, and each EPUB unpacked."""
+    found = {"html": book / "html"}
+    for name, epub in EPUBS.items():
+        folder = tmp_path_factory.mktemp(name)
+        unpack(book / epub, folder)
+        found[name] = folder
+    return found
+
+
+def open_page(browser, path: Path, width: int, height: int = 844):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="ja-JP")
+    page = context.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return context, page
+
+
+@pytest.mark.parametrize("width", [PHONE, TABLET])
+@pytest.mark.parametrize("edition", ["html", "yoko", "tate"])
+def test_body_and_box_paragraphs_share_one_indent(
+    browser, editions: dict[str, Path], edition: str, width: int
+) -> None:
+    page_name = "wei.html" if edition == "html" else "wei.xhtml"
+    context, page = open_page(browser, editions[edition] / page_name, width)
+    body, box = page.evaluate(INDENTS)
+    context.close()
+    assert body == box, (edition, body, box)
+    assert body not in (None, "0px")  # 1字, as Japanese books indent
+
+
+@pytest.mark.parametrize("width", [TABLET, WIDE])
+@pytest.mark.parametrize("edition", ["html", "yoko"])
+def test_horizontal_lines_hold_about_40_characters(
+    browser, editions: dict[str, Path], edition: str, width: int
+) -> None:
+    longest = []
+    for name in ("prologue", "wei", "epilogue"):
+        path = editions[edition] / (f"{name}.html" if edition == "html" else f"{name}.xhtml")
+        context, page = open_page(browser, path, width)
+        longest.append(page.evaluate(MEASURE))
+        context.close()
+    assert 30 < max(longest) <= 41, (edition, width, longest)
+
+
+@pytest.mark.parametrize(
+    ("width", "height"), [(PHONE, 844), (600, 800), (TABLET, 844), (WIDE, 800)]
+)
+@pytest.mark.parametrize("edition", ["yoko", "tate"])
+def test_cover_is_centred(
+    browser, editions: dict[str, Path], edition: str, width: int, height: int
+) -> None:
+    context, page = open_page(browser, editions[edition] / "epub-cover.xhtml", width, height)
+    x, y, centre_x, centre_y = page.evaluate(COVER)
+    scroll = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    context.close()
+    assert abs(x - centre_x) <= 3 and abs(y - centre_y) <= 3, (edition, x, y, centre_x, centre_y)
+    assert scroll[0] <= scroll[1], scroll  # no sideways scrolling on the cover
