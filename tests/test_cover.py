@@ -12,7 +12,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from sangokushi import printcover
+from sangokushi import pdfx, printcover
 from sangokushi.build import registry
 from sangokushi.facts import FactsError, load, parse
 from sangokushi.page import PAPERS
@@ -206,6 +206,25 @@ def test_process_colours_and_embedded_fonts_only(book: Path, name: str) -> None:
     ).stdout.splitlines()[2:]
     assert rows and all(row.split()[-5] == "yes" for row in rows), rows
     assert not any("Type 3" in row for row in rows), rows
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", COVERS)
+def test_the_cover_is_pdfx_1a_like_its_print_pdf(book: Path, name: str) -> None:
+    """A print shop takes the cover as it takes the book: PDF/X-1a:2001 with the same output
+    intent (read back by sangokushi.pdfx and qpdf), in process colour rather than black."""
+    pdf = BY_NAME[name].published(book)
+    assert pdf.read_bytes().startswith(b"%PDF-1.3")
+    assert pdfx.preflight(pdf) == []
+    with pikepdf.open(pdf) as opened:
+        (intent,) = opened.Root.OutputIntents
+        assert (
+            str(intent.OutputConditionIdentifier)
+            == pdfx.OUTPUT_INTENT["/OutputConditionIdentifier"]
+        )
+        assert str(opened.docinfo.GTS_PDFXConformance) == pdfx.CONFORMANCE
+        assert pdfx.BLACK_ONLY not in str(intent.Info)  # it prints in colour
+    subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, check=True)
 
 
 @pytest.mark.slow

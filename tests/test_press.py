@@ -63,6 +63,7 @@ def test_pdfx_keys_and_output_intent(pdfs: Path, name: str) -> None:
         assert str(intent.RegistryName) == "http://www.color.org"
         assert str(intent.OutputCondition) == "Japan Color 2001 Coated"
         assert "/DestOutputProfile" not in intent  # a registered condition: no profile needed
+        assert str(intent.Info).endswith(pdfx.BLACK_ONLY)  # the shop is told: K alone
         # No object or cross-reference streams (PDF 1.5): qpdf lists the objects it finds.
         assert not [o for o in pdf.objects if o.get("/Type") in (Name.ObjStm, Name.XRef)]
     assert pdfx.preflight(path) == []

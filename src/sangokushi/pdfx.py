@@ -26,8 +26,10 @@ OUTPUT_INTENT = {
     "/OutputConditionIdentifier": "JC200103",
     "/RegistryName": "http://www.color.org",
     "/OutputCondition": "Japan Color 2001 Coated",
-    "/Info": "Japan Color 2001 Coated (ISO 12647-2 offset, coated paper); black ink (K) only",
+    "/Info": "Japan Color 2001 Coated (ISO 12647-2 offset, coated paper)",
 }
+# Said in the output intent of a book's pages, which print in black alone (not a cover's).
+BLACK_ONLY = "; black ink (K) only"
 # The content stream's colour operators: grey, RGB (and the grey one it becomes), CMYK; those
 # that choose a colour space or set a colour in it, for filling or stroking.
 GREY_OPS = {"g", "G"}
@@ -186,7 +188,7 @@ def _drawn(pdf: pikepdf.Pdf) -> Iterator[tuple[pikepdf.Object, pikepdf.Dictionar
         yield from forms(resources, f"page {number}")
 
 
-def make_pdfx(path: Path) -> list[str]:
+def make_pdfx(path: Path, colour: bool = False) -> list[str]:
     """Make the PDF at ``path`` PDF/X-1a:2001 in place; what could not be made so (empty: all).
 
     Colours become grey (RGB by luminance) or stay CMYK, tints lighter than MIN_TINT are raised
@@ -212,6 +214,8 @@ def make_pdfx(path: Path) -> list[str]:
         intent = pikepdf.Dictionary(Type=Name.OutputIntent, S=Name.GTS_PDFX)
         for key, value in OUTPUT_INTENT.items():
             intent[key] = pikepdf.String(value)
+        if not colour:
+            intent.Info = pikepdf.String(OUTPUT_INTENT["/Info"] + BLACK_ONLY)
         pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(intent)])
         info = pdf.docinfo
         info.GTS_PDFXVersion = pikepdf.String(VERSION)

@@ -46,10 +46,10 @@ def ink_problems(path: Path) -> list[str]:
     ]
 
 
-def press_problems(path: Path) -> list[str]:
-    """A print shop PDF's problems: not PDF/X-1a (sangokushi.pdfx), colour ink (Ghostscript),
-    damage qpdf finds."""
-    found = pdfx.preflight(path) + ink_problems(path)
+def press_problems(path: Path, colour: bool = False) -> list[str]:
+    """A print shop PDF's problems: not PDF/X-1a (sangokushi.pdfx), colour ink where it prints
+    in black alone (Ghostscript; a cover prints in ``colour``), damage qpdf finds."""
+    found = pdfx.preflight(path) + ([] if colour else ink_problems(path))
     if shutil.which("qpdf") is None:
         return [*found, "qpdf is not installed: structure not checked"]
     result = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
@@ -93,7 +93,7 @@ def check(
             found += [f"{edition.name}: {problem}" for problem in problems]
             say(f"{edition.name}: PDF structure and fonts: {len(problems)} problems")
         if "press" in edition.checks:
-            problems = press_problems(path)
+            problems = press_problems(path, edition.colour)
             found += [f"{edition.name}: {problem}" for problem in problems]
             say(f"{edition.name}: {pdfx.CONFORMANCE} preflight and inks: {len(problems)} problems")
     return found

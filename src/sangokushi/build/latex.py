@@ -188,13 +188,15 @@ def build_pdf(
     track: Callable[[subprocess.Popen[str]], AbstractContextManager[object]] | None = None,
     preamble: bool = True,
     press: bool = False,
+    colour: bool = False,
 ) -> Path:
     """Compile ``tex`` with latexmk in its folder; return the PDF, or raise ``BuildError``.
 
     latexmk gets ``environ`` (default: this process's) and keeps the descriptors
     ``pass_fds`` (BUILDDIR's lock); ``track`` is told of it while it runs. Without
     ``preamble`` no preamble format is dumped (a one-page document: it would cost more).
-    ``press``: a print shop's PDF, made PDF/X-1a and read back (sangokushi.pdfx).
+    ``press``: a print shop's PDF, made PDF/X-1a and read back (sangokushi.pdfx), in black
+    alone unless ``colour`` (a cover).
     """
     environ = dict(os.environ if environ is None else environ)
     missing = [p for p in ("latexmk", engine) if shutil.which(p) is None]
@@ -229,7 +231,7 @@ def build_pdf(
         raise BuildError(texlog.report(problems, log))
     if engine == "uplatex":
         tounicode.add_tounicode(built)
-    if press and (problems := pdfx.make_pdfx(built) or pdfx.preflight(built)):
+    if press and (problems := pdfx.make_pdfx(built, colour) or pdfx.preflight(built)):
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise BuildError(f"{built.name} is not {pdfx.CONFORMANCE}: {problems[0]}{more}")
     return built

@@ -42,7 +42,7 @@ class Edition:
     page map that PDF's post-step leaves: sangokushi.pagemap); it is built after that PDF.
     ``spine`` names the print PDF whose page count sets this cover's 背幅: a cover (no Sphinx
     builder, post-step ``cover``) is built after that PDF, and comes with it in every book
-    that builds it.
+    that builds it. ``colour``: a print shop's PDF in process colour (a cover), not black alone.
     """
 
     name: str
@@ -61,6 +61,7 @@ class Edition:
     book: str = ""
     pages: str = ""
     spine: str = ""
+    colour: bool = False
 
     def __post_init__(self) -> None:
         unknown = set(self.checks) - CHECKS
@@ -226,7 +227,8 @@ EDITIONS: tuple[Edition, ...] = (
         form="pdf",
         group="cover",
         post="cover",
-        checks=("pdf",),
+        checks=("pdf", "press"),
+        colour=True,
         spine="pdf-print",
     ),
     Edition(
@@ -236,7 +238,8 @@ EDITIONS: tuple[Edition, ...] = (
         form="pdf",
         group="cover",
         post="cover",
-        checks=("pdf",),
+        checks=("pdf", "press"),
+        colour=True,
         vertical=True,
         spine="pdf-tate-print",
     ),

@@ -551,6 +551,8 @@ class Build:
                 pass_fds=(self._lock,) if self._lock >= 0 else (),
                 track=self._later.running if self._later else None,
                 preamble=False,
+                press=edition.press,
+                colour=edition.colour,
             )
         else:
             built = workdir / edition.filename
