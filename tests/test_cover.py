@@ -96,7 +96,8 @@ def test_a_cover_comes_with_its_print_pdf() -> None:
         ("cover", "pdf-print", False, "cover"),
         ("cover-tate", "pdf-tate-print", True, "cover"),
     ]
-    assert all(not e.label and e.checks == ("pdf",) for e in covers)  # no download; fonts checked
+    # No download; fonts checked, PDF/X-1a preflighted, in process colour (no black-ink test).
+    assert all(not e.label and e.checks == ("pdf", "press") and e.colour for e in covers)
     chosen = registry.select(EDITIONS, [], ["cover"])
     assert [e.name for e in registry.with_sources(EDITIONS, chosen)] == [
         "pdf-print",
