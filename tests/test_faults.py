@@ -519,3 +519,20 @@ def test_build_clean_and_site_never_hold_the_build_at_once(tmp_path: Path) -> No
             assert "Traceback" not in output, output
     assert sorted(p.name for p in markers.iterdir()) == []
     assert (build / ".lock").is_file() and (build / "site-logs" / ".lock").is_file()
+
+
+def test_a_pdf_cut_short_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """dvipdfmx can end well on a full disk with its PDF cut short: the pikepdf steps after it
+    say so in one line (a full disk as such), not with a traceback."""
+    from sangokushi.build import latex
+    from sangokushi.build.errors import BuildError
+
+    whole = PDF.published(Path("/nonexistent"))  # only its name
+    cut = tmp_path / whole.name
+    cut.write_bytes(b"%PDF-1.5\n1 0 obj\n<< /Type /Catalog")
+    with pytest.raises(BuildError) as raised:
+        latex.finish_pdf(cut, "uplatex", press=True, colour=False)
+    assert str(raised.value).startswith(f"{cut} is damaged: ") and "\n" not in str(raised.value)
+    monkeypatch.setattr(latex, "FULL_DISK_BYTES", 1 << 62)  # every disk counts as full
+    with pytest.raises(BuildError, match=r": No space left on device \(the PDF is cut short\)$"):
+        latex.finish_pdf(cut, "uplatex", press=True, colour=False)

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
+import pikepdf
+
 from sangokushi import pdfx, texlog, tounicode
 from sangokushi.book import LATEX_ENGINE
 from sangokushi.build.errors import BuildError
@@ -61,6 +63,8 @@ PREAMBLE_INPUTS = (".sty", ".cls", ".cfg", ".def", ".fd", ".ldf", ".clo")
 # A format is about 7 MB: dumped only where there is room to spare, else the passes read the
 # preamble as before (a nearly full disk fails on the PDF's own files, as it did without it).
 PREAMBLE_FREE_BYTES = 64 * 1024 * 1024
+# Less free space than this after a PDF that cannot be read: the disk filled while TeX wrote it.
+FULL_DISK_BYTES = 1024 * 1024
 # What the runner is told of each TeX process while it runs (to end it on an interrupt).
 Track = Callable[[subprocess.Popen[str]], AbstractContextManager[object]]
 
@@ -229,9 +233,21 @@ def build_pdf(
         raise BuildError(f"{tail}\nlatexmk failed (exit {result.returncode}): see {log}")
     if problems := texlog.overflows(log, tex):
         raise BuildError(texlog.report(problems, log))
-    if engine == "uplatex":
-        tounicode.add_tounicode(built)
-    if press and (problems := pdfx.make_pdfx(built, colour) or pdfx.preflight(built)):
+    finish_pdf(built, engine, press, colour)
+    return built
+
+
+def finish_pdf(built: Path, engine: str, press: bool, colour: bool) -> None:
+    """What follows TeX: ToUnicode maps (upLaTeX), then PDF/X for a print shop's PDF."""
+    try:
+        if engine == "uplatex":
+            tounicode.add_tounicode(built)
+        problems = (pdfx.make_pdfx(built, colour) or pdfx.preflight(built)) if press else []
+    except pikepdf.PdfError as exc:
+        # dvipdfmx may end well on a full disk with its PDF cut short.
+        if shutil.disk_usage(built.parent).free < FULL_DISK_BYTES:
+            raise BuildError(f"{built}: No space left on device (the PDF is cut short)") from None
+        raise BuildError(f"{built} is damaged: {str(exc).splitlines()[0]}") from None
+    if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise BuildError(f"{built.name} is not {pdfx.CONFORMANCE}: {problems[0]}{more}")
-    return built
