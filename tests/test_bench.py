@@ -90,3 +90,20 @@ def test_targets_quick_run_says_met_or_missed_with_cpu_and_load(tmp_path: Path) 
         assert cells[6] == "met" or re.fullmatch(r"missed by [\d.]+ s \([\d.]+×\)", cells[6])
     assert "| one paragraph edited, ×100: every edition | ≤ 5 s | – |" in report
     assert re.search(r"^\| pandoc-epub x1 \| [\d.]+ \| [\d.]+ \|", report, re.M)
+
+
+def test_targets_keep_the_sizes_not_measured_this_time(tmp_path: Path) -> None:
+    """`make bench BENCH_LOOP_ARGS='--sizes 1'` after a ×100 run: the ×100 rows stay, saying
+    when they were measured, beside the ×1 rows just measured."""
+    out = tmp_path / "out"
+    out.mkdir()
+    earlier = {"wall": 90.0, "cpu": 100.0, "published": {"html": 10.0}, "load": [1.0, 1.1]}
+    earlier["at"] = "2026-01-02 03:04 UTC"
+    (out / "targets.json").write_text(json.dumps({"edit x100": [earlier]}), encoding="utf-8")
+    argv = ["targets", "--sizes", "1", "--repeats", "1", "--docs", str(DOCS)]
+    assert main([*argv, "--work", str(tmp_path / "w"), "--out", str(out)]) == 0
+    runs = json.loads((out / "targets.json").read_text(encoding="utf-8"))
+    assert runs["edit x100"] == [earlier] and runs["edit x1"][0]["at"] != earlier["at"]
+    report = (out / "targets.md").read_text(encoding="utf-8")
+    assert "| one paragraph edited, ×100: every edition | ≤ 5 s | 90.00 |" in report
+    assert "1.0 → 1.1, 2026-01-02 03:04 UTC | missed by 85.00 s" in report

@@ -184,6 +184,8 @@ def markdown(runs: dict[str, list[dict]], when: str) -> str:
         wall, cpu, said = found
         rounds = runs[f"{target.scenario} x{target.size}"]
         load = f"{rounds[0]['load'][0]:.1f} → {rounds[-1]['load'][1]:.1f}"
+        if "at" in rounds[-1]:
+            load += f", {rounds[-1]['at']}"
         lines.append(
             f"| {target.name} | ≤ {target.seconds:g} s | {wall:.2f} | {cpu:.2f} | "
             f"{len(rounds)} | {load} | {said} |"
@@ -243,9 +245,17 @@ def main(argv: list[str]) -> int:
     if not (args.docs / "conf.py").is_file():
         parser.error(f"{args.docs}/conf.py not found: --docs names the book's source folder")
     runs = measure(args.docs.resolve(), args.work.resolve(), sizes, repeats, args.quick)
+    now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    for found in runs.values():
+        for run in found:
+            run["at"] = now
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "targets.json").write_text(json.dumps(runs, indent=1) + "\n", encoding="utf-8")
-    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    (args.out / "targets.md").write_text(markdown(runs, when), encoding="utf-8")
+    results = args.out / "targets.json"
+    # The sizes not measured this time stay as they were measured before (say when).
+    kept = json.loads(results.read_text(encoding="utf-8")) if results.is_file() else {}
+    runs = {**{k: v for k, v in kept.items() if k not in runs and not args.quick}, **runs}
+    results.write_text(json.dumps(runs, indent=1) + "\n", encoding="utf-8")
+    times = sorted({r.get("at", "earlier") for found in runs.values() for r in found})
+    (args.out / "targets.md").write_text(markdown(runs, ", ".join(times)), encoding="utf-8")
     print(f"bench: {args.out / 'targets.md'}")
     return 0
