@@ -13,6 +13,7 @@ from pikepdf import Name
 from PIL import Image
 
 from sangokushi.book import MIN_TINT
+from sangokushi.tounicode import write_over
 
 # PDF/X-1a:2001 (ISO 15930-1), the part Japanese print shops ask for most: PDF 1.3, CMYK or
 # grey only, no transparency, every font embedded. It names its printing condition by a
@@ -236,14 +237,7 @@ def make_pdfx(path: Path, colour: bool = False) -> list[str]:
             force_version=PDF_VERSION,
             object_stream_mode=pikepdf.ObjectStreamMode.disable,
         )
-    updated = path.with_suffix(".pdfx.pdf")
-    try:
-        updated.write_bytes(buffer.getvalue())
-        updated.replace(path)
-    except OSError as exc:
-        raise OSError(exc.errno, exc.strerror, exc.filename or str(updated)) from None
-    finally:
-        updated.unlink(missing_ok=True)
+    write_over(path, buffer.getvalue(), ".pdfx.pdf")
     return problems
 
 

@@ -255,12 +255,18 @@ def add_tounicode(path: Path) -> int:
         # C++ exception that can abort the whole process instead of raising an OSError.
         buffer = io.BytesIO()
         pdf.save(buffer, deterministic_id=True)
-    updated = path.with_suffix(".tounicode.pdf")
+    write_over(path, buffer.getvalue(), ".tounicode.pdf")
+    return count
+
+
+def write_over(path: Path, data: bytes, suffix: str) -> None:
+    """Replace the file at ``path`` with ``data`` through a file beside it named with ``suffix``
+    (an OSError names that file when the disk is full)."""
+    updated = path.with_suffix(suffix)
     try:
-        updated.write_bytes(buffer.getvalue())
+        updated.write_bytes(data)
         updated.replace(path)
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror, exc.filename or str(updated)) from None
     finally:
         updated.unlink(missing_ok=True)
-    return count
