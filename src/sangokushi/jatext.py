@@ -159,15 +159,19 @@ class PhraseBreaks(SphinxPostTransform):
             for text in list(element.findall(nodes.Text)):
                 if _verbatim(text):
                     continue
-                parts = phrases(str(text))
-                if len(parts) < 2:
-                    continue
-                replacement: list[nodes.Node] = []
-                for i, part in enumerate(parts):
-                    if i:
-                        replacement.append(nodes.raw("", WBR, format="html"))
-                    replacement.append(nodes.Text(part))
-                text.parent.replace(text, replacement)
+                break_between(text, phrases(str(text)))
+
+
+def break_between(text: nodes.Text, parts: list[str]) -> None:
+    """Replace ``text`` with its ``parts`` (its phrases), a line break allowed between them."""
+    if len(parts) < 2:
+        return
+    replacement: list[nodes.Node] = []
+    for i, part in enumerate(parts):
+        if i:
+            replacement.append(nodes.raw("", WBR, format="html"))
+        replacement.append(nodes.Text(part))
+    text.parent.replace(text, replacement)
 
 
 def logo_title(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:

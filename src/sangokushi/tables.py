@@ -8,7 +8,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
-from sangokushi.jatext import HTML_FORMATS, WBR, phrases
+from sangokushi.jatext import HTML_FORMATS, break_between, phrases
 
 # A table whose rows stack on a narrow screen (sangokushi-book.css), each cell led by its
 # column's header in a span shown only there.
@@ -60,15 +60,7 @@ class PhraseCells(SphinxPostTransform):
                 for text in list(entry.findall(nodes.Text)):
                     if not _plain(text, entry):
                         continue
-                    parts = joined(phrases(str(text)))
-                    if len(parts) < 2:
-                        continue
-                    replacement: list[nodes.Node] = []
-                    for i, part in enumerate(parts):
-                        if i:
-                            replacement.append(nodes.raw("", WBR, format="html"))
-                        replacement.append(nodes.Text(part))
-                    text.parent.replace(text, replacement)
+                    break_between(text, joined(phrases(str(text))))
             names = headers(table)
             labelled = any(
                 any(c.endswith(LABEL) for c in n["classes"]) for n in table.findall(nodes.inline)
