@@ -613,24 +613,23 @@ class Build:
             self._count = {e.name: f"{n}/{len(ordered)}" for n, e in enumerate(ordered, 1)}
             for edition in ordered:
                 self.told()
-                if edition.pages:
-                    # It reads where that PDF's pages begin: that PDF first.
-                    later.wait_for(edition.pages, self.told)
-                    if any(f.startswith(f"{edition.pages}: ") for f in failures):
-                        failures.append(
-                            f"{edition.name}: not built: it marks the printed pages of "
-                            f"{edition.pages}, which failed{self.kept(edition)}"
-                        )
-                        continue
-                if edition.spine:
-                    # Its spine is as wide as that PDF is thick: that PDF first.
-                    later.wait_for(edition.spine, self.told)
-                    if any(f.startswith(f"{edition.spine}: ") for f in failures):
-                        failures.append(
-                            f"{edition.name}: not built: its spine is the pages of "
-                            f"{edition.spine}, which failed{self.kept(edition)}"
-                        )
-                        continue
+                # The PDF it needs first: an EPUB reads where that PDF's pages begin, a cover's
+                # spine is as wide as that PDF is thick.
+                needs = (
+                    (edition.pages, "it marks the printed pages of"),
+                    (edition.spine, "its spine is the pages of"),
+                )
+                failed = ""
+                for source, why in needs:
+                    if source and not failed:
+                        later.wait_for(source, self.told)
+                        if any(f.startswith(f"{source}: ") for f in failures):
+                            failed = f"{why} {source}"
+                if failed:
+                    failures.append(
+                        f"{edition.name}: not built: {failed}, which failed{self.kept(edition)}"
+                    )
+                    continue
                 if failure := self.failure(edition, self.edition, edition, later):
                     failures.append(failure)
                     break
