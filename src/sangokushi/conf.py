@@ -210,7 +210,7 @@ def book_settings(conffile: str | os.PathLike[str]) -> dict[str, Any]:
         # The correspondence table is a table in the HTML and both EPUBs (it stacks on a phone);
         # the PDFs keep one entry per box: six columns of unbreakable 「章（Nページ）」 places do
         # not fit a 34字 line.
-        "analogy_table_layout": {"latex": "list"},
+        "analogy_table_layout": "table",
     }
     if japanese:
         settings.update(ANALOGY_LABELS_JA)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -9,7 +12,8 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
-from sangokushi.tables import label_cells
+from sangokushi.jatext import phrases
+from sangokushi.tables import joined, label_cells
 
 from .domain import AnalogyIndex, Box, Place, get_domain, place_of
 from .nodes import (
@@ -220,19 +224,148 @@ class AnalogyTransform(SphinxPostTransform):
         return result
 
 
-LATEX_SHARES = (4, 15, 10, 20, 25, 26)
+# Print: the correspondence table's columns are as wide as their content asks, within the line:
+# each at least its widest unbreakable piece, the rest of the line shared by what more each
+# column would take to set its lines whole. Widths in em (字 in a Japanese book), estimated.
+#: A longer phrase may break inside (in a book, where sangokushi.book's penalties choose).
+LONG_PHRASE = 5.0
+#: Columns whose lists (figure pairs; places) set one item a line.
+LISTS = {3: "text", 4: "places", 5: "places"}
+PAGE_NUMBER = "00"  # the width of a page number, for the estimate
+#: Half a 字 at the start or end of a line (JIS X 4051: the other half is the JFM's glue).
+OPENING, CLOSING = "（「『［【〔", "）」』］】〕、。，．"
+LATIN_WORD = re.compile(r"[^\s\u2e80-\uffff]+")
 
 
-def fix_column_shares(table: nodes.table) -> None:
-    """LaTeX cannot fit columns to their content: fixed shares, and the table may break pages."""
+def text_width(text: str) -> float:
+    """``text``'s width in em as a line of its own: a wide character 1 (a bracket or comma at
+    either end or before another ½), a capital .7, other Latin .47 (Times' average), a space
+    .25."""
+    width = 0.0
+    for char, after in itertools.zip_longest(text, text[1:]):
+        if char in CLOSING and after is not None and after in CLOSING:
+            width += 0.5  # 「）、」: each half
+        elif unicodedata.east_asian_width(char) in ("W", "F", "A"):
+            width += 1
+        elif char.isspace():
+            width += 0.25
+        else:
+            width += 0.7 if char.isupper() else 0.47
+    return width - 0.5 * (text[:1] in OPENING) - 0.5 * (len(text) > 1 and text[-1] in CLOSING)
+
+
+def least_width(text: str) -> float:
+    """The widest piece of ``text`` a line should not break: a phrase (up to LONG_PHRASE) or a
+    Latin word (never hyphenated: whole)."""
+    widest = 0.0
+    for phrase in joined(phrases(text)):
+        for word in phrase.split():
+            widest = max(widest, min(text_width(word), LONG_PHRASE))
+            for latin in LATIN_WORD.findall(word):
+                widest = max(widest, text_width(latin))
+    return widest
+
+
+def cell_lines(entry: nodes.Element, column: int, separator: str, page: str) -> list[str]:
+    """The lines a cell would like: one item a line in LISTS' columns, a place's page on a
+    line of its own (``page``, set whole: see ``size_columns``)."""
+    lines = [""]
+    for node in entry.findall(lambda n: isinstance(n, (nodes.Text, analogy_pageref))):
+        if isinstance(node, analogy_pageref):
+            lines.append(page)
+            continue
+        if isinstance(node.parent, nodes.raw):
+            continue
+        text = str(node)
+        kind = LISTS.get(column)
+        if kind == "text" or (kind == "places" and text == separator):
+            first, *rest = text.split(separator)
+            lines[-1] += first
+            for piece in rest:
+                lines[-1] += separator
+                lines.append(piece)
+        else:
+            lines[-1] += text
+    return [line for line in lines if line]
+
+
+def size_columns(table: nodes.table, separator: str, page_format: str) -> str:
+    """A ``tabularcolumns`` spec: each column its least width and a share of what is left."""
+    page = page_format.replace("%s", PAGE_NUMBER)
+    least: list[float] = []
+    whole: list[float] = []
+    for row in table.findall(nodes.row):
+        for column, entry in enumerate(row.findall(nodes.entry)):
+            lines = cell_lines(entry, column, separator, page)
+            if column == len(least):
+                least.append(0.0)
+                whole.append(0.0)
+            for line in lines:
+                # a page（Nページ）is set whole
+                unbroken = text_width(line) if line.startswith(page) else least_width(line)
+                least[column] = max(least[column], unbroken)
+                whole[column] = max(whole[column], text_width(line))
+    # Shares in tenths of an em; one each, so that no column's share is nothing.
+    shares = [round((w - m) * 10) + 1 for m, w in zip(least, whole, strict=True)]
+    rest = (
+        rf"(\linewidth-{sum(least):.2f}em-{2 * len(least)}\tabcolsep"
+        rf"-{len(least) + 1}\arrayrulewidth)"
+    )
+    return "".join(
+        rf"p{{\dimexpr{m:.2f}em+{rest}*{share}/{sum(shares)}\relax}}"
+        for m, share in zip(least, shares, strict=True)
+    )
+
+
+def set_table(table: nodes.table, separator: str, page_format: str) -> None:
+    """The correspondence table in print: a longtable (its head repeated on every page it
+    breaks over), columns sized to their content, one figure pair or place a line."""
     table["classes"] = [c for c in table["classes"] if c != "colwidths-auto"]
-    table["classes"] += ["colwidths-given", "longtable"]
-    for colspec, share in zip(table.findall(nodes.colspec), LATEX_SHARES, strict=True):
-        colspec["colwidth"] = share
-    # Narrow cells read better ragged-right and unhyphenated; the group ends after the table.
-    ragged = r"\begingroup\hyphenpenalty=10000\def\sphinxAtStartPar{\raggedright}"
-    table.parent.insert(table.parent.index(table), nodes.raw("", ragged, format="latex"))
-    table.parent.insert(table.parent.index(table) + 1, nodes.raw("", r"\endgroup", format="latex"))
+    table["classes"] += ["longtable"]
+    spec = addnodes.tabular_col_spec(spec=size_columns(table, separator, page_format))
+    for body in table.findall(nodes.tbody):
+        for row in body.findall(nodes.row):
+            for column, entry in enumerate(row.findall(nodes.entry)):
+                if column in LISTS:
+                    break_lists(entry, separator, whole_text=LISTS[column] == "text")
+    # ragged, unhyphenated cells (sangokushianalogy.sty); the environment ends after the table
+    parent = table.parent
+    parent.insert(
+        parent.index(table), nodes.raw("", r"\begin{sangokushianalogytable}", format="latex")
+    )
+    parent.insert(parent.index(table), spec)
+    end = nodes.raw("", r"\end{sangokushianalogytable}", format="latex")
+    parent.insert(parent.index(table) + 1, end)
+
+
+def in_table(node: nodes.Node) -> bool:
+    """Whether ``node`` stands in the correspondence table."""
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, nodes.table) and parent.get(PART) == TABLE:
+            return True
+        parent = parent.parent
+    return False
+
+
+def break_lists(entry: nodes.Element, separator: str, whole_text: bool) -> None:
+    """A line break after each ``separator`` between the items of a cell: inside its text
+    (``whole_text``: figure pairs) or standing alone (between places)."""
+    for text in list(entry.findall(nodes.Text)):
+        value = str(text)
+        if isinstance(text.parent, nodes.raw) or separator not in value:
+            continue
+        if not whole_text and value != separator:
+            continue
+        pieces = value.split(separator)
+        replacement: list[nodes.Node] = []
+        for index, piece in enumerate(pieces):
+            last = index == len(pieces) - 1
+            if piece or not last:
+                replacement.append(nodes.Text(piece if last else piece + separator))
+            if not last:
+                replacement.append(nodes.raw("", r"\par ", format="latex"))
+        text.parent.replace(text, replacement)
 
 
 class AnalogyHTMLTransform(SphinxPostTransform):
@@ -290,16 +423,20 @@ class AnalogyLaTeXTransform(SphinxPostTransform):
                     xref["reftarget"] = f"{docname}#"
             page = analogy_pageref("", target=target, format=self.config.analogy_page_format)
             # "title（Nページ）" stays on one line: lines break between places, after 「、」.
+            # In the table's narrow cells a title may break and its page go on the next line.
+            cell = in_table(xref)
             parent, position = xref.parent, xref.parent.index(xref)
-            parent.insert(position + 1, page)
-            parent.insert(position + 2, nodes.raw("", "}", format="latex"))
-            parent.insert(position, nodes.raw("", r"\sangokushianalogyplace{", format="latex"))
+            parent.insert(position + 1, nodes.raw("", "}{" if cell else "", format="latex"))
+            parent.insert(position + 2, page)
+            parent.insert(position + 3, nodes.raw("", "}", format="latex"))
+            macro = r"\sangokushianalogycellplace{" if cell else r"\sangokushianalogyplace{"
+            parent.insert(position, nodes.raw("", macro, format="latex"))
         for table in find_part(self.document, nodes.table, FIGURES):
             box = table.parent
             headers = [self.config.analogy_modern_label, self.config.analogy_historical_label]
             table.replace_self(analogy_figures("", pairs=box["figures"], headers=headers))
         for table in find_part(self.document, nodes.table, TABLE):
-            fix_column_shares(table)
+            set_table(table, self.config.analogy_list_separator, self.config.analogy_page_format)
         listings = find_part(self.document, nodes.definition_list, LIST)
         for listing in listings:
             # The environment sets the list as a book's appendix list, not a manual's.
