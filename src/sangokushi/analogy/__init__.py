@@ -56,6 +56,9 @@ SEPARATORS: dict[str, tuple[str, str]] = {
 #: ``%s`` is the page number (LaTeX only).
 PAGE_FORMATS = {"ja": "（%sページ）", "zh": "（第%s页）"}
 DEFAULT_PAGE_FORMAT = "\u00a0(p.\u00a0%s)"
+#: In a cell of the correspondence table the page stands on a line of its own, unbracketed.
+CELL_PAGE_FORMATS = {"ja": "%sページ", "zh": "第%s页"}
+DEFAULT_CELL_PAGE_FORMAT = "p.\u00a0%s"
 
 
 def _language(config: Config) -> str:
@@ -96,6 +99,12 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value(
         "analogy_page_format",
         lambda config: PAGE_FORMATS.get(_language(config), DEFAULT_PAGE_FORMAT),
+        "",
+        types=frozenset({str}),
+    )
+    app.add_config_value(
+        "analogy_table_page_format",
+        lambda config: CELL_PAGE_FORMATS.get(_language(config), DEFAULT_CELL_PAGE_FORMAT),
         "",
         types=frozenset({str}),
     )

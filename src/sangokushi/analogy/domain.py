@@ -44,6 +44,7 @@ OUTPUT_CONFIG = (
     "analogy_list_separator",
     "analogy_figure_separator",
     "analogy_page_format",
+    "analogy_table_page_format",
 )
 
 

@@ -228,7 +228,7 @@ class AnalogyTransform(SphinxPostTransform):
 # each at least its widest unbreakable piece, the rest of the line shared by what more each
 # column would take to set its lines whole. Widths in em (字 in a Japanese book), estimated.
 #: A longer phrase may break inside (in a book, where sangokushi.book's penalties choose).
-LONG_PHRASE = 5.0
+LONG_PHRASE = 4.0
 #: Columns whose lists (figure pairs; places) set one item a line.
 LISTS = {3: "text", 4: "places", 5: "places"}
 PAGE_NUMBER = "00"  # the width of a page number, for the estimate
@@ -239,7 +239,7 @@ LATIN_WORD = re.compile(r"[^\s\u2e80-\uffff]+")
 
 def text_width(text: str) -> float:
     """``text``'s width in em as a line of its own: a wide character 1 (a bracket or comma at
-    either end or before another ½), a capital .7, other Latin .47 (Times' average), a space
+    either end or before another ½), a capital .7, a digit .5, other Latin .47 (Times' average), a space
     .25."""
     width = 0.0
     for char, after in itertools.zip_longest(text, text[1:]):
@@ -250,7 +250,7 @@ def text_width(text: str) -> float:
         elif char.isspace():
             width += 0.25
         else:
-            width += 0.7 if char.isupper() else 0.47
+            width += 0.7 if char.isupper() else 0.5 if char.isdigit() else 0.47
     return width - 0.5 * (text[:1] in OPENING) - 0.5 * (len(text) > 1 and text[-1] in CLOSING)
 
 
@@ -300,20 +300,21 @@ def size_columns(table: nodes.table, separator: str, page_format: str) -> str:
             if column == len(least):
                 least.append(0.0)
                 whole.append(0.0)
+            head = isinstance(row.parent, nodes.thead)
             for line in lines:
-                # a page（Nページ）is set whole
-                unbroken = text_width(line) if line.startswith(page) else least_width(line)
+                # a head and a page (Nページ) are set whole
+                whole_line = head or line.startswith(page)
+                unbroken = text_width(line) if whole_line else least_width(line)
                 least[column] = max(least[column], unbroken)
                 whole[column] = max(whole[column], text_width(line))
     # Shares in tenths of an em; one each, so that no column's share is nothing.
     shares = [round((w - m) * 10) + 1 for m, w in zip(least, whole, strict=True)]
-    rest = (
-        rf"(\linewidth-{sum(least):.2f}em-{2 * len(least)}\tabcolsep"
-        rf"-{len(least) + 1}\arrayrulewidth)"
-    )
+    hundredths = [round(m * 100) for m in least]
+    n = len(least)
     return "".join(
-        rf"p{{\dimexpr{m:.2f}em+{rest}*{share}/{sum(shares)}\relax}}"
-        for m, share in zip(least, shares, strict=True)
+        rf"p{{\sangokushianalogycolumn{{{m}}}{{{share}}}"
+        rf"{{{sum(hundredths)}}}{{{sum(shares)}}}{{{2 * n}}}{{{n + 1}}}}}"
+        for m, share in zip(hundredths, shares, strict=True)
     )
 
 
@@ -365,7 +366,10 @@ def break_lists(entry: nodes.Element, separator: str, whole_text: bool) -> None:
                 replacement.append(nodes.Text(piece if last else piece + separator))
             if not last:
                 replacement.append(nodes.raw("", r"\par ", format="latex"))
-        text.parent.replace(text, replacement)
+        # By identity: Text nodes are strings, list.index would find the first equal one.
+        parent = text.parent
+        at = next(i for i, child in enumerate(parent.children) if child is text)
+        parent[at : at + 1] = replacement
 
 
 class AnalogyHTMLTransform(SphinxPostTransform):
@@ -421,10 +425,13 @@ class AnalogyLaTeXTransform(SphinxPostTransform):
                 target = f"{docname}::doc"
                 if xref["reftype"] == "section":
                     xref["reftarget"] = f"{docname}#"
-            page = analogy_pageref("", target=target, format=self.config.analogy_page_format)
             # "title（Nページ）" stays on one line: lines break between places, after 「、」.
-            # In the table's narrow cells a title may break and its page go on the next line.
+            # In the table's narrow cells a title may break and its page has a line of its own.
             cell = in_table(xref)
+            page_format = self.config[
+                "analogy_table_page_format" if cell else "analogy_page_format"
+            ]
+            page = analogy_pageref("", target=target, format=page_format)
             parent, position = xref.parent, xref.parent.index(xref)
             parent.insert(position + 1, nodes.raw("", "}{" if cell else "", format="latex"))
             parent.insert(position + 2, page)
@@ -436,7 +443,9 @@ class AnalogyLaTeXTransform(SphinxPostTransform):
             headers = [self.config.analogy_modern_label, self.config.analogy_historical_label]
             table.replace_self(analogy_figures("", pairs=box["figures"], headers=headers))
         for table in find_part(self.document, nodes.table, TABLE):
-            set_table(table, self.config.analogy_list_separator, self.config.analogy_page_format)
+            set_table(
+                table, self.config.analogy_list_separator, self.config.analogy_table_page_format
+            )
         listings = find_part(self.document, nodes.definition_list, LIST)
         for listing in listings:
             # The environment sets the list as a book's appendix list, not a manual's.
