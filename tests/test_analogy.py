@@ -241,10 +241,18 @@ def test_latex_table_layout(app: SphinxTestApp) -> None:
     app.build()
     assert warnings(app) == ""
     tex = read(app, "analogytest.tex")
-    # the table has fixed column shares, may break across pages, and its cells are ragged
-    table = tex[tex.index("\\begingroup\\hyphenpenalty=10000") :]
-    assert table.index("\\begin{longtable}") < table.index("\\endgroup")
-    assert "{\\X{4}{100}\\X{15}{100}\\X{10}{100}" in table
+    # the table may break across pages (its head repeated), its columns are sized to their
+    # content, its cells ragged; a place's page on a line of its own, one place a line
+    table = tex[tex.index("\\begin{sangokushianalogytable}") :]
+    table = table[: table.index("\\end{sangokushianalogytable}")]
+    assert "\\endhead" in table
+    assert table.count("p{\\sangokushianalogycolumn{") == 6
+    assert (
+        "\\sangokushianalogycellplace{{\\hyperref[\\detokenize{wei:analogy-wei}]"
+        "{\\sphinxcrossref{Wei chapter}}}}{p.\u00a0\\pageref{\\detokenize{wei:analogy-wei}}}"
+    ) in table
+    assert "}}, \\par \\sangokushianalogycellplace{" in table
+    assert "Sam Altman = Cao Cao, \\par Microsoft = Sima Yi" in table
 
 
 @pytest.mark.sphinx("latex", testroot="analogy-numfig", freshenv=True)
@@ -367,12 +375,12 @@ def test_user_classes_latex(tmp_path: Path, layout: str) -> None:
     assert "\\sangokushianalogyfigure{Sam Altman}{Cao Cao}" in tex
     assert "\\sphinxlineitem{user term ≒ kept}" in tex
     assert tex.count("\\begin{sangokushianalogylist}") == (layout == "list")
-    # only the extension's table gets fixed column shares in a ragged group
-    groups = tex.count("\\begingroup\\hyphenpenalty=10000")
+    # only the extension's table gets its column widths and ragged cells
+    groups = tex.count("\\begin{sangokushianalogytable}")
     assert groups == (layout == "table")
     if layout == "table":
-        start = tex.index("\\begingroup\\hyphenpenalty=10000")
-        assert "OpenAI" in tex[start : tex.index("\\endgroup", start)]
+        start = tex.index("\\begin{sangokushianalogytable}")
+        assert "OpenAI" in tex[start : tex.index("\\end{sangokushianalogytable}", start)]
 
 
 # -- bad input ----------------------------------------------------------------

@@ -1,11 +1,15 @@
-"""The analogy boxes and the 対照表 in the book's A5 PDF: tables whole, entries whole, ＝ tight."""
+"""The analogy boxes and the 対照表 in the book's PDFs: figure tables whole, 対照表 a table, ＝ tight."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
-from support import pdftotext
+import pytest
+from pypdf import PdfReader
+
+from support import BY_NAME, page_words, pdftotext
 
 DOCS = Path(__file__).parent.parent / "docs"
 PDF = "pdf/llm-sangokushi.pdf"
@@ -37,20 +41,81 @@ def test_figure_tables_are_never_split(book: Path) -> None:
         assert any(table in page for page in layout), figures
 
 
-def test_correspondence_entries_stay_on_one_page(book: Path) -> None:
-    listed = 0
-    for page in pages(book / PDF):
-        lines = [line.strip() for line in page.splitlines()]
-        terms = sum(bool(re.fullmatch(r"比喩\s*\d+(\s.*≒.*)?", line)) for line in lines)
-        defined = sum(line.startswith("説明の箇所：") for line in lines)
-        referenced = sum(line.startswith("ほかに出る章：") for line in lines)
-        if defined:
-            # every entry's title and its 説明の箇所 line on the same page, no line carried over
-            assert terms == defined, page
-            assert referenced <= terms, page
-            assert not lines[0].startswith(("人物：", "説明の箇所：", "ほかに出る章：")), page
-            listed += defined
-    assert listed == len(re.findall(r"^:::\{analogy\}", all_sources(), re.M))
+HEADS = ["番号", "現代", "三国志", "人物", "説明の箇所", "ほかに出る章"]
+PDFS = ["pdf", "pdf-print", "pdf-tate", "pdf-tate-print"]
+Word = tuple[float, float, float, float, str]
+
+
+def box_names() -> list[tuple[str, str]]:
+    """Each box's (modern, historical), as its source gives them."""
+    names = []
+    for source in sorted(DOCS.rglob("*.md")):
+        text = source.read_text(encoding="utf-8")
+        for modern, historical in re.findall(r"^:modern: (.*)\n:historical: (.*)$", text, re.M):
+            names.append((modern.strip(), historical.strip()))
+    return names
+
+
+def head_rows(pdf: Path, vertical: bool) -> list[tuple[int, dict[str, Word], list[Word]]]:
+    """Every page whose words hold the table's six heads in one row, left to right (in
+    vertical setting one column, top to bottom): the page, each head's word and all words."""
+    found = []
+    for number in range(1, len(PdfReader(pdf).pages) + 1):
+        words = page_words(pdf, number)
+        heads = {w[4]: w for w in words if w[4] in HEADS}
+        if len(heads) < len(HEADS):
+            continue
+        row = [heads[head] for head in HEADS]
+        across, along = (0, 1) if vertical else (1, 0)  # the row's axis, the cells' axis
+        if all(abs(w[across] - row[0][across]) < 0.5 for w in row) and all(
+            a[along] < b[along] for a, b in itertools.pairwise(row)
+        ):
+            found.append((number, heads, words))
+    return found
+
+
+def cell_of(word: Word, heads: dict[str, Word], vertical: bool) -> str:
+    """The head of the column ``word`` starts in."""
+    along = 1 if vertical else 0
+    starts = [(heads[head][along], head) for head in HEADS]
+    inside = [head for start, head in starts if word[along] >= start - 0.5]
+    return inside[-1] if inside else ""
+
+
+def overlap(a: Word, b: Word, axis: int) -> bool:
+    """Whether two words' boxes overlap along ``axis`` (0: x, 1: y)."""
+    return a[axis] < b[axis + 2] and b[axis] < a[axis + 2]
+
+
+@pytest.mark.parametrize("name", PDFS)
+def test_correspondence_is_a_table_in_every_pdf(book: Path, name: str) -> None:
+    """対照表 in each PDF: its six plain Japanese heads in one row (a column in vertical
+    setting), on every page the table goes on to; each box's number, modern and historical
+    name in their own columns and in one row, after the heads."""
+    edition = BY_NAME[name]
+    vertical = edition.vertical
+    pages = head_rows(edition.published(book), vertical)
+    assert pages, f"{name}: no page sets 対照表's heads in one row"
+    across = 0 if vertical else 1
+    rows: dict[str, str] = {}
+    for _number, heads, words in pages:
+        head = heads["番号"]
+        # after the head row: below it, or left of it in vertical setting
+        body = [w for w in words if (w[2] < head[0] if vertical else w[1] > head[3])]
+        for modern, historical in box_names():
+            pair = [
+                [w for w in body if w[4] == text and cell_of(w, heads, vertical) == column]
+                for text, column in ((modern, "現代"), (historical, "三国志"))
+            ]
+            numbers = [w for w in body if w[4].isdigit() and cell_of(w, heads, vertical) == "番号"]
+            for left, right in itertools.product(*pair):
+                row = [n for n in numbers if overlap(n, left, across)]
+                if overlap(left, right, across) and row:
+                    rows[modern] = row[0][4]
+        assert "定義箇所" not in "".join(w[4] for w in words)
+    names = box_names()
+    assert sorted(rows) == sorted(modern for modern, _ in names), (name, rows)
+    assert sorted(rows.values()) == [str(n) for n in range(1, len(names) + 1)], (name, rows)
 
 
 def all_sources() -> str:
