@@ -207,9 +207,9 @@ def book_settings(conffile: str | os.PathLike[str]) -> dict[str, Any]:
             "maketitle": title_page(facts),
             "tableofcontents": CONTENTS,
         },
-        # The correspondence table is a table in the HTML and both EPUBs (it stacks on a phone);
-        # the PDFs keep one entry per box: six columns of unbreakable 「章（Nページ）」 places do
-        # not fit a 34字 line.
+        # The correspondence table is a table in every edition: it stacks on a phone (HTML,
+        # EPUB); in the PDFs its columns are sized to their content and a place's page stands
+        # on a line of its own (sangokushi.analogy.transforms.set_table).
         "analogy_table_layout": "table",
     }
     if japanese:
