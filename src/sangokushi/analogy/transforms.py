@@ -225,10 +225,13 @@ class AnalogyTransform(SphinxPostTransform):
 
 
 # Print: the correspondence table's columns are as wide as their content asks, within the line:
-# each at least its widest unbreakable piece, the rest of the line shared by what more each
-# column would take to set its lines whole. Widths in em (字 in a Japanese book), estimated.
+# each at least its widest unbreakable piece; the rest of the line goes first to the columns
+# that need least more to set their lines whole (sangokushianalogy.sty). Widths in em (字 in
+# a Japanese book), estimated.
 #: A longer phrase may break inside (in a book, where sangokushi.book's penalties choose).
 LONG_PHRASE = 4.0
+LONG_NAME = 9.0
+NAME = re.compile(r"[\u30a1-\u30fa\u30fc・]{2,}＝?")
 #: Columns whose lists (figure pairs; places) set one item a line.
 LISTS = {3: "text", 4: "places", 5: "places"}
 PAGE_NUMBER = "00"  # the width of a page number, for the estimate
@@ -239,8 +242,8 @@ LATIN_WORD = re.compile(r"[^\s\u2e80-\uffff]+")
 
 def text_width(text: str) -> float:
     """``text``'s width in em as a line of its own: a wide character 1 (a bracket or comma at
-    either end or before another ½), a capital .7, a digit .5, other Latin .47 (Times' average), a space
-    .25."""
+    either end or before another ½), a capital .7, a digit .5, other Latin .47 (Times'
+    average), a space .25."""
     width = 0.0
     for char, after in itertools.zip_longest(text, text[1:]):
         if char in CLOSING and after is not None and after in CLOSING:
@@ -255,9 +258,10 @@ def text_width(text: str) -> float:
 
 
 def least_width(text: str) -> float:
-    """The widest piece of ``text`` a line should not break: a phrase (up to LONG_PHRASE) or a
+    """The widest piece of ``text`` a line should not break: a phrase (up to LONG_PHRASE), a
+    katakana name with its ＝ (up to LONG_NAME: サム・アルトマン＝, not サム・/アルトマン) or a
     Latin word (never hyphenated: whole)."""
-    widest = 0.0
+    widest = max((min(text_width(name), LONG_NAME) for name in NAME.findall(text)), default=0.0)
     for phrase in joined(phrases(text)):
         for word in phrase.split():
             widest = max(widest, min(text_width(word), LONG_PHRASE))
@@ -289,8 +293,9 @@ def cell_lines(entry: nodes.Element, column: int, separator: str, page: str) -> 
     return [line for line in lines if line]
 
 
-def size_columns(table: nodes.table, separator: str, page_format: str) -> str:
-    """A ``tabularcolumns`` spec: each column its least width and a share of what is left."""
+def size_columns(table: nodes.table, separator: str, page_format: str) -> tuple[str, str]:
+    """The LaTeX that shares out the line (``\\sangokushianalogycolumns``) and the
+    ``tabularcolumns`` spec: each column its least width and its part of what is left."""
     page = page_format.replace("%s", PAGE_NUMBER)
     least: list[float] = []
     whole: list[float] = []
@@ -307,15 +312,18 @@ def size_columns(table: nodes.table, separator: str, page_format: str) -> str:
                 unbroken = text_width(line) if whole_line else least_width(line)
                 least[column] = max(least[column], unbroken)
                 whole[column] = max(whole[column], text_width(line))
-    # Shares in tenths of an em; one each, so that no column's share is nothing.
-    shares = [round((w - m) * 10) + 1 for m, w in zip(least, whole, strict=True)]
-    hundredths = [round(m * 100) for m in least]
+    # In tenths of an em: each column's least width and what more it needs to be whole.
+    tenths = [round(m * 10) for m in least]
+    needs = [max(round(w * 10) - m, 0) for m, w in zip(tenths, whole, strict=True)]
     n = len(least)
-    return "".join(
-        rf"p{{\sangokushianalogycolumn{{{m}}}{{{share}}}"
-        rf"{{{sum(hundredths)}}}{{{sum(shares)}}}{{{2 * n}}}{{{n + 1}}}}}"
-        for m, share in zip(hundredths, shares, strict=True)
+    share = (
+        rf"\sangokushianalogycolumns{{{sum(tenths)}}}{{{n}}}{{{','.join(map(str, sorted(needs)))}}}"
     )
+    spec = "".join(
+        rf"p{{\sangokushianalogycolumn{{{m}}}{{{need}}}}}"
+        for m, need in zip(tenths, needs, strict=True)
+    )
+    return share, spec
 
 
 def set_table(table: nodes.table, separator: str, page_format: str) -> None:
@@ -323,7 +331,8 @@ def set_table(table: nodes.table, separator: str, page_format: str) -> None:
     breaks over), columns sized to their content, one figure pair or place a line."""
     table["classes"] = [c for c in table["classes"] if c != "colwidths-auto"]
     table["classes"] += ["longtable"]
-    spec = addnodes.tabular_col_spec(spec=size_columns(table, separator, page_format))
+    share, widths = size_columns(table, separator, page_format)
+    spec = addnodes.tabular_col_spec(spec=widths)
     for body in table.findall(nodes.tbody):
         for row in body.findall(nodes.row):
             for column, entry in enumerate(row.findall(nodes.entry)):
@@ -331,9 +340,8 @@ def set_table(table: nodes.table, separator: str, page_format: str) -> None:
                     break_lists(entry, separator, whole_text=LISTS[column] == "text")
     # ragged, unhyphenated cells (sangokushianalogy.sty); the environment ends after the table
     parent = table.parent
-    parent.insert(
-        parent.index(table), nodes.raw("", r"\begin{sangokushianalogytable}", format="latex")
-    )
+    begin = nodes.raw("", r"\begin{sangokushianalogytable}" + share, format="latex")
+    parent.insert(parent.index(table), begin)
     parent.insert(parent.index(table), spec)
     end = nodes.raw("", r"\end{sangokushianalogytable}", format="latex")
     parent.insert(parent.index(table) + 1, end)
