@@ -367,3 +367,21 @@ def test_no_page_is_left_part_empty(built: Path) -> None:
     for edition, tate in PDFS.items():
         page = facts.tate_page if tate else facts.page
         assert underfilled(found[edition], tate, page) == []
+
+
+def test_the_correspondence_table_is_a_table_in_every_pdf(built: Path) -> None:
+    """The starter's 対照表 (one box) is a table with its plain heads in all four PDFs, as the
+    essay's is (tests/test_analogy_book.py)."""
+    from test_analogy_book import HEADS, box_names, table_rows
+
+    from sangokushi.conf import ANALOGY_LABELS_JA
+
+    names = box_names(built)
+    if not names:
+        pytest.skip("no analogy box in this book")
+    heads = [*HEADS[:2], ANALOGY_LABELS_JA["analogy_historical_label"], *HEADS[3:]]
+    found = outputs(built)
+    for name in ("pdf", "pdf-print", "pdf-tate", "pdf-tate-print"):
+        vertical = next(e for e in for_book(load(built)) if e.name == name).vertical
+        pages, rows = table_rows(found[name], vertical, heads, names)
+        assert pages and sorted(rows) == sorted(m for m, _ in names), (name, pages, rows)
