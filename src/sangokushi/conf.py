@@ -209,7 +209,7 @@ def book_settings(conffile: str | os.PathLike[str]) -> dict[str, Any]:
         },
         # The correspondence table is a table in every edition: it stacks on a phone (HTML,
         # EPUB); in the PDFs its columns are sized to their content and a place's page stands
-        # on a line of its own (sangokushi.analogy.transforms.set_table).
+        # on a line of its own (sangokushi.analogy.latextable).
         "analogy_table_layout": "table",
     }
     if japanese:
