@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,33 +137,66 @@ def spread_lines(
     return found
 
 
-def grid_share(sheets: list[Sheet], page: PageDesign) -> tuple[float, list[str]]:
-    """The share of 横組 text lines whose baseline is on the 版面's line grid, and the others.
+def grid_share(
+    sheets: list[Sheet], page: PageDesign, tate: bool = False
+) -> tuple[float, list[str]]:
+    """The share of text lines (縦組: columns) on the 版面's line grid, and the others.
 
-    A line is a run of body-size words (CJK glyph boxes are 1 em tall, their foot the
-    baseline) on one baseline, with no gap wider than 1.5字 between them: a table's rows
-    (cells apart) and the index's two 段 are left out. On the grid: \\topskip (1字) plus a
-    whole number of 行送り below the top of the 版面, to 0.5 pt.
+    A line is a run of Japanese body-size words (CJK glyph boxes are 1 em across the line) on
+    one baseline, with no stretch wider than 1.5字 left uncovered by the words across its band:
+    a table's rows (cells apart) and the index's two 段 are left out. On the grid, to 0.5 pt:
+    in 横組 the baseline (a glyph box's foot) \\topskip (1字) plus whole 行送り below the top
+    of the 版面; in 縦組 the column whole 行送り left of the 版面's first one, whose right edge
+    is the 版面's: the gutter on an odd page (a left-hand page in a book bound on the right),
+    the fore-edge on an even one. Poppler's box of a vertical glyph stands half a 字 right of
+    its ink, so a column's boxes are centred on that edge less whole 行送り.
     """
     size = page.font_pt * BP_PER_PT
     top = page.head_mm * MM
     on, off = 0, []
     for s in sheets:
+        right = (page.gutter_mm * MM) + page.text_height_pt * BP_PER_PT
+        if s.number % 2:
+            right = (page.size_mm[0] - page.gutter_mm) * MM
         lines: dict[float, list[Word]] = {}
         for word in s.words:
-            if abs(word[3] - word[1] - size) < 0.1:
-                lines.setdefault(round(word[3], 1), []).append(word)
-        for foot, words in lines.items():
-            words.sort()
-            if any(b[0] - a[2] > 1.5 * size for a, b in itertools.pairwise(words)):
+            breadth = word[2] - word[0] if tate else word[3] - word[1]
+            if abs(breadth - size) < 0.1 and not word[4].isascii():  # not a 縦中横 alone
+                place = (word[0] + word[2]) / 2 if tate else word[3]
+                lines.setdefault(round(place, 1), []).append(word)
+        for place, words in lines.items():
+            if uncovered(s.words, words[0], size, tate) > 1.5 * size:
                 continue
-            depth = (foot - top) / BP_PER_PT - page.font_pt
+            if tate:
+                depth = (right - place) / BP_PER_PT
+            else:
+                depth = (place - top) / BP_PER_PT - page.font_pt
             miss = depth % page.pitch_pt
             if min(miss, page.pitch_pt - miss) < 0.5:
                 on += 1
             else:
                 off.append(f"page {s.number}: {''.join(w[4] for w in words)[:30]}")
     return on / max(1, on + len(off)), off
+
+
+def uncovered(words: list[Word], one: Word, size: float, tate: bool) -> float:
+    """The widest stretch along ``one``'s line that the words across its band leave uncovered.
+
+    In 縦組 the band reaches half a 字 left of the CJK boxes, where poppler puts turned Latin
+    and 縦中横, whose boxes it sets up to a 字 below where they stand (so each is taken a 字
+    longer upwards). Their boxes may overlap.
+    """
+    lo, hi = (one[0] - size / 2, one[2]) if tate else (one[1], one[3])
+    spans = sorted(
+        (w[1] - size * (abs(w[2] - w[0] - size) >= 0.1), w[3]) if tate else (w[0], w[2])
+        for w in words
+        if lo <= ((w[0] + w[2]) if tate else (w[1] + w[3])) / 2 <= hi
+    )
+    reach, widest = spans[0][1], 0.0
+    for start, end in spans[1:]:
+        widest = max(widest, start - reach)
+        reach = max(reach, end)
+    return widest
 
 
 def ruby_line_heads(
