@@ -90,7 +90,7 @@ def may_end_short(sheets: list[Sheet]) -> set[int]:
 
 
 def spread_lines(
-    sheets: list[Sheet], page: PageDesign, tate: bool, tolerance: float
+    sheets: list[Sheet], page: PageDesign, tate: bool, tolerance: float, latin: bool = False
 ) -> list[tuple[int, float, str]]:
     """Lines whose kanji and kana stand further apart than 1字 plus ``tolerance`` 字.
 
@@ -100,10 +100,14 @@ def spread_lines(
     and between two such words next to each other on the line. A line's spread is the mean
     over its neighbouring pairs, in 字 of the body type (ruby and headings left out). Returns
     (page, spread, the line's text) for each line beyond ``tolerance`` with 4 pairs or more.
+
+    With ``latin``, a line is left out where the next line starts with a Latin word longer
+    than all the room its spread gave: that word could not be set on it (JIS X 4051 opens
+    the space between characters last, when nothing else can fill the line).
     """
     size = page.font_pt * BP_PER_PT
     found = []
-    for s in sheets:
+    for at, s in enumerate(sheets):
         lines: dict[int, list[Word]] = {}
         for word in s.words:
             x0, y0, x1, y1, _ = word
@@ -132,9 +136,47 @@ def spread_lines(
                     if gap < size / 2:  # not a table's column gap
                         gaps.append(gap)
             spread = sum(gaps) / len(gaps) / size if len(gaps) >= 4 else 0.0
-            if spread > tolerance:
+            follows = latin and latin_follows(sheets, at, (lo, hi), sum(gaps), page, tate)
+            if spread > tolerance and not follows:
                 found.append((s.number, spread, "".join(w[4] for w in row)))
     return found
+
+
+def latin_follows(
+    sheets: list[Sheet],
+    index: int,
+    band: tuple[float, float],
+    room: float,
+    page: PageDesign,
+    tate: bool,
+) -> bool:
+    """Whether the line after the one across ``band`` on ``sheets[index]`` (the next column
+    left in 縦組; on a page's last line, the next page's first) starts with a Latin word
+    longer than ``room``. Poppler puts turned Latin half a 字 left of its column."""
+    pitch, size = page.pitch_pt * BP_PER_PT, page.font_pt * BP_PER_PT
+    lo, hi = (
+        (band[0] - pitch - size / 2, band[1] - pitch)
+        if tate
+        else (band[0] + pitch, band[1] + pitch)
+    )
+    words = sheets[index].words
+    if not [w for w in words if lo <= ((w[0] + w[2]) if tate else (w[1] + w[3])) / 2 <= hi]:
+        if index + 1 == len(sheets) or not sheets[index + 1].words:
+            return False
+        words = sheets[index + 1].words
+        body = [w for w in words if abs((w[2] - w[0] if tate else w[3] - w[1]) - size) < 0.1]
+        if not body:
+            return False
+        first = max(body, key=lambda w: w[2]) if tate else min(body, key=lambda w: w[3])
+        lo, hi = (first[0] - size / 2, first[2]) if tate else (first[1], first[3])
+    following = sorted(
+        (w for w in words if lo <= ((w[0] + w[2]) if tate else (w[1] + w[3])) / 2 <= hi),
+        key=lambda w: w[1] if tate else w[0],
+    )
+    if not following or not following[0][4].isascii():
+        return False
+    first = following[0]
+    return (first[3] - first[1] if tate else first[2] - first[0]) > room
 
 
 def grid_share(

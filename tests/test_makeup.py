@@ -159,3 +159,22 @@ def test_long_inline_code_may_break_after_its_punctuation(tmp_path: Path) -> Non
     tex = next(built.outdir.glob("*.tex")).read_text(encoding="utf-8")
     assert r"\sphinxupquote{build/\allowbreak{}pdf/\allowbreak{}" in tex
     assert r"\sphinxupquote{book.toml}" in tex  # short: whole
+
+
+def test_inline_code_has_the_space_beside_japanese(tmp_path: Path) -> None:
+    # Inline code is Latin: 和欧間 beside a kanji or kana whatever Latin character it starts or
+    # ends with (pTeX gives one only beside a letter or digit: 「本文で{analogy}`…`と」 was
+    # solid, and its line had only the space between characters to stretch); none beside
+    # punctuation (「作り、」), nor beside code that ends in Japanese (――).
+    subprocess.run(
+        [sys.executable, "-m", "sangokushi", "new", str(tmp_path / "book"), "--title", "本",
+         "--author", "著者"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    built = sphinx_build(tmp_path / "book", tmp_path / "out", "latex")
+    tex = next(built.outdir.glob("*.tex")).read_text(encoding="utf-8")
+    space = r"\hskip\xkanjiskip{}"
+    assert rf"本文で{space}\sphinxcode{{\sphinxupquote{{\{{analogy\}}" in tex
+    assert rf"kappan\textasciigrave{{}}}}}}{space}と書くと" in tex
+    assert r"作り、\sphinxcode{\sphinxupquote{index.md}}" in tex
+    assert r"\sphinxcode{\sphinxupquote{――}}で" in tex

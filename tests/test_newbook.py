@@ -385,3 +385,20 @@ def test_the_correspondence_table_is_a_table_in_every_pdf(built: Path) -> None:
         vertical = next(e for e in for_book(load(built)) if e.name == name).vertical
         pages, rows = table_rows(found[name], vertical, heads, names)
         assert pages and sorted(rows) == sorted(m for m, _ in names), (name, pages, rows)
+
+
+def test_no_line_is_letter_spaced(built: Path) -> None:
+    # Justification as in the essay (tests/test_makeup.py), in every PDF. A line may open
+    # between its characters only where the next line starts with a Latin word (inline code)
+    # longer than all the room the line had: it cannot be set there, nor broken (the starter's
+    # 「…図は」 before ``figure``, 0.14字 on B6; 「…本文で{analogy}`」 before ``kappan```).
+    from makeup import sheets, spread_lines
+    from test_makeup import PDFS, SPREAD
+
+    facts, found = load(built), outputs(built)
+    spread = []
+    for edition, tate in PDFS.items():
+        page = facts.tate_page if tate else facts.page
+        lines = spread_lines(sheets(found[edition], page, tate), page, tate, SPREAD, latin=True)
+        spread += [f"{edition} page {n}: {gap:.3f}字 {text}" for n, gap, text in lines]
+    assert spread == [], "\n".join(spread)

@@ -870,17 +870,32 @@ class CodeWords(BookTransform):
     the line was spread between its characters (the starter book's 縦組 p.19: 0.46字 a gap).
     A break is allowed after ``/ , = } ` )`` inside inline code of 10 characters or more,
     never inside a word (``book.toml`` stays whole); titles keep theirs whole.
+
+    Inline code is Latin: beside a kanji or kana it gets the 和欧間 (``\\xkanjiskip``) whatever
+    Latin character it starts or ends with. pTeX puts one only beside a letter or digit, so
+    ``{analogy}``, ``*`` or ``:name:`` stood solid against the Japanese, and a line with no
+    other 和欧間 had only the space between its characters to stretch (JIS X 4051 stretches
+    the 和欧間 first).
     """
 
     default_priority = 408
     BREAK_AFTER = re.compile(r"([/,=}`)])")
     SHORTEST = 10
+    SPACE = r"\hskip\xkanjiskip{}"
 
     def run(self, **kwargs: Any) -> None:
         for literal in list(self.document.findall(nodes.literal)):
-            if len(literal.astext()) < self.SHORTEST or any(
+            if any(
                 isinstance(a, (nodes.title, nodes.FixedTextElement)) for a in _ancestors(literal)
             ):
+                continue
+            before, after = beside(literal)
+            code, parent = literal.astext(), literal.parent
+            if after and _letter(after[0]) and code[-1:].isascii() and code:
+                parent.insert(parent.index(literal) + 1, _raw(self.SPACE))
+            if before and _letter(before[-1]) and code[:1].isascii() and code:
+                parent.insert(parent.index(literal), _raw(self.SPACE))
+            if len(literal.astext()) < self.SHORTEST:
                 continue
             for text in list(literal.findall(nodes.Text)):
                 pieces = [p for p in self.BREAK_AFTER.split(str(text)) if p]
