@@ -12,6 +12,7 @@ import pikepdf
 import pytest
 from makeup import fill, grid_share, may_end_short, ruby_line_heads, sheets, spread_lines
 
+from sangokushi.book import CodeWords
 from sangokushi.fidelity import normalize, pdf_edition_text
 from sangokushi.page import PageDesign
 from support import BOOK, BY_NAME, FACTS, page_words, sphinx_build
@@ -173,7 +174,7 @@ def test_inline_code_has_the_space_beside_japanese(tmp_path: Path) -> None:
     )  # fmt: skip
     built = sphinx_build(tmp_path / "book", tmp_path / "out", "latex")
     tex = next(built.outdir.glob("*.tex")).read_text(encoding="utf-8")
-    space = r"\hskip\xkanjiskip{}"
+    space = CodeWords.SPACE
     assert rf"本文で{space}\sphinxcode{{\sphinxupquote{{\{{analogy\}}" in tex
     assert rf"kappan\textasciigrave{{}}}}}}{space}と書くと" in tex
     assert r"作り、\sphinxcode{\sphinxupquote{index.md}}" in tex

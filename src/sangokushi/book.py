@@ -871,17 +871,20 @@ class CodeWords(BookTransform):
     A break is allowed after ``/ , = } ` )`` inside inline code of 10 characters or more,
     never inside a word (``book.toml`` stays whole); titles keep theirs whole.
 
-    Inline code is Latin: beside a kanji or kana it gets the 和欧間 (``\\xkanjiskip``) whatever
-    Latin character it starts or ends with. pTeX puts one only beside a letter or digit, so
-    ``{analogy}``, ``*`` or ``:name:`` stood solid against the Japanese, and a line with no
-    other 和欧間 had only the space between its characters to stretch (JIS X 4051 stretches
-    the 和欧間 first).
+    Inline code is Latin: beside a kanji or kana it gets a 和欧間 whatever Latin character it
+    starts or ends with. pTeX puts one only beside a letter or digit, so ``{analogy}``, ``*`` or
+    ``:name:`` stood solid against the Japanese, and a line with no other 和欧間 had only the
+    space between its characters to stretch (JIS X 4051 stretches the 和欧間 first). It is ¼字
+    stretching to ½字 (JIS X 4051's most), not the style's ``\\xkanjiskip`` with its 1字 of
+    stretch: four of those in the starter's 「章の題は#で始まる行に、節の題は##で…」 let TeX
+    take loose lines whose 和欧間 opened to 2字 and more, and poppler read such a line out of
+    order (a lost sentence in ``sangokushi check``).
     """
 
     default_priority = 408
     BREAK_AFTER = re.compile(r"([/,=}`)])")
     SHORTEST = 10
-    SPACE = r"\hskip\xkanjiskip{}"
+    SPACE = r"\hskip.25\zw plus.25\zw minus.125\zw\relax{}"
 
     def run(self, **kwargs: Any) -> None:
         for literal in list(self.document.findall(nodes.literal)):
