@@ -402,3 +402,16 @@ def test_no_line_is_letter_spaced(built: Path) -> None:
         lines = spread_lines(sheets(found[edition], page, tate), page, tate, SPREAD, latin=True)
         spread += [f"{edition} page {n}: {gap:.3f}字 {text}" for n, gap, text in lines]
     assert spread == [], "\n".join(spread)
+
+
+def test_body_lines_keep_to_the_line_grid(built: Path) -> None:
+    # 行取り as in the essay (tests/test_makeup.py), after what the second books have and the
+    # essay has not: code blocks (one that a page break splits too), figures, lists, quotes.
+    from makeup import grid_share, sheets
+    from test_makeup import GRID_PDFS, ON_GRID
+
+    facts, found = load(built), outputs(built)
+    for edition, tate in GRID_PDFS.items():
+        page = facts.tate_page if tate else facts.page
+        share, off = grid_share(sheets(found[edition], page, tate), page, tate)
+        assert share >= ON_GRID, f"{edition}: {share:.0%} on the grid; off it:\n" + "\n".join(off)

@@ -537,13 +537,14 @@ STYLE = r"""
 \addtolength{\topmargin}{-\headheight}
 % Code blocks (sangokushi.book.CodeLines): each line a paragraph of its own on the line grid,
 % in the typewriter font, a long line continued under its start with a 2字 hang; a rule above
-% and below. They break across pages like text (Sphinx's framed boxes overshot the text block
-% when split: 1 to 8pt on B5 and B6, horizontal and vertical).
+% and below, the text after them back on the grid (行取り). They break across pages like text
+% (Sphinx's framed boxes overshot the text block when split: 1 to 8pt on B5 and B6, horizontal
+% and vertical).
 \newenvironment{sangokushicode}%
   {\par\noindent\rule{\linewidth}{0.4pt}\par\nopagebreak\begingroup\ttfamily\mcfamily\small
    \parindent=0pt\parskip=0pt\raggedright
    \hyphenchar\font=-1\relax}%
-  {\par\endgroup\nopagebreak\noindent\rule{\linewidth}{0.4pt}\par}
+  {\par\endgroup\nopagebreak\noindent\rule{\linewidth}{0.4pt}\par\sangokushi@ongrid}
 \newcommand{\sangokushicodeline}[1]{\hangindent=2\zw\hangafter=1\leavevmode#1\par}
 % Justification by JIS X 4051's order: a line is filled by the 和欧間 space (xkanjiskip,
 % 1/4字, stretching to 1/2字 and beyond only where it must) before the space between
@@ -605,15 +606,42 @@ STYLE = r"""
 % 行取り: the text after a table is back on the page's line grid, its next baseline \topskip
 % plus whole \baselineskip from the top of the 版面, the first such line below the table
 % (as sangokushianalogy.sty does after a box). The page builder is brought up to date first
-% (\penalty10000), so that \pagetotal is where the table ends.
+% (\penalty10000), so that \pagetotal is where the table ends. Where that is past the page's
+% goal, the page breaks before it (at its best break, as a \penalty0 here lets it) and what
+% it held over goes onto the next page first: \pagetotal is then that page's.
 \def\sangokushi@ongrid{%
   \penalty\@M
+  \ifdim\pagetotal>\pagegoal\penalty\z@\penalty\@M\fi
   \@tempcnta\numexpr\dimexpr\pagetotal+\pagedepth-\topskip\relax\relax
   \@tempcntb\numexpr\dimexpr\baselineskip\relax\relax
   \@tempcnta\numexpr\@tempcnta-\@tempcnta/\@tempcntb*\@tempcntb\relax
   \ifnum\@tempcnta<\z@\advance\@tempcnta\@tempcntb\fi
   \ifnum\@tempcnta>\z@\@tempcnta\numexpr\@tempcntb-\@tempcnta\relax\fi
   \penalty\z@\prevdepth\z@\vskip\@tempcnta sp\relax}
+% 行取り around figures: a float and the space that sets it off from the text (half a line,
+% without jlreq's stretch) take whole lines (its box made that much deeper, the figure
+% centred in it), so the text beside a figure at the head or foot of a page keeps to the
+% grid; after a figure set where it stands (h, its box already used), the text goes back to
+% the grid as after a table.
+% A float that may stand at a page's head (\topfraction) takes no page of its own: the
+% lines it gained made the starter's figure half a page, a float page, the page before it
+% 60 % empty.
+\renewcommand{\floatpagefraction}{.7}
+\setlength{\floatsep}{.5\baselineskip}
+\setlength{\textfloatsep}{.5\baselineskip}
+\setlength{\intextsep}{.5\baselineskip}
+\let\sangokushi@largefloatcheck\@largefloatcheck
+\def\@largefloatcheck{\sangokushi@floatlines\sangokushi@largefloatcheck}
+\def\sangokushi@floatlines{%
+  \@tempcnta\numexpr\dimexpr\ht\@currbox+\dp\@currbox+\textfloatsep\relax\relax
+  \@tempcntb\numexpr\dimexpr\baselineskip\relax\relax
+  \count@\numexpr\@tempcnta-\@tempcnta/\@tempcntb*\@tempcntb\relax
+  \ifnum\count@<\z@\advance\count@\@tempcntb\fi
+  \ifnum\count@>\z@\advance\@tempcnta\numexpr\@tempcntb-\count@\relax\fi
+  \global\setbox\@currbox
+    \vbox to\dimexpr\@tempcnta sp-\textfloatsep\relax{\vss\unvbox\@currbox\vss}%
+  \global\let\sangokushi@floatbox\@currbox}
+\AddToHook{env/figure/after}{\ifvmode\ifvoid\sangokushi@floatbox\sangokushi@ongrid\fi\fi}
 \def\sphinxatlongtableend{\@nobreakfalse\sangokushi@ongrid}
 \def\sphinxattableend{\@nobreakfalse
   \ifvmode\ifinner\prevdepth\z@\vskip\sphinxtablepost\else\sangokushi@ongrid\fi\fi}
