@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import zipfile
 from pathlib import Path
@@ -66,6 +67,21 @@ def test_vertical_pdf_sets_numbers_by_the_policy(book: Path) -> None:
     copied = fidelity.normalize(pdftotext(tate, "-raw"))
     assert "2023年7月19日、Metaから" in copied
     assert "70億、130億、700億のパラメータ数" in copied  # upright digits copy as written
+
+
+def test_a_number_after_a_comma_keeps_the_commas_half_space(book: Path) -> None:
+    # 「70億、130億、700億」: after 、 its half 字 and then the upright digits, three 字 from 億、
+    # to the next 億 (jlreq's 縦中横 added half a 字 more to the glue upLaTeX had set: 3.5).
+    tate = book / TATE_PDF
+    size = TATE_PAGE.font_pt * 72 / 72.27
+    steps = []
+    for number in range(1, len(PdfReader(tate).pages) + 1):
+        words = sorted(page_words(tate, number), key=lambda w: (w[0], w[1]))
+        for before, after in itertools.pairwise(words):
+            if before[0] == after[0] and before[4].endswith("億、") and after[4][0] == "億":
+                steps.append((after[1] - before[3]) / size)
+    assert len(steps) == 2, steps
+    assert all(abs(step - 3) < 0.1 for step in steps), steps
 
 
 def test_vertical_pdf_contents_folios_and_titles_are_upright(book: Path) -> None:

@@ -115,16 +115,30 @@ TATE_PREAMBLE = r"""
 % A number that expands to digits (\thepage, a folio in 目次) after the vertical policy
 % (sangokushi.tate): up to @TCY_DIGITS@ digits 縦中横, longer ones upright digit by digit.
 \ExplSyntaxOn
+% jlreq's \tatechuyoko puts before its box the JFM glue the character before would have before
+% a kanji (after 、 half a 字), but upLaTeX has already set that character's own glue there
+% when the macro came: after 、 a whole 字 opened (「70億、 130億」; \inhibitglue comes too
+% late). After a character, the space between two characters instead (\kanjiskip: a line may
+% break there, as before a kanji, and it stretches like one); after a box (the digit before,
+% set upright) a \kern0pt, no break. Either way jlreq's \lastnodechar finds no character and
+% adds nothing.
+\cs_new_protected:Npn \__sangokushi_tcy:n #1
+  {
+    \mode_leave_vertical:
+    \int_compare:nNnTF { \lastnodechar } > { -1 } { \hskip \kanjiskip } { \kern \z@ }
+    \tatechuyoko*{#1}
+  }
 \cs_new_protected:Npn \sangokushitatenumber #1
   {
     \tl_set:Nx \l_tmpa_tl {#1}
     \int_compare:nNnTF { \tl_count:N \l_tmpa_tl } > { @TCY_DIGITS@ }
-      { \tl_map_inline:Nn \l_tmpa_tl { \tatechuyoko*{##1} } }
-      { \tatechuyoko*{\l_tmpa_tl} }
+      { \tl_map_inline:Nn \l_tmpa_tl { \__sangokushi_tcy:n {##1} } }
+      { \__sangokushi_tcy:n {\l_tmpa_tl} }
   }
 % Runs the 扉 marks (sangokushi.tate.latex): 縦中横, or upright character by character.
-\cs_set_protected:Npn \sangokushitcy #1 { \tatechuyoko*{#1} }
-\cs_set_protected:Npn \sangokushiupright #1 { \tl_map_inline:nn {#1} { \tatechuyoko*{##1} } }
+\cs_set_protected:Npn \sangokushitcy #1 { \__sangokushi_tcy:n {#1} }
+\cs_set_protected:Npn \sangokushiupright #1
+  { \tl_map_inline:nn {#1} { \__sangokushi_tcy:n {##1} } }
 % Numbers in a label the extensions write whole (an analogy box's 「比喩1」).
 \cs_set_protected:Npn \sangokushitatedigits #1
   {
