@@ -157,3 +157,26 @@ def test_cover_is_centred(
     context.close()
     assert abs(x - centre_x) <= 3 and abs(y - centre_y) <= 3, (edition, x, y, centre_x, centre_y)
     assert scroll[0] <= scroll[1], scroll  # no sideways scrolling on the cover
+
+
+@pytest.mark.parametrize(("width", "height"), [(PHONE, 844), (TABLET, 1280)])
+@pytest.mark.parametrize("edition", ["yoko", "tate"])
+def test_pages_scroll_only_as_the_text_runs(
+    browser, editions: dict[str, Path], edition: str, width: int, height: int
+) -> None:
+    """No page of an EPUB is wider than the screen in horizontal writing, or taller in vertical
+    writing, where a paginating reader would cut it: tables too wide for a phone turn with the
+    vertical text instead of standing in it as horizontal islands."""
+    vertical = edition == "tate"
+    over = []
+    for path in sorted(editions[edition].rglob("*.xhtml")):
+        context, page = open_page(browser, path, width, height)
+        size, screen = page.evaluate(
+            "[document.documentElement.scrollHeight, innerHeight]"
+            if vertical
+            else "[document.documentElement.scrollWidth, innerWidth]"
+        )
+        context.close()
+        if size > screen:
+            over.append((path.name, size, screen))
+    assert not over, over
