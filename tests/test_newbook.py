@@ -359,6 +359,42 @@ def test_no_forbidden_character_starts_a_line(built: Path, browser: object, tmp_
     assert problems == [], "\n".join(problems)
 
 
+# A table's caption: its box, and the style of its number (表1).
+CAPTIONS = """
+[...document.querySelectorAll('table caption')].map((caption) => {
+  const box = caption.getBoundingClientRect();
+  const number = caption.querySelector('span.caption-number');
+  return [caption.textContent.trim(), box.width, box.height,
+          number ? getComputedStyle(number).fontStyle : 'normal'];
+})
+"""
+
+
+def test_tables_read_on_a_phone(built: Path, browser: object, tmp_path: Path) -> None:
+    """At 390 px in the HTML and the horizontal EPUB a stacked table's cell labels are its
+    headers' words (no <wbr /> shown as text), and its caption runs across the blocks, upright
+    (it stood one character wide, 表 italic)."""
+    found = outputs(built)
+    pages = unpack(found["epub"], tmp_path / "yoko")
+    pages += sorted(p for p in found["html"].rglob("*.html") if "_static" not in p.parts)
+    shown = [
+        (doc.name, tag)
+        for doc in pages + unpack(found["epub-tate"], tmp_path / "tate")
+        for tag in re.findall(r"&lt;/?[A-Za-z][^&]{0,20}", doc.read_text(encoding="utf-8"))
+    ]
+    assert shown == [], shown
+    context = browser.new_context(viewport={"width": PHONE, "height": 844}, locale="ja-JP")
+    page = context.new_page()
+    captions = []
+    for doc in pages:
+        page.goto(doc.as_uri())
+        captions += [(doc.name, *caption) for caption in page.evaluate(CAPTIONS)]
+    context.close()
+    if built.parent.name.startswith("starter"):
+        assert captions, "the starter book's table has a caption"
+    assert [c for c in captions if c[2] < c[3] or c[4] != "normal"] == [], captions
+
+
 def test_no_page_is_left_part_empty(built: Path) -> None:
     # Page makeup as in the essay (tests/test_makeup.py): every page inside a chapter filled.
     from test_makeup import PDFS, underfilled
