@@ -395,6 +395,25 @@ def test_tables_read_on_a_phone(built: Path, browser: object, tmp_path: Path) ->
     assert [c for c in captions if c[2] < c[3] or c[4] != "normal"] == [], captions
 
 
+def test_vertical_list_numbers_stand_upright(built: Path, browser: object, tmp_path: Path) -> None:
+    """In the vertical EPUB a numbered list's number is 縦中横 with a space after it, as the
+    vertical PDF sets it (it lay on its side with its period)."""
+    markers = []
+    context = browser.new_context(viewport={"width": PHONE, "height": 844}, locale="ja-JP")
+    page = context.new_page()
+    for doc in unpack(outputs(built)["epub-tate"], tmp_path):
+        page.goto(doc.as_uri())
+        markers += page.evaluate(
+            "[...document.querySelectorAll('div.body ol > li')].map((li) => {"
+            "  const m = getComputedStyle(li, '::marker');"
+            "  return [m.textCombineUpright, getComputedStyle(li).listStyleType]; })"
+        )
+    context.close()
+    if built.parent.name.startswith("starter"):
+        assert markers, "the starter book has a numbered list"
+    assert all(m == ["all", "tate-decimal"] for m in markers), markers
+
+
 def test_no_page_is_left_part_empty(built: Path) -> None:
     # Page makeup as in the essay (tests/test_makeup.py): every page inside a chapter filled.
     from test_makeup import PDFS, underfilled
