@@ -414,6 +414,31 @@ def test_vertical_list_numbers_stand_upright(built: Path, browser: object, tmp_p
     assert all(m == ["all", "tate-decimal"] for m in markers), markers
 
 
+@pytest.mark.parametrize("edition", ["epub", "epub-tate"])
+def test_figures_fit_a_phone_screen(
+    built: Path, browser: object, tmp_path: Path, edition: str
+) -> None:
+    """At 390 × 844 every figure of either EPUB fits the screen, so a paginating reader shows it
+    whole (in vertical writing it stood 500 px wide: max-width: 100% means nothing there)."""
+    sizes = []
+    context = browser.new_context(viewport={"width": PHONE, "height": 844}, locale="ja-JP")
+    page = context.new_page()
+    for doc in unpack(outputs(built)[edition], tmp_path):
+        page.goto(doc.as_uri())
+        page.wait_for_load_state("load")
+        sizes += [
+            (doc.name, *size)
+            for size in page.evaluate(
+                "[...document.querySelectorAll('div.body img')].map((img) => {"
+                "  const box = img.getBoundingClientRect();"
+                "  return [box.width, box.height, innerWidth, innerHeight]; })"
+            )
+        ]
+    context.close()
+    assert sizes, "each book has a figure"
+    assert [s for s in sizes if s[1] > s[3] or s[2] > s[4]] == [], sizes
+
+
 def test_no_page_is_left_part_empty(built: Path) -> None:
     # Page makeup as in the essay (tests/test_makeup.py): every page inside a chapter filled.
     from test_makeup import PDFS, underfilled
