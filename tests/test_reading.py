@@ -130,6 +130,24 @@ def test_lines_hold_about_40_characters(
     assert 30 < max(longest) <= 41, (edition, width, height, longest)
 
 
+@pytest.mark.parametrize("edition", ["yoko", "tate"])
+def test_contents_stand_with_the_text(browser, editions: dict[str, Path], edition: str) -> None:
+    """The navigation document (目次) keeps the text's measure in the middle of a wide screen."""
+    context, page = open_page(browser, editions[edition] / "nav.xhtml", WIDE, 800)
+    size, start, end, screen = page.evaluate(
+        """(() => {
+          const box = document.querySelector('nav#toc').getBoundingClientRect();
+          const em = parseFloat(getComputedStyle(document.querySelector('nav#toc')).fontSize);
+          const mode = getComputedStyle(document.documentElement).writingMode;
+          const vertical = mode !== 'horizontal-tb';
+          return vertical ? [box.height / em, box.top, innerHeight - box.bottom, innerHeight]
+                          : [box.width / em, box.left, innerWidth - box.right, innerWidth];
+        })()"""
+    )
+    context.close()
+    assert size <= 42 and abs(start - end) <= 2, (edition, size, start, end, screen)
+
+
 @pytest.mark.parametrize("edition", ["html", "yoko", "tate"])
 def test_phone_lines_are_never_spread(browser, editions: dict[str, Path], edition: str) -> None:
     """At 390 px no line opens the space between its characters (a justified line did, where a
