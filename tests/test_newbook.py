@@ -439,6 +439,31 @@ def test_figures_fit_a_phone_screen(
     assert [s for s in sizes if s[1] > s[3] or s[2] > s[4]] == [], sizes
 
 
+@pytest.mark.parametrize("edition", ["epub", "epub-tate"])
+def test_code_blocks_stand_apart(
+    built: Path, browser: object, tmp_path: Path, edition: str
+) -> None:
+    """A code block of either EPUB is set off from the text by a rule at its line starts, in
+    light and dark mode (it was told from the text by its font alone)."""
+    rules = []
+    for scheme in ("light", "dark"):
+        context = browser.new_context(
+            viewport={"width": PHONE, "height": 844}, locale="ja-JP", color_scheme=scheme
+        )
+        page = context.new_page()
+        for doc in unpack(outputs(built)[edition], tmp_path / scheme):
+            page.goto(doc.as_uri())
+            rules += page.evaluate(
+                "[...document.querySelectorAll('div.body pre')].map((pre) => {"
+                "  const s = getComputedStyle(pre);"
+                "  return [s.borderInlineStartStyle, parseFloat(s.borderInlineStartWidth)]; })"
+            )
+        context.close()
+    if built.parent.name.startswith("starter"):
+        assert rules, "the starter book shows code"
+    assert all(style == "solid" and width >= 1 for style, width in rules), rules
+
+
 def test_no_page_is_left_part_empty(built: Path) -> None:
     # Page makeup as in the essay (tests/test_makeup.py): every page inside a chapter filled.
     from test_makeup import PDFS, underfilled
