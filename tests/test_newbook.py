@@ -359,6 +359,111 @@ def test_no_forbidden_character_starts_a_line(built: Path, browser: object, tmp_
     assert problems == [], "\n".join(problems)
 
 
+# A table's caption: its box, and the style of its number (表1).
+CAPTIONS = """
+[...document.querySelectorAll('table caption')].map((caption) => {
+  const box = caption.getBoundingClientRect();
+  const number = caption.querySelector('span.caption-number');
+  return [caption.textContent.trim(), box.width, box.height,
+          number ? getComputedStyle(number).fontStyle : 'normal'];
+})
+"""
+
+
+def test_tables_read_on_a_phone(built: Path, browser: object, tmp_path: Path) -> None:
+    """At 390 px in the HTML and the horizontal EPUB a stacked table's cell labels are its
+    headers' words (no <wbr /> shown as text), and its caption runs across the blocks, upright
+    (it stood one character wide, 表 italic)."""
+    found = outputs(built)
+    pages = unpack(found["epub"], tmp_path / "yoko")
+    pages += sorted(p for p in found["html"].rglob("*.html") if "_static" not in p.parts)
+    shown = [
+        (doc.name, tag)
+        for doc in pages + unpack(found["epub-tate"], tmp_path / "tate")
+        for tag in re.findall(r"&lt;/?[A-Za-z][^&]{0,20}", doc.read_text(encoding="utf-8"))
+    ]
+    assert shown == [], shown
+    context = browser.new_context(viewport={"width": PHONE, "height": 844}, locale="ja-JP")
+    page = context.new_page()
+    captions = []
+    for doc in pages:
+        page.goto(doc.as_uri())
+        captions += [(doc.name, *caption) for caption in page.evaluate(CAPTIONS)]
+    context.close()
+    if built.parent.name.startswith("starter"):
+        assert captions, "the starter book's table has a caption"
+    assert [c for c in captions if c[2] < c[3] or c[4] != "normal"] == [], captions
+
+
+def test_vertical_list_numbers_stand_upright(built: Path, browser: object, tmp_path: Path) -> None:
+    """In the vertical EPUB a numbered list's number is 縦中横 with a space after it, as the
+    vertical PDF sets it (it lay on its side with its period)."""
+    markers = []
+    context = browser.new_context(viewport={"width": PHONE, "height": 844}, locale="ja-JP")
+    page = context.new_page()
+    for doc in unpack(outputs(built)["epub-tate"], tmp_path):
+        page.goto(doc.as_uri())
+        markers += page.evaluate(
+            "[...document.querySelectorAll('div.body ol > li')].map((li) => {"
+            "  const m = getComputedStyle(li, '::marker');"
+            "  return [m.textCombineUpright, getComputedStyle(li).listStyleType]; })"
+        )
+    context.close()
+    if built.parent.name.startswith("starter"):
+        assert markers, "the starter book has a numbered list"
+    assert all(m == ["all", "tate-decimal"] for m in markers), markers
+
+
+@pytest.mark.parametrize("edition", ["epub", "epub-tate"])
+def test_figures_fit_a_phone_screen(
+    built: Path, browser: object, tmp_path: Path, edition: str
+) -> None:
+    """At 390 × 844 every figure of either EPUB fits the screen, so a paginating reader shows it
+    whole (in vertical writing it stood 500 px wide: max-width: 100% means nothing there)."""
+    sizes = []
+    context = browser.new_context(viewport={"width": PHONE, "height": 844}, locale="ja-JP")
+    page = context.new_page()
+    for doc in unpack(outputs(built)[edition], tmp_path):
+        page.goto(doc.as_uri())
+        page.wait_for_load_state("load")
+        sizes += [
+            (doc.name, *size)
+            for size in page.evaluate(
+                "[...document.querySelectorAll('div.body img')].map((img) => {"
+                "  const box = img.getBoundingClientRect();"
+                "  return [box.width, box.height, innerWidth, innerHeight]; })"
+            )
+        ]
+    context.close()
+    assert sizes, "each book has a figure"
+    assert [s for s in sizes if s[1] > s[3] or s[2] > s[4]] == [], sizes
+
+
+@pytest.mark.parametrize("edition", ["epub", "epub-tate"])
+def test_code_blocks_stand_apart(
+    built: Path, browser: object, tmp_path: Path, edition: str
+) -> None:
+    """A code block of either EPUB is set off from the text by a rule at its line starts, in
+    light and dark mode (it was told from the text by its font alone)."""
+    rules = []
+    for scheme in ("light", "dark"):
+        context = browser.new_context(
+            viewport={"width": PHONE, "height": 844}, locale="ja-JP", color_scheme=scheme
+        )
+        page = context.new_page()
+        for doc in unpack(outputs(built)[edition], tmp_path / scheme):
+            page.goto(doc.as_uri())
+            rules += page.evaluate(
+                "[...document.querySelectorAll('div.body pre')].map((pre) => {"
+                "  const s = getComputedStyle(pre);"
+                "  return [s.borderInlineStartStyle, parseFloat(s.borderInlineStartWidth)]; })"
+            )
+        context.close()
+    if built.parent.name.startswith("starter"):
+        assert rules, "the starter book shows code"
+    assert all(style == "solid" and width >= 1 for style, width in rules), rules
+
+
 def test_no_page_is_left_part_empty(built: Path) -> None:
     # Page makeup as in the essay (tests/test_makeup.py): every page inside a chapter filled.
     from test_makeup import PDFS, underfilled

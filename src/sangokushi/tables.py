@@ -19,12 +19,18 @@ MIN_COLUMNS = 3
 
 
 def headers(table: nodes.table) -> list[str]:
-    """The texts of a table's last header row, or [] when it has none."""
+    """The texts of a table's last header row, or [] when it has none (without the ``<wbr />``
+    of its phrase breaks, which a label would show as text)."""
     head = next(table.findall(nodes.thead), None)
     if head is None:
         return []
     rows = list(head.findall(nodes.row))
-    return [entry.astext() for entry in rows[-1].findall(nodes.entry)] if rows else []
+    if not rows:
+        return []
+    return [
+        "".join(t for t in entry.findall(nodes.Text) if not isinstance(t.parent, nodes.raw))
+        for entry in rows[-1].findall(nodes.entry)
+    ]
 
 
 def label_cells(table: nodes.table, separator: str, cls: str = LABEL) -> None:

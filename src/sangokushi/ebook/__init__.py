@@ -63,6 +63,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
         "ebook_vertical_tables", "auto", "epub", types=ENUM("auto", "horizontal", "vertical")
     )
     app.add_config_value("ebook_island_max_rows", 8, "epub", types=frozenset({int}))
+    # Wider tables turn with the text: six columns side by side do not fit a phone (390 px).
+    app.add_config_value("ebook_island_max_columns", 3, "epub", types=frozenset({int}))
     app.add_config_value("ebook_rendition_identifiers", True, "epub", types=frozenset({bool}))
     app.add_config_value("ebook_verify", True, "epub", types=frozenset({bool}))
     # The page map of the PDF whose pages the EPUB marks (sangokushi.pagemap; the build's

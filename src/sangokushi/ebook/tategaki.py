@@ -68,8 +68,9 @@ class VerticalText(SphinxPostTransform):
 
     Tables get class ``hltr`` (a horizontal island, read left to right) or ``vrtl``
     (rows become columns, which paginate) after ``ebook_vertical_tables``: ``auto``
-    makes islands of tables with at most ``ebook_island_max_rows`` rows, since an
-    island cannot be split across pages. A table's own ``hltr``/``vrtl`` class wins.
+    makes islands of tables with at most ``ebook_island_max_rows`` rows and
+    ``ebook_island_max_columns`` columns, since an island cannot be split across pages
+    and must fit a phone's width. A table's own ``hltr``/``vrtl`` class wins.
     Code blocks of at most as many lines are islands too; longer ones turn with the text.
     """
 
@@ -94,5 +95,10 @@ class VerticalText(SphinxPostTransform):
         mode = self.config.ebook_vertical_tables
         if mode == "auto":
             rows = sum(1 for _ in table.findall(nodes.row))
-            return rows <= self.config.ebook_island_max_rows
+            group = table.next_node(nodes.tgroup)
+            columns = group["cols"] if group else 0
+            return (
+                rows <= self.config.ebook_island_max_rows
+                and columns <= self.config.ebook_island_max_columns
+            )
         return mode == "horizontal"
