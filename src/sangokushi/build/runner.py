@@ -508,6 +508,8 @@ class Build:
         marker.touch()
         if edition.form == "epub":
             options += ["-D", f"ebook_write_key={self.write_key(edition, code, sources)}"]
+        elif edition.form == "html":
+            options += ["-D", f"html_pages_key={self.write_key(edition, code, sources)}"]
         args = edition.sphinx_args(self.sourcedir, self.builddir, options)
         run = run_sphinx(args)
         if run.status:
@@ -519,7 +521,8 @@ class Build:
         return run.docnames, sources
 
     def write_key(self, edition: Edition, code: str, sources: Mapping[str, str]) -> str:
-        """What an EPUB's pages are written from besides their doctrees (sangokushi.ebook):
+        """What an EPUB's or HTML's pages are written from besides their doctrees
+        (sangokushi.ebook, sangokushi.pages):
         the code and options, and every source that is not a document (CSS, templates…)."""
         other = sorted((k, v) for k, v in sources.items() if not k.endswith(DOCUMENT_SUFFIXES))
         text = json.dumps([code, dict(edition.overrides), other])
