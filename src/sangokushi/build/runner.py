@@ -510,6 +510,10 @@ class Build:
             options += ["-D", f"ebook_write_key={self.write_key(edition, code, sources)}"]
         elif edition.form == "html":
             options += ["-D", f"html_pages_key={self.write_key(edition, code, sources)}"]
+        elif edition.builder == "latex":
+            # The same for each PDF variant of this environment (sangokushi.latexshare).
+            share = hashlib.blake2b(json.dumps([code, sorted(sources.items())]).encode())
+            options += ["-D", f"book_latex_share={share.hexdigest()}"]
         args = edition.sphinx_args(self.sourcedir, self.builddir, options)
         run = run_sphinx(args)
         if run.status:
