@@ -16,13 +16,15 @@ FILE = "timings.json"
 
 @dataclass(frozen=True)
 class Phase:
-    """One phase of an edition: seconds from the build's start, and what it did."""
+    """One phase of an edition: seconds from the build's start, what it did, and whether it
+    ran in the main thread (Sphinx, one edition after another) or beside it (LaTeX)."""
 
     edition: str
     name: str
     start: float
     end: float
     detail: str = ""
+    main: bool = True
 
 
 @dataclass
@@ -36,8 +38,9 @@ class Timings:
     def add(self, edition: str, name: str, start: float, end: float, detail: str = "") -> None:
         """A phase that ran from ``start`` to ``end`` (``time.monotonic()``)."""
         since = round(start - self.origin, 3), round(end - self.origin, 3)
+        main = threading.current_thread() is threading.main_thread()
         with self._guard:
-            self.phases.append(Phase(edition, name, *since, detail))
+            self.phases.append(Phase(edition, name, *since, detail, main))
 
     @contextmanager
     def phase(self, edition: str, name: str) -> Iterator[list[str]]:
