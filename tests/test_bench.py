@@ -12,6 +12,7 @@ import pytest
 from sangokushi.bench import loop, synth
 from sangokushi.bench.__main__ import main
 from sangokushi.bench.run import SCENARIOS
+from sangokushi.build.timings import Phase
 from support import DOCS, EDITIONS, make
 
 
@@ -89,6 +90,13 @@ def test_targets_quick_run_says_met_or_missed_with_cpu_and_load(tmp_path: Path) 
         assert float(cells[2]) > 0 and float(cells[3]) > 0 and "→" in cells[5], row[0]
         assert cells[6] == "met" or re.fullmatch(r"missed by [\d.]+ s \([\d.]+×\)", cells[6])
     assert "| one paragraph edited, ×100: every edition | ≤ 5 s | – |" in report
+    # Where the time went, as the build recorded it (sangokushi.build.timings).
+    phases = {(p["edition"], p["name"]): p for p in edit["phases"]}
+    assert {("html", "Sphinx read"), ("html", "Sphinx write"), ("epub", "waits for pdf")} <= set(
+        phases
+    )
+    assert re.fullmatch(r"latex ×\d \(.*\), dvipdf ×1 \(.*\)", phases["pdf", "latexmk"]["detail"])
+    assert phases["html", "Sphinx read"]["detail"] == "1 documents read"
     assert re.search(r"^\| pandoc-epub x1 \| [\d.]+ \| [\d.]+ \|", report, re.M)
 
 
@@ -107,3 +115,45 @@ def test_targets_keep_the_sizes_not_measured_this_time(tmp_path: Path) -> None:
     report = (out / "targets.md").read_text(encoding="utf-8")
     assert "| one paragraph edited, ×100: every edition | ≤ 5 s | 90.00 |" in report
     assert "1.0 → 1.1, 2026-01-02 03:04 UTC | missed by 85.00 s" in report
+
+
+def _phase(edition: str, name: str, start: float, end: float, main: bool = True) -> dict:
+    return {"edition": edition, "name": name, "start": start, "end": end, "main": main}
+
+
+def test_a_missed_target_says_which_work_ended_it() -> None:
+    """The "why" of a missed target follows the main thread's Sphinx runs to the edition
+    built last, a wait for a PDF replaced by that PDF's LaTeX; a met target says nothing."""
+    phases = [
+        _phase("html", "Sphinx write", 0.1, 1.0),
+        _phase("pdf", "Sphinx write", 1.0, 2.0),
+        _phase("pdf", "latexmk", 2.0, 6.0, main=False),
+        _phase("pdf-print", "Sphinx write", 2.0, 3.0),
+        _phase("pdf-print", "latexmk", 3.0, 9.0, main=False),
+        _phase("epub", "waits for pdf", 3.0, 6.0),
+        _phase("epub", "Sphinx write", 6.0, 8.0),
+        _phase("cover", "waits for pdf-print", 8.0, 9.0),
+        _phase("cover", "latexmk", 9.0, 9.5, main=False),
+    ]
+    run = {"wall": 10.0, "cpu": 12.0, "published": {"html": 1.2}, "load": [1.0, 1.0]}
+    runs = {"edit x1": [{**run, "phases": phases}]}
+    rows = [
+        tuple(c.strip() for c in line.split("|")[1:3])
+        for line in loop.why(loop.Target("all", "edit", 1, loop.ALL, 2.0), runs)
+        if re.match(r"\| [\w-]+ \| [A-Za-z]", line) and "edition" not in line
+    ]
+    assert rows == [
+        ("html", "Sphinx write"),
+        ("pdf", "Sphinx write"),
+        ("pdf-print", "Sphinx write"),
+        ("pdf", "latexmk"),
+        ("epub", "waits for pdf"),
+        ("epub", "Sphinx write"),
+        ("pdf-print", "latexmk"),
+        ("cover", "waits for pdf-print"),
+        ("cover", "latexmk"),
+    ]
+    html = loop.why(loop.Target("html", "edit", 1, "html", 1.0), runs)
+    assert "html was done 1.00 s into the build's phases, 1.20 s after" in "".join(html)
+    assert loop.why(loop.Target("met", "edit", 1, loop.ALL, 60.0), runs) == []
+    assert [loop.chain([Phase(**p) for p in phases], "html")[0].name] == ["Sphinx write"]

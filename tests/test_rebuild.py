@@ -382,3 +382,35 @@ def test_a_paragraph_edit_writes_only_its_page_again(tmp_path: Path) -> None:
         [*command, "--builddir", str(book.build)], capture_output=True, text=True, env=env
     )
     assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
+
+
+def test_the_html_writes_again_only_the_pages_that_change(tmp_path: Path) -> None:
+    """The HTML after a one-paragraph edit writes that page again and keeps the others; after
+    a chapter's title changes (shown in every page's sidebar) it writes every page. Each time
+    the published folder is byte for byte a fresh build's."""
+    book = Project(tmp_path / "book", ("html",))
+    record = BY_NAME["html"].doctrees(book.build) / "sangokushi-html-pages.json"
+
+    def built_as_fresh(marker: str, page: str) -> list[str]:
+        assert book.run("html") == {"html": "built"}
+        fresh = tmp_path / f"fresh-{page}"
+        assert book.run("html", builddir=fresh) == {"html": "built"}
+        published, alone = (tree_bytes(BY_NAME["html"].published(b)) for b in (book.build, fresh))
+        assert published.keys() == alone.keys()
+        assert [p for p in published if published[p] != alone[p]] == []
+        assert marker in published[page].decode()
+        return json.loads(record.read_text(encoding="utf-8"))["written"]
+
+    assert book.run("html") == {"html": "built"}
+    pages = json.loads(record.read_text(encoding="utf-8"))["pages"]
+    assert len(pages) > 10 and "wu" in pages
+    edit(book.docs / "wu.md", "。", "。（一段落だけの書き換え。）")
+    assert built_as_fresh("（一段落だけの書き換え。）", "wu.html") == ["wu"]
+    # A box's historical name is printed in the correspondence table, whose source is as it was.
+    edit(book.docs / "wei.md", ":historical: 魏\n", ":historical: 曹魏\n")
+    table = "appendix/correspondence"
+    written = built_as_fresh("曹魏", f"{table}.html")
+    assert {"wei", table} <= set(written) and "shu" not in written
+    # Another chapter's page: its sidebar lists the new title.
+    edit(book.docs / "wu.md", "# 呉 — Meta", "# 呉 — Meta（改題）")
+    assert built_as_fresh("（改題）", "shu.html") == sorted(pages)

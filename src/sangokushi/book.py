@@ -762,6 +762,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", add_book_style)
     app.connect("builder-inited", _write_sty)
     app.setup_extension("sangokushi.latexwriter")
+    app.setup_extension("sangokushi.latexshare")
     return {
         "version": "1.0",
         "env_version": 3,

@@ -28,6 +28,7 @@ EXTENSIONS = [
     "sangokushi.ebook",
     "sangokushi.aria",
     "sangokushi.navigation",
+    "sangokushi.pages",
     "sangokushi.yomi",
     "sangokushi.frontback",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from docutils import nodes
@@ -126,9 +126,19 @@ def _parser() -> Any:
 
 def phrases(text: str) -> list[str]:
     """``text`` split into phrases (BudouX); Latin text stays one phrase."""
+    return list(_phrases(text))
+
+
+# Texts whose phrases are kept: every edition of a build (and every build of `sangokushi
+# preview`) breaks the same headings and table cells, in the same process.
+PHRASE_MEMO = 1 << 16
+
+
+@lru_cache(maxsize=PHRASE_MEMO)
+def _phrases(text: str) -> tuple[str, ...]:
     if not any(is_wide(c) for c in text):
-        return [text]
-    return _parser().parse(text) or [text]
+        return (text,)
+    return tuple(_parser().parse(text) or [text])
 
 
 def phrase_html(text: str) -> str:

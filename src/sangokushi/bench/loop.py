@@ -17,6 +17,7 @@ from pathlib import Path
 from sangokushi.bench.report import machine
 from sangokushi.bench.run import build_env, peer_commands
 from sangokushi.bench.synth import edit_paragraph, make_book, pandoc_markdown
+from sangokushi.build import timings
 from sangokushi.facts import load
 
 # An edition published: ``sangokushi: NAME: PATH (N.N s)``.
@@ -51,6 +52,7 @@ class Run:
     cpu: float
     published: dict[str, float] = field(default_factory=dict)
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
+    phases: list[dict] = field(default_factory=list)  # what the build left (build.timings)
 
 
 def timed(command: Sequence[str], env: dict[str, str], cwd: Path) -> Run:
@@ -123,6 +125,7 @@ def measure(
                 if scenario == "edit":
                     edit_paragraph(book, f"（改稿{round_}）")
                 run = timed(build_command(book.srcdir, builddir), env, work)
+                run.phases = [asdict(p) for p in timings.load(builddir / "work" / timings.FILE)]
                 runs.setdefault(f"{scenario} x{size}", []).append(asdict(run))
                 log(f"x{size} {scenario}: {run.wall:.2f} s (CPU {run.cpu:.2f} s) {run.published}")
             for peer in peers(quick):
@@ -226,7 +229,91 @@ def markdown(runs: dict[str, list[dict]], when: str) -> str:
             lines.append(f"| {key} | {wall:.2f} | {cpu:.2f} | {len(runs[key])} | {load} |")
     if not shutil.which("vivliostyle"):
         lines += ["", "Vivliostyle is not installed here: not measured."]
+    for target in TARGETS:
+        lines += why(target, runs)
     return "\n".join(lines) + "\n"
+
+
+def _median_run(found: list[dict]) -> dict:
+    """The round whose wall time is the median's (the lower one of an even count)."""
+    ordered = sorted(found, key=lambda r: r["wall"])
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def chain(phases: list[timings.Phase], edition: str) -> list[timings.Phase]:
+    """The path of work that decided when ``edition`` was published: the main thread's phases
+    (one edition's Sphinx after another) up to its own, each wait for a PDF replaced by that
+    PDF's work in the background, then its own background work (LaTeX, publishing)."""
+    own_main = [p.end for p in phases if p.edition == edition and p.main]
+    until = max(own_main, default=0.0)
+    path: list[timings.Phase] = []
+    for phase in sorted((p for p in phases if p.main and p.end <= until), key=lambda p: p.start):
+        waited = phase.name.removeprefix("waits for ")
+        if waited != phase.name and phase.end - phase.start >= 0.05:
+            path += [
+                p
+                for p in phases
+                if p.edition == waited and not p.main and phase.start < p.end <= phase.end + 0.01
+            ]
+        path.append(phase)
+    return path + [p for p in phases if p.edition == edition and not p.main]
+
+
+def why(target: Target, runs: dict[str, list[dict]]) -> list[str]:
+    """For a missed target: where the time of its median round went, from the phases the build
+    recorded (sangokushi.build.timings): the chain of work that ended it, and every phase's
+    seconds summed by kind."""
+    found = verdict(target, runs)
+    rounds = runs.get(f"{target.scenario} x{target.size}", [])
+    if found is None or found[2] == "met":
+        return []
+    run = _median_run(rounds)
+    phases = [timings.Phase(**p) for p in run.get("phases", [])]
+    title = f"### Why: {target.name} ({found[2]})"
+    if not phases:
+        return ["", title, "", "No phases were recorded in this round (measured before they were)."]
+    if target.until == ALL:
+        # An edition found up to date only waited: the last one built ended the build.
+        built = [p for p in phases if not p.name.startswith("waits for ")]
+        edition = max(built, key=lambda p: p.end).edition
+        wall = run["wall"]
+    else:
+        edition = target.until
+        wall = run["published"].get(edition, 0.0)
+    until = max(p.end for p in phases if p.edition == edition)
+    lines = [
+        "",
+        title,
+        "",
+        f"The round of median wall time ({run['wall']:.2f} s, CPU {run['cpu']:.2f} s, load "
+        f"{run['load'][0]:.1f} → {run['load'][1]:.1f}): {edition} was done {until:.2f} s into "
+        f"the build's phases, {wall:.2f} s after the command started (Python's start-up and "
+        "imports come before the phases). The work that decided it, in order: the main "
+        "thread's, a wait for a PDF replaced by that PDF's work in the background; the other "
+        "editions' background LaTeX shares the 2 cores with it:",
+        "",
+        "| edition | phase | from s | to s | s | detail |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for p in chain(phases, edition):
+        if p.end - p.start >= 0.01:
+            lines.append(
+                f"| {p.edition} | {p.name} | {p.start:.2f} | {p.end:.2f} | "
+                f"{p.end - p.start:.2f} | {p.detail} |"
+            )
+    by_kind: dict[str, float] = {}
+    for p in phases:
+        if not p.name.startswith("waits for "):
+            by_kind[p.name] = by_kind.get(p.name, 0.0) + p.end - p.start
+    busy = sorted(by_kind.items(), key=lambda kv: -kv[1])
+    lines += [
+        "",
+        "Every edition's phases, seconds summed by kind (wall time of each phase; phases in",
+        "the background overlap): "
+        + ", ".join(f"{name} {seconds:.2f}" for name, seconds in busy if seconds >= 0.01)
+        + ".",
+    ]
+    return lines
 
 
 def main(argv: list[str]) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -193,6 +194,7 @@ def build_pdf(
     preamble: bool = True,
     press: bool = False,
     colour: bool = False,
+    record: Callable[[str, float, float, str], None] | None = None,
 ) -> Path:
     """Compile ``tex`` with latexmk in its folder; return the PDF, or raise ``BuildError``.
 
@@ -200,8 +202,10 @@ def build_pdf(
     ``pass_fds`` (BUILDDIR's lock); ``track`` is told of it while it runs. Without
     ``preamble`` no preamble format is dumped (a one-page document: it would cost more).
     ``press``: a print shop's PDF, made PDF/X-1a and read back (sangokushi.pdfx), in black
-    alone unless ``colour`` (a cover).
+    alone unless ``colour`` (a cover). ``record`` is told how long each step took (name,
+    start, end as ``time.monotonic()``, detail).
     """
+    record = record or (lambda *phase: None)
     environ = dict(os.environ if environ is None else environ)
     missing = [p for p in ("latexmk", engine) if shutil.which(p) is None]
     if missing:
@@ -214,18 +218,23 @@ def build_pdf(
     built = tex.with_suffix(".pdf")
     log = tex.with_suffix(".log")
     command = ["latexmk", *LATEXMK[engine], "-interaction=nonstopmode", "-halt-on-error", "-f-"]
+    command.append("-time")  # each run's time, for ``record``
     environ = texmf_environ(dict(os.environ))
     if engine == "lualatex":
         command.append(f"-usepretex={trailer_id(tex, environ)}")
+    start = time.monotonic()
     if (
         engine == "uplatex"
         and preamble
         and (fmt := preamble_format(tex, texmf_environ(environ), pass_fds=pass_fds, track=track))
     ):
         command.append(f"-latexoption=-fmt={fmt}")
+        record("TeX preamble format", start, time.monotonic(), "")
     # Its own process group, so that an interrupt ends LuaLaTeX too; BUILDDIR's lock is
     # inherited, so a LuaLaTeX outliving this process still keeps other builds out.
+    start = time.monotonic()
     result = _run([*command, tex.name], workdir, texmf_environ(environ), pass_fds, track)
+    record("latexmk", start, time.monotonic(), runs(result.stdout))
     if result.returncode != 0 or not built.is_file():
         if error := texlog.first_error(log, tex):
             raise BuildError(f"{error}; see {log}")
@@ -233,8 +242,25 @@ def build_pdf(
         raise BuildError(f"{tail}\nlatexmk failed (exit {result.returncode}): see {log}")
     if problems := texlog.overflows(log, tex):
         raise BuildError(texlog.report(problems, log))
+    start = time.monotonic()
     finish_pdf(built, engine, press, colour)
+    record("ToUnicode, PDF/X" if press else "ToUnicode", start, time.monotonic(), "")
     return built
+
+
+# latexmk -time: "'uplatex': time = 0.85" after each run of a program.
+RUN_TIME = re.compile(r"^'([^']+)': time = ([\d.]+)$", re.M)
+
+
+def runs(output: str) -> str:
+    """What latexmk ran, each program's runs and their time (``-time``'s report)."""
+    found: dict[str, list[float]] = {}
+    for program, seconds in RUN_TIME.findall(output):
+        found.setdefault(program, []).append(float(seconds))
+    return ", ".join(
+        f"{program} ×{len(times)} ({' + '.join(f'{t:.2f}' for t in times)} s)"
+        for program, times in found.items()
+    )
 
 
 def finish_pdf(built: Path, engine: str, press: bool, colour: bool) -> None:

@@ -20,7 +20,7 @@ from concurrent.futures import Future
 from contextlib import ExitStack, contextmanager, redirect_stderr, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sangokushi.build.errors import BuildError
 from sangokushi.build.lock import locked
@@ -40,6 +40,11 @@ from sangokushi.build.stamps import (
     toolkit_digest,
     touch_changed,
 )
+from sangokushi.build.timings import FILE as TIMINGS
+from sangokushi.build.timings import Timings
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
 
 # What TeX leaves in a work folder: after a run cut short, any of them may be half written.
 TEX_STATE = (".aux", ".toc", ".out", ".fdb_latexmk", ".fls", ".dvi", ".log", ".xdv", ".idx")
@@ -88,11 +93,53 @@ def parse_options(args: Sequence[str]) -> argparse.Namespace:
     return parsed
 
 
-def run_sphinx(args: Sequence[str]) -> SphinxRun:
+# What a Sphinx run is told to record of its phases: name, start, end (time.monotonic), detail.
+Record = Callable[[str, float, float, str], None]
+
+
+def _record_phases(app: Sphinx, record: Record, started: float) -> Callable[[], None]:
+    """Time ``app``'s phases by its events (start, read, check, write); call what is returned
+    when the build is over."""
+    marks: dict[str, float] = {"start": started, "created": time.monotonic()}
+    read: list[int] = []
+
+    def mark(name: str) -> Callable[..., None]:
+        def handler(*args: object) -> None:
+            marks.setdefault(name, time.monotonic())
+            if name == "read" and isinstance(args[2], (list, set)):
+                read.append(len(args[2]))
+
+        return handler
+
+    for event, name in (
+        ("env-before-read-docs", "read"),
+        ("env-updated", "check"),
+        ("write-started", "write"),
+        ("build-finished", "finished"),
+    ):
+        app.connect(event, mark(name), priority=1)
+
+    def done() -> None:
+        marks["end"] = time.monotonic()
+        steps = [
+            ("Sphinx start", "start", "created", "extensions, configuration, environment"),
+            ("Sphinx read", "read", "check", f"{read[0] if read else 0} documents read"),
+            ("Sphinx check", "check", "write", "env-updated, consistency, environment saved"),
+            ("Sphinx write", "write", "finished", "resolve, write, finish (index, package)"),
+        ]
+        for name, begin, end, detail in steps:
+            if begin in marks and end in marks:
+                record(name, marks[begin], marks[end], detail)
+
+    return done
+
+
+def run_sphinx(args: Sequence[str], record: Record | None = None) -> SphinxRun:
     """Run Sphinx in this process as ``sphinx-build ARGS`` does (``sphinx.cmd.build.build_main``).
 
     Every option works as there; only an error ends differently: a ``BuildError`` of one
-    line (with ``-T`` the exception itself, with ``--pdb`` after the debugger).
+    line (with ``-T`` the exception itself, with ``--pdb`` after the debugger). ``record``
+    is told how long each phase took.
     """
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
@@ -124,6 +171,7 @@ def run_sphinx(args: Sequence[str]) -> SphinxRun:
             warning = _Tee(warning, stack.enter_context(path.open("w", encoding="utf-8")))
         stack.enter_context(patch_docutils(confdir or parsed.sourcedir))
         stack.enter_context(docutils_namespace())
+        started = time.monotonic()
         try:
             app = Sphinx(
                 srcdir=parsed.sourcedir,
@@ -142,7 +190,10 @@ def run_sphinx(args: Sequence[str]) -> SphinxRun:
                 pdb=parsed.pdb,
                 exception_on_warning=parsed.exception_on_warning,
             )
+            done = _record_phases(app, record, started) if record else None
             app.build(parsed.force_all, parsed.filenames)
+            if done:
+                done()
         except Exception as exc:
             if parsed.pdb:
                 import pdb
@@ -293,6 +344,7 @@ class Build:
     _lock: int = field(default=-1, init=False, repr=False)
     _later: PostSteps | None = field(default=None, init=False, repr=False)
     _count: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    timings: Timings = field(default_factory=Timings, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Sphinx makes conf.py's folder the current one while it reads it: paths the post-steps
@@ -463,7 +515,8 @@ class Build:
         if edition.builder:
             docnames, sources = self.sphinx(edition)
         else:
-            docnames, sources = self.prepare_cover(edition)
+            with self.timings.phase(edition.name, "cover LaTeX written"):
+                docnames, sources = self.prepare_cover(edition)
         inputs = self.fingerprint(edition, sources)
         if later is None or not edition.post:
             self.finish(edition, docnames, inputs)
@@ -508,8 +561,14 @@ class Build:
         marker.touch()
         if edition.form == "epub":
             options += ["-D", f"ebook_write_key={self.write_key(edition, code, sources)}"]
+        elif edition.form == "html":
+            options += ["-D", f"html_pages_key={self.write_key(edition, code, sources)}"]
+        elif edition.builder == "latex":
+            # The same for each PDF variant of this environment (sangokushi.latexshare).
+            share = hashlib.blake2b(json.dumps([code, sorted(sources.items())]).encode())
+            options += ["-D", f"book_latex_share={share.hexdigest()}"]
         args = edition.sphinx_args(self.sourcedir, self.builddir, options)
-        run = run_sphinx(args)
+        run = run_sphinx(args, lambda *phase: self.timings.add(edition.name, *phase))
         if run.status:
             raise BuildError("Sphinx reported the warnings above (with -W they fail the build)")
         for path in outside(run.dependencies, self.sourcedir):
@@ -519,7 +578,8 @@ class Build:
         return run.docnames, sources
 
     def write_key(self, edition: Edition, code: str, sources: Mapping[str, str]) -> str:
-        """What an EPUB's pages are written from besides their doctrees (sangokushi.ebook):
+        """What an EPUB's or HTML's pages are written from besides their doctrees
+        (sangokushi.ebook, sangokushi.pages):
         the code and options, and every source that is not a document (CSS, templates…)."""
         other = sorted((k, v) for k, v in sources.items() if not k.endswith(DOCUMENT_SUFFIXES))
         text = json.dumps([code, dict(edition.overrides), other])
@@ -539,9 +599,11 @@ class Build:
                 pass_fds=(self._lock,) if self._lock >= 0 else (),
                 track=self._later.running if self._later else None,
                 press=edition.press,
+                record=lambda *phase: self.timings.add(edition.name, *phase),
             )
             if self.page_source(edition):
-                self.write_page_map(edition, built)
+                with self.timings.phase(edition.name, "page map"):
+                    self.write_page_map(edition, built)
         elif edition.post == "cover":
             from sangokushi.build.latex import build_pdf
 
@@ -553,6 +615,7 @@ class Build:
                 preamble=False,
                 press=edition.press,
                 colour=edition.colour,
+                record=lambda *phase: self.timings.add(edition.name, *phase),
             )
         else:
             built = workdir / edition.filename
@@ -560,7 +623,8 @@ class Build:
         if self._stopping.is_set():
             # Interrupted meanwhile: the work folder's marker stays, the next build starts afresh.
             return target
-        publish(built, target, self.staging / edition.name, docnames, edition.form)
+        with self.timings.phase(edition.name, "publish (check, rename)"):
+            publish(built, target, self.staging / edition.name, docnames, edition.form)
         workdir.with_name(workdir.name + RUNNING).unlink()
         took = time.monotonic() - self._started.get(edition.name, time.monotonic())
         self.tell(f"{edition.name}: {self.shown(target)} ({took:.1f} s)")
@@ -605,6 +669,7 @@ class Build:
 
     def _run(self, editions: Sequence[Edition]) -> list[Path]:
         later = self._later = PostSteps(self._stopping)
+        self.timings = Timings()
         failures = later.failures
         try:
             # Covers last: they wait for their print PDF's LaTeX. With html_first, the HTML first.
@@ -622,7 +687,8 @@ class Build:
                 failed = ""
                 for source, why in needs:
                     if source and not failed:
-                        later.wait_for(source, self.told)
+                        with self.timings.phase(edition.name, f"waits for {source}"):
+                            later.wait_for(source, self.told)
                         if any(f.startswith(f"{source}: ") for f in failures):
                             failed = f"{why} {source}"
                 if failed:
@@ -641,6 +707,8 @@ class Build:
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
             self._later, self._lock = None, -1
+            with suppress(OSError):
+                self.timings.save(self.builddir / "work" / TIMINGS)
         if failures:
             raise BuildError("\nsangokushi: ".join(failures))
         return [e.published(self.builddir) for e in editions]

@@ -1,0 +1,161 @@
+"""The ``html`` builder writing a page again only when what it is written from changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Set
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.builders.html import StandaloneHTMLBuilder
+from sphinx.environment.adapters.toctree import document_toc
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+# In the environment's doctrees folder (the published folder holds pages only): each page's
+# digest and its file's, under the build's ``html_pages_key``.
+RECORD = "sangokushi-html-pages.json"
+
+
+def file_digest(path: Path) -> str:
+    try:
+        return hashlib.blake2b(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _digest(parts: list[str]) -> str:
+    digest = hashlib.blake2b()
+    for part in parts:
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
+class KeptPagesHTMLBuilder(StandaloneHTMLBuilder):
+    """Sphinx's HTML builder; a page whose digest and file are as last written is kept.
+
+    Every page is still resolved and fed to the search index (``write_doc_serialized``): only
+    its translation, the theme's templates and the write (``write_doc``) are skipped. Without
+    ``html_pages_key`` (a plain ``sphinx-build``) every page is written.
+    """
+
+    name = "html"
+
+    def prepare_writing(self, docnames: Set[str]) -> None:
+        super().prepare_writing(docnames)
+        self.page_digests: dict[str, str] = {}
+        self.unchanged: set[str] = set()
+        self.last_pages = self.load_record()
+        self.shared_digest = self.book_digest() if self.config.html_pages_key else ""
+
+    @property
+    def record(self) -> Path:
+        return Path(self.doctreedir) / RECORD
+
+    def load_record(self) -> dict[str, list[str]]:
+        """The last build's page digests, if it had this build's key."""
+        key = self.config.html_pages_key
+        try:
+            record = json.loads(self.record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not key or not isinstance(record, dict) or record.get("key") != key:
+            return {}
+        pages = record.get("pages")
+        return pages if isinstance(pages, dict) else {}
+
+    def book_digest(self) -> str:
+        """What every page shows of the whole book: the sidebar's titles and sections, the
+        toctrees, numbers and metadata of every document; and the page context's plain values."""
+        env = self.env
+        parts = []
+        for name in sorted(env.all_docs):
+            parts.append(env.titles[name].pformat() if name in env.titles else "")
+            parts.append(env.tocs[name].pformat() if name in env.tocs else "")
+        shared = [
+            env.toctree_includes,
+            env.toc_secnumbers,
+            env.toc_fignumbers,
+            env.metadata,
+            sorted(env.files_to_rebuild.items()),
+            {k: v for k, v in self.globalcontext.items() if isinstance(v, (str, int, float))},
+            [str(getattr(f, "filename", f)) for f in self._css_files + self._js_files],
+        ]
+        parts.append(json.dumps(shared, default=sorted, sort_keys=True, ensure_ascii=False))
+        return _digest(parts)
+
+    def page_digest(self, docname: str, doctree: nodes.document) -> str:
+        """What the page is written from: its resolved doctree and source, what the context
+        reads from the environment (its title, metadata and contents, the titles of the pages
+        before, after and above it), and the whole book's share (``book_digest``)."""
+        env = self.env
+        related = self.relations.get(docname) or (None, None, None)
+        neighbours, up = [related[1], related[2]], related[0]
+        while up and up not in neighbours:
+            neighbours.append(up)
+            up = (self.relations.get(up) or (None,))[0]
+        return _digest(
+            [
+                self.shared_digest,
+                file_digest(Path(env.doc2path(docname))),
+                doctree.pformat(),
+                json.dumps([related, neighbours], default=str),
+                *(env.titles[n].pformat() if n in env.titles else "" for n in neighbours if n),
+                env.longtitles[docname].pformat() if docname in env.longtitles else "",
+                document_toc(env, docname, self.tags).pformat(),
+                str(env.toc_num_entries.get(docname)),
+            ]
+        )
+
+    def write_doc_serialized(self, docname: str, doctree: nodes.document) -> None:
+        # In the main process also when the pages are written in parallel (-j).
+        super().write_doc_serialized(docname, doctree)
+        if not self.shared_digest:
+            return
+        digest = self.page_digests[docname] = self.page_digest(docname, doctree)
+        last = self.last_pages.get(docname)
+        target = Path(self.get_outfilename(docname))
+        if last and last[0] == digest and file_digest(target) == last[1]:
+            self.unchanged.add(docname)
+
+    def write_doc(self, docname: str, doctree: nodes.document) -> None:
+        if docname not in self.unchanged:
+            super().write_doc(docname, doctree)
+
+    def finish(self) -> None:
+        super().finish()
+        self.save_record()
+
+    def save_record(self) -> None:
+        """Each page's digests as written, for the next build."""
+        self.record.unlink(missing_ok=True)
+        key = self.config.html_pages_key
+        if not key or not self.page_digests:
+            return
+        pages = {
+            name: [
+                digest,
+                self.last_pages[name][1]
+                if name in self.unchanged
+                else file_digest(Path(self.get_outfilename(name))),
+            ]
+            for name, digest in sorted(self.page_digests.items())
+        }
+        written = sorted(set(pages) - self.unchanged)
+        text = json.dumps({"key": key, "pages": pages, "written": written})
+        partial = self.record.with_name(self.record.name + ".part")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(self.record)
+        logger.info("%d of %d pages written", len(written), len(pages))
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    # What the pages are written from besides the environment (the runner's digest of the code,
+    # options and every source that is not a document); empty: every page is written.
+    app.add_config_value("html_pages_key", "", "html", types=(str,))
+    app.add_builder(KeptPagesHTMLBuilder, override=True)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

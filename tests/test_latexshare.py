@@ -1,0 +1,48 @@
+"""The PDF variants of one writing mode share one assembled and resolved book."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sphinx.builders.latex import LaTeXBuilder
+
+from sangokushi.build.runner import Build, source_date
+from support import BY_NAME, DOCS, EDITIONS
+
+PDFS = ("pdf", "pdf-print", "pdf-tate", "pdf-tate-print")
+
+
+def written(docs: Path, builddir: Path, names: tuple[str, ...]) -> dict[str, bytes]:
+    """Each edition's LaTeX as its Sphinx writes it, one after the other in this process."""
+    build = Build(docs, builddir, ["-q"], EDITIONS, say=lambda text: None)
+    with source_date(1700000000):
+        for name in names:
+            build.sphinx(BY_NAME[name])
+    return {n: (BY_NAME[n].workdir(builddir) / BY_NAME[n].tex).read_bytes() for n in names}
+
+
+def test_the_variants_write_what_each_alone_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built in a row, the print variants take the book from the reading ones (two assemblies
+    for four PDFs); each LaTeX file is byte for byte the one its variant writes alone."""
+    docs = tmp_path / "docs"
+    shutil.copytree(DOCS, docs)
+    assembled: list[str] = []
+    assemble = LaTeXBuilder.assemble_doctree
+
+    def counted(self: LaTeXBuilder, *args: object, **kwargs: object) -> object:
+        assembled.append(self.config.book_pdf_variant)
+        return assemble(self, *args, **kwargs)
+
+    monkeypatch.setattr(LaTeXBuilder, "assemble_doctree", counted)
+    together = written(docs, tmp_path / "together", PDFS)
+    shared = list(assembled)
+    for name in PDFS:
+        alone = written(docs, tmp_path / f"alone-{name}", (name,))
+        assert together[name] == alone[name], name
+    assert shared == ["", "tate"]
+    assert len(assembled) == len(shared) + len(PDFS)
+    assert together["pdf"] != together["pdf-print"] != together["pdf-tate"]
