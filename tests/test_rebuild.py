@@ -188,6 +188,14 @@ def test_only_editions_that_read_alike_share_an_environment(tmp_path: Path) -> N
         assert read and not read & {*edition.overrides, *owner.overrides}, edition.name
 
 
+def test_a_book_outside_git_builds_incrementally(tmp_path: Path) -> None:
+    """No git, no SOURCE_DATE_EPOCH: the edition's time is the day, so a second build skips
+    (with the build's second in the key, every build re-read the whole book)."""
+    project = Project(tmp_path, editions=("html",))
+    assert project.run("html", SOURCE_DATE_EPOCH="") == {"html": "built"}
+    assert project.run("html", SOURCE_DATE_EPOCH="") == {"html": "skipped"}
+
+
 def test_a_no_change_make_book_skips_every_edition(tmp_path: Path) -> None:
     """Through the Makefile; the two EPUBs drew their cover once, into their shared cache."""
     args = ["make", "-C", str(ROOT), "epub", f"BUILDDIR={tmp_path}"]

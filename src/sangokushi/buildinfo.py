@@ -56,16 +56,20 @@ def commit_time(repo: Path, ref: str = "HEAD") -> int | None:
 
 
 def build_timestamp(root: Path) -> int:
-    """The edition's time: ``SOURCE_DATE_EPOCH``, else the last commit's time, else now.
+    """The edition's time: ``SOURCE_DATE_EPOCH``, else the last commit's time, else the start
+    of today (UTC).
 
-    ``sangokushi build`` calls this once per build and hands the result to
-    everything it runs as ``SOURCE_DATE_EPOCH``.
+    ``sangokushi build`` calls this once per build and hands the result to everything it runs
+    as ``SOURCE_DATE_EPOCH``. A book outside git takes the day, not the second: the time is in
+    every edition's key, so a new one each build would re-read the whole book every time; an
+    edition's dates are days (発行日), and builds of one day give the same bytes.
     """
     epoch = source_date_epoch()
     if epoch is None:
         epoch = commit_time(root)
     if epoch is None:
-        epoch = int(datetime.now(tz=UTC).timestamp())
+        today = datetime.now(tz=UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        epoch = int(today.timestamp())
     return epoch
 
 
