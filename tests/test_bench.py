@@ -71,11 +71,18 @@ def test_smoke_run_writes_results(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_targets_quick_run_says_met_or_missed_with_cpu_and_load(tmp_path: Path) -> None:
+    """A ×1 run (`--quick`): the ×1 rows measured, with CPU, load and where the time went; an
+    earlier ×100 row is not carried into a quick run's report."""
     out = tmp_path / "out"
+    out.mkdir()
+    earlier = {"wall": 90.0, "cpu": 100.0, "published": {"html": 10.0}, "load": [1.0, 1.1]}
+    earlier["at"] = "2026-01-02 03:04 UTC"
+    (out / "targets.json").write_text(json.dumps({"edit x100": [earlier]}), encoding="utf-8")
     argv = ["targets", "--quick", "--docs", str(DOCS), "--work", str(tmp_path / "w")]
     assert main([*argv, "--out", str(out)]) == 0
     runs = json.loads((out / "targets.json").read_text(encoding="utf-8"))
     assert {"cold x1", "edit x1", "pandoc-epub x1"} <= runs.keys()
+    assert "edit x100" not in runs  # a quick run stands alone
     edit = runs["edit x1"][0]
     assert edit["cpu"] > 0 and 0 < edit["published"]["html"] <= edit["wall"]
     # Every edition the edit changes is built again (a cover may find its spine unchanged).
@@ -100,19 +107,19 @@ def test_targets_quick_run_says_met_or_missed_with_cpu_and_load(tmp_path: Path) 
     assert re.search(r"^\| pandoc-epub x1 \| [\d.]+ \| [\d.]+ \|", report, re.M)
 
 
-def test_targets_keep_the_sizes_not_measured_this_time(tmp_path: Path) -> None:
+def test_targets_keep_the_sizes_not_measured_this_time() -> None:
     """`make bench BENCH_LOOP_ARGS='--sizes 1'` after a ×100 run: the ×100 rows stay, saying
-    when they were measured, beside the ×1 rows just measured."""
-    out = tmp_path / "out"
-    out.mkdir()
+    when they were measured, beside the ×1 rows just measured (the merge and the report alone:
+    the quick run above measures through the same main())."""
     earlier = {"wall": 90.0, "cpu": 100.0, "published": {"html": 10.0}, "load": [1.0, 1.1]}
     earlier["at"] = "2026-01-02 03:04 UTC"
-    (out / "targets.json").write_text(json.dumps({"edit x100": [earlier]}), encoding="utf-8")
-    argv = ["targets", "--sizes", "1", "--repeats", "1", "--docs", str(DOCS)]
-    assert main([*argv, "--work", str(tmp_path / "w"), "--out", str(out)]) == 0
-    runs = json.loads((out / "targets.json").read_text(encoding="utf-8"))
-    assert runs["edit x100"] == [earlier] and runs["edit x1"][0]["at"] != earlier["at"]
-    report = (out / "targets.md").read_text(encoding="utf-8")
+    old = {**earlier, "wall": 9.0, "at": "2026-01-01 00:00 UTC"}
+    new = {**earlier, "wall": 3.0, "at": "2026-02-03 04:05 UTC"}
+    kept = {"edit x100": [earlier], "edit x1": [old]}
+    runs = loop.merged(kept, {"edit x1": [new]}, quick=False)
+    assert runs == {"edit x100": [earlier], "edit x1": [new]}
+    assert loop.merged(kept, {"edit x1": [new]}, quick=True) == {"edit x1": [new]}
+    report = loop.markdown(runs, "then")
     assert "| one paragraph edited, ×100: every edition | ≤ 5 s | 90.00 |" in report
     assert "1.0 → 1.1, 2026-01-02 03:04 UTC | missed by 85.00 s" in report
 

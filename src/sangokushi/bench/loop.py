@@ -316,6 +316,12 @@ def why(target: Target, runs: dict[str, list[dict]]) -> list[str]:
     return lines
 
 
+def merged(kept: dict[str, list[dict]], runs: dict[str, list[dict]], quick: bool) -> dict:
+    """This run's measurements; beside them the sizes not measured this time, as they were
+    measured before (each run says when), unless this is a ``--quick`` run (×1 alone)."""
+    return {**{k: v for k, v in kept.items() if k not in runs and not quick}, **runs}
+
+
 def main(argv: list[str]) -> int:
     import argparse
 
@@ -338,9 +344,8 @@ def main(argv: list[str]) -> int:
             run["at"] = now
     args.out.mkdir(parents=True, exist_ok=True)
     results = args.out / "targets.json"
-    # The sizes not measured this time stay as they were measured before (say when).
     kept = json.loads(results.read_text(encoding="utf-8")) if results.is_file() else {}
-    runs = {**{k: v for k, v in kept.items() if k not in runs and not args.quick}, **runs}
+    runs = merged(kept, runs, args.quick)
     results.write_text(json.dumps(runs, indent=1) + "\n", encoding="utf-8")
     times = sorted({r.get("at", "earlier") for found in runs.values() for r in found})
     (args.out / "targets.md").write_text(markdown(runs, ", ".join(times)), encoding="utf-8")
