@@ -488,3 +488,13 @@ def test_bad_input_fails_w_keep_going(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     lines = warning_lines(strip_colors(result.stderr), ROOTS / "test-analogy-bad")
     assert lines == sorted(f"{loc} {msg}" for loc, msg in BAD)
+
+
+def test_printed_table_gives_a_long_number_a_character_a_digit() -> None:
+    """Vertical setting stands a number of three digits or more upright, a 字 a digit
+    (sangokushi.tate): a box numbered 100 needs a 番号 column 3字 wide, not 1.5 (the ×100
+    bench book's vertical PDF ran 1字 past that column on every row from 100 on)."""
+    from sangokushi.analogy.latextable import least_width, text_width
+
+    assert (text_width("5"), text_width("42"), text_width("100")) == (0.5, 1.0, 3.0)
+    assert least_width("100") == 3.0 and text_width("1234ページ") == 7.0

@@ -11,6 +11,7 @@ from sphinx import addnodes
 
 from sangokushi.jatext import phrases
 from sangokushi.tables import joined
+from sangokushi.tate import TCY_DIGITS
 
 from .nodes import PART, TABLE, analogy_pageref
 
@@ -29,17 +30,22 @@ PAGE_NUMBER = "00"  # the width of a page number, for the estimate
 #: Half a 字 at the start or end of a line (JIS X 4051: the other half is the JFM's glue).
 OPENING, CLOSING = "（「『［【〔", "）」』］】〕、。，．"
 LATIN_WORD = re.compile(r"[^\s\u2e80-\uffff]+")
+#: A number longer than 縦中横 takes stands upright digit by digit in vertical setting, a 字 a
+#: digit; the same estimate serves both writing modes.
+LONG_NUMBER = re.compile(rf"[0-9]{{{TCY_DIGITS + 1},}}")
 
 
 def text_width(text: str) -> float:
     """``text``'s width in em as a line of its own: a wide character 1 (a bracket or comma at
-    either end or before another ½), a capital .7, a digit .5, other Latin .47 (Times'
-    average), a space .25."""
+    either end or before another ½), a capital .7, a digit .5 (1 in a LONG_NUMBER, which
+    vertical setting stands upright digit by digit), other Latin .47 (Times' average), a
+    space .25."""
+    upright = {i for m in LONG_NUMBER.finditer(text) for i in range(m.start(), m.end())}
     width = 0.0
-    for char, after in itertools.zip_longest(text, text[1:]):
+    for at, (char, after) in enumerate(itertools.zip_longest(text, text[1:])):
         if char in CLOSING and after is not None and after in CLOSING:
             width += 0.5  # 「）、」: each half
-        elif unicodedata.east_asian_width(char) in ("W", "F", "A"):
+        elif unicodedata.east_asian_width(char) in ("W", "F", "A") or at in upright:
             width += 1
         elif char.isspace():
             width += 0.25
