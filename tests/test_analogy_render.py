@@ -105,6 +105,8 @@ TABLE_FITS = """() => {
     labels: [...table.querySelectorAll('.analogy-cell-label')]
       .filter((el) => getComputedStyle(el).display !== 'none').length,
     cells: cells.length,
+    blank: [...table.querySelectorAll('tbody td')]
+      .filter((td) => !td.textContent.trim() && td.getBoundingClientRect().height > 0).length,
   };
 }"""
 
@@ -120,6 +122,8 @@ def test_html_table_stacks_on_a_phone(browser, outputs, width: int) -> None:
     assert fits["right"] <= width, fits
     # stacked cells carry their column's header; the wide table has its header row instead
     assert fits["labels"] == (fits["cells"] if width == 390 else 0), fits
+    # a stacked block shows no blank line for an empty cell (a box with no figures)
+    assert fits["blank"] == 0 or width != 390, fits
 
 
 BOX_STYLE = """() => {
