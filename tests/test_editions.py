@@ -263,6 +263,19 @@ def test_clean_removes_only_what_builds_wrote(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == [".lock", "mine.txt"]
 
 
+def test_clean_empties_the_sites_logs_under_their_lock_even_before_a_lock_file(
+    tmp_path: Path,
+) -> None:
+    """A `make site` starting makes its logs' folder, then its lock file: a clean between the
+    two must not remove the folder (the site would lock a deleted file, and the next site a
+    new one: two at once; test_faults saw it once in 30 runs)."""
+    logs = tmp_path / "site-logs"
+    logs.mkdir()
+    (logs / "old.log").write_text("x")
+    assert cli.main(["clean", str(DOCS), "--builddir", str(tmp_path)]) == 0
+    assert sorted(p.name for p in logs.iterdir()) == [".lock"]
+
+
 def test_check_asks_for_a_build_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["check", str(DOCS), "--builddir", str(tmp_path), "pdf"]) == 1
     assert f"pdf: {BY_NAME['pdf'].published(tmp_path)} is missing" in capsys.readouterr().err

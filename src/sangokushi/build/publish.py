@@ -178,6 +178,10 @@ def publish(built: Path, target: Path, staging: Path, docnames: Sequence[str], f
 # What builds and tools write in BUILDDIR besides the editions' outputs (and, last, the
 # folders of the layout before this registry), so that `make clean` removes them and only them.
 WRITTEN = ("work", "doctrees", ".staging", "site", "site-logs", "live", "screenshots")
+#: Folders a program locks as its own (`make site`, in its logs' folder): emptied under that lock
+#: even when no lock file is there yet (a site starting may be between making the folder and
+#: its lock file; removing the folder then would let two sites run at once).
+OWN_LOCK = ("site-logs",)
 LEGACY = ("latex", "epub-tate")
 
 
@@ -197,7 +201,7 @@ def clean(builddir: Path, say: Callable[[str], None]) -> list[Path]:
         paths = [builddir / n for n in names if (builddir / n).is_dir()]
         paths = [p for p in paths if not p.is_symlink()]
         for path in paths:
-            if (path / LOCK).exists():
+            if path.name in OWN_LOCK or (path / LOCK).exists():
                 held.enter_context(locked(path, say))
         return remove(paths)
 
