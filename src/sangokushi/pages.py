@@ -28,11 +28,31 @@ def file_digest(path: Path) -> str:
         return ""
 
 
-def _digest(parts: list[str]) -> str:
+def parts_digest(parts: list[str]) -> str:
+    """One digest of ``parts``, each ended so that no two splits of a text digest alike."""
     digest = hashlib.blake2b()
     for part in parts:
         digest.update(part.encode("utf-8") + b"\0")
     return digest.hexdigest()
+
+
+def read_record(path: Path, key: str) -> dict[str, list[str]]:
+    """The page digests a build left in ``path``, if it was made under ``key``; else none."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not key or not isinstance(record, dict) or record.get("key") != key:
+        return {}
+    pages = record.get("pages")
+    return pages if isinstance(pages, dict) else {}
+
+
+def write_record(path: Path, record: dict[str, Any]) -> None:
+    """``record`` as the next build reads it, whole or not at all."""
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(json.dumps(record), encoding="utf-8")
+    partial.replace(path)
 
 
 class KeptPagesHTMLBuilder(StandaloneHTMLBuilder):
@@ -58,15 +78,7 @@ class KeptPagesHTMLBuilder(StandaloneHTMLBuilder):
 
     def load_record(self) -> dict[str, list[str]]:
         """The last build's page digests, if it had this build's key."""
-        key = self.config.html_pages_key
-        try:
-            record = json.loads(self.record.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        if not key or not isinstance(record, dict) or record.get("key") != key:
-            return {}
-        pages = record.get("pages")
-        return pages if isinstance(pages, dict) else {}
+        return read_record(self.record, self.config.html_pages_key)
 
     def book_digest(self) -> str:
         """What every page shows of the whole book: the sidebar's titles and sections, the
@@ -86,7 +98,7 @@ class KeptPagesHTMLBuilder(StandaloneHTMLBuilder):
             [str(getattr(f, "filename", f)) for f in self._css_files + self._js_files],
         ]
         parts.append(json.dumps(shared, default=sorted, sort_keys=True, ensure_ascii=False))
-        return _digest(parts)
+        return parts_digest(parts)
 
     def page_digest(self, docname: str, doctree: nodes.document) -> str:
         """What the page is written from: its resolved doctree and source, what the context
@@ -98,7 +110,7 @@ class KeptPagesHTMLBuilder(StandaloneHTMLBuilder):
         while up and up not in neighbours:
             neighbours.append(up)
             up = (self.relations.get(up) or (None,))[0]
-        return _digest(
+        return parts_digest(
             [
                 self.shared_digest,
                 file_digest(Path(env.doc2path(docname))),
@@ -146,10 +158,7 @@ class KeptPagesHTMLBuilder(StandaloneHTMLBuilder):
             for name, digest in sorted(self.page_digests.items())
         }
         written = sorted(set(pages) - self.unchanged)
-        text = json.dumps({"key": key, "pages": pages, "written": written})
-        partial = self.record.with_name(self.record.name + ".part")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(self.record)
+        write_record(self.record, {"key": key, "pages": pages, "written": written})
         logger.info("%d of %d pages written", len(written), len(pages))
 
 

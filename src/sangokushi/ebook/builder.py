@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import re
@@ -22,6 +21,7 @@ from sangokushi import pagemap
 from sangokushi.aria import AriaHTML5Translator
 from sangokushi.ebook import cover, package, readback
 from sangokushi.ebook.tategaki import orient_tree
+from sangokushi.pages import file_digest, parts_digest, read_record, write_record
 from sangokushi.tate import orient
 
 logger = logging.getLogger(__name__)
@@ -78,13 +78,6 @@ A11Y_SUMMARIES = {
         "order of the book; text size and typeface can be changed by the reading system."
     ),
 }
-
-
-def _file_digest(path: Path) -> str:
-    try:
-        return hashlib.blake2b(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
 
 
 class EbookTranslator(AriaHTML5Translator):
@@ -207,15 +200,7 @@ class EbookBuilder(Epub3Builder):
 
     def load_record(self) -> dict[str, list[str]]:
         """The last build's page digests, if it had this build's write key."""
-        key = self.config.ebook_write_key
-        try:
-            record = json.loads(Path(self.outdir, PAGES_RECORD).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        if not key or not isinstance(record, dict) or record.get("key") != key:
-            return {}
-        pages = record.get("pages")
-        return pages if isinstance(pages, dict) else {}
+        return read_record(Path(self.outdir, PAGES_RECORD), self.config.ebook_write_key)
 
     def page_digest(self, docname: str, doctree: nodes.document) -> str:
         """What the page is written from: its resolved doctree and what ``get_doc_context``
@@ -235,10 +220,7 @@ class EbookBuilder(Epub3Builder):
             document_toc(env, docname, self.tags).pformat(),
             str(env.toc_num_entries.get(docname)),
         ]
-        digest = hashlib.blake2b()
-        for part in parts:
-            digest.update(part.encode("utf-8") + b"\0")
-        return digest.hexdigest()
+        return parts_digest(parts)
 
     def write_doc_serialized(self, docname: str, doctree: nodes.document) -> None:
         # In the main process also when the pages are written in parallel (-j).
@@ -248,7 +230,7 @@ class EbookBuilder(Epub3Builder):
             self.ruby_seen = any(n.tagname == "ruby" for n in doctree.findall(nodes.Element))
         last = self.last_pages.get(docname)
         target = Path(self.get_outfilename(docname))
-        if last and last[0] == digest and _file_digest(target) == last[1]:
+        if last and last[0] == digest and file_digest(target) == last[1]:
             self.unchanged.add(docname)
 
     def write_doc(self, docname: str, doctree: nodes.document) -> None:
@@ -521,15 +503,12 @@ class EbookBuilder(Epub3Builder):
         if not self.config.ebook_write_key or not digests:
             return
         pages = {
-            name: [digest, _file_digest(Path(self.get_outfilename(name)))]
+            name: [digest, file_digest(Path(self.get_outfilename(name)))]
             for name, digest in sorted(digests.items())
         }
         rewritten = sorted(set(digests) - self.unchanged)
-        text = json.dumps({"key": self.config.ebook_write_key, "pages": pages,
-                           "rewritten": rewritten})  # fmt: skip
-        partial = record.with_name(record.name + ".part")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(record)
+        write_record(record, {"key": self.config.ebook_write_key, "pages": pages,
+                              "rewritten": rewritten})  # fmt: skip
         logger.info("%d of %d pages written", len(rewritten), len(digests))
 
     def verify(self, target: Path) -> None:
