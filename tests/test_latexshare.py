@@ -11,7 +11,8 @@ from sphinx.builders.latex import LaTeXBuilder
 from sangokushi.build.runner import Build, source_date
 from support import BY_NAME, DOCS, EDITIONS
 
-PDFS = ("pdf", "pdf-print", "pdf-tate", "pdf-tate-print")
+# In the order the runner builds them (sangokushi.build.runner: the PDFs an EPUB waits for first).
+PDFS = ("pdf", "pdf-tate", "pdf-print", "pdf-tate-print")
 
 
 def written(docs: Path, builddir: Path, names: tuple[str, ...]) -> dict[str, bytes]:

@@ -10,8 +10,8 @@ from sphinx.builders.latex import LaTeXBuilder
 
 from sangokushi.book import pdf_variant
 
-# The last book assembled and resolved in this process, as the next variant takes it: one
-# entry (a big book's tree is large), given away once.
+# The last book assembled and resolved in this process for each writing mode, as the next
+# variant of that mode takes it: given away once (a big book's tree is large).
 _SHARED: dict[tuple[object, ...], tuple[nodes.document, set[str]]] = {}
 
 
@@ -37,7 +37,8 @@ class SharedLaTeXBuilder(LaTeXBuilder):
             tree, self.docnames = shared
             return tree
         tree = super().assemble_doctree(indexfile, toctree_only, appendices)
-        _SHARED.clear()
+        for other in [k for k in _SHARED if k[2] == tate]:
+            del _SHARED[other]
         # A copy: writing this variant changes its tree (images, settings). The documents
         # inlined: the translator resolves references by them.
         _SHARED[key] = (tree.deepcopy(), set(self.docnames))

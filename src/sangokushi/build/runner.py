@@ -673,8 +673,13 @@ class Build:
         failures = later.failures
         try:
             # Covers last: they wait for their print PDF's LaTeX. With html_first, the HTML first.
+            # Of the PDFs, those an EPUB waits for first: their LaTeX takes the two background
+            # slots before the print variants'.
             first = "html" if self.html_first else ""
-            ordered = sorted(editions, key=lambda e: (e.form != first, bool(e.spine), not e.post))
+            ordered = sorted(
+                editions,
+                key=lambda e: (e.form != first, bool(e.spine), not e.post, not self.page_source(e)),
+            )
             self._count = {e.name: f"{n}/{len(ordered)}" for n, e in enumerate(ordered, 1)}
             for edition in ordered:
                 self.told()
