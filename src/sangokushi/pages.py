@@ -14,6 +14,8 @@ from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.environment.adapters.toctree import document_toc
 from sphinx.util import logging
 
+from sangokushi.templatecache import keep_compiled
+
 logger = logging.getLogger(__name__)
 
 # In the environment's doctrees folder (the published folder holds pages only): each page's
@@ -64,6 +66,10 @@ class KeptPagesHTMLBuilder(StandaloneHTMLBuilder):
     """
 
     name = "html"
+
+    def init_templates(self) -> None:
+        super().init_templates()
+        keep_compiled(self)
 
     def prepare_writing(self, docnames: Set[str]) -> None:
         super().prepare_writing(docnames)

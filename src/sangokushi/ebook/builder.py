@@ -23,6 +23,7 @@ from sangokushi.ebook import cover, package, readback
 from sangokushi.ebook.tategaki import orient_tree
 from sangokushi.pages import file_digest, parts_digest, read_record, write_record
 from sangokushi.tate import orient
+from sangokushi.templatecache import keep_compiled
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +174,7 @@ class EbookBuilder(Epub3Builder):
         super().init_templates()
         # Last in the chain: a project's templates_path or theme may still override it.
         self.templates.loaders.append(SphinxFileSystemLoader(str(HERE / "templates" / "html")))
+        keep_compiled(self)
 
     def prepare_writing(self, docnames: Set[str]) -> None:
         super().prepare_writing(docnames)

@@ -1,0 +1,53 @@
+"""The theme's Jinja templates compiled once: kept between builds and between editions."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import ClassVar
+
+from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache
+from jinja2.bccache import Bucket
+from sphinx.builders import Builder
+
+# The folder of an edition's doctrees that holds its compiled templates.
+FOLDER = "jinja"
+
+
+class TemplateCache(BytecodeCache):
+    """Jinja's bytecode cache in this process and in a folder.
+
+    A template is compiled again when its source changes (Jinja's bucket holds its checksum).
+    Code compiled by another kind of environment (other extensions, another class) is kept
+    apart: a bucket's key names the template only.
+    """
+
+    # Every edition a build makes in this process reads the same theme's templates.
+    shared: ClassVar[dict[tuple[str, str], bytes]] = {}
+
+    def __init__(self, environment: Environment, folder: Path) -> None:
+        kind = [type(environment).__qualname__, sorted(environment.extensions)]
+        kind += [environment.autoescape if isinstance(environment.autoescape, bool) else "?"]
+        self.kind = hashlib.blake2b(repr(kind).encode(), digest_size=8).hexdigest()
+        folder = folder / self.kind
+        folder.mkdir(parents=True, exist_ok=True)
+        self.files = FileSystemBytecodeCache(str(folder))
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if (code := self.shared.get((self.kind, bucket.key))) is not None:
+            bucket.bytecode_from_string(code)
+        if bucket.code is None:
+            self.files.load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.shared[self.kind, bucket.key] = bucket.bytecode_to_string()
+        self.files.dump_bytecode(bucket)
+
+
+def keep_compiled(builder: Builder) -> None:
+    """Give ``builder``'s template environment (``init_templates`` done) the cache, in a folder
+    beside its doctrees."""
+    environment = getattr(builder.templates, "environment", None)
+    if not isinstance(environment, Environment):
+        return  # a project's own template_bridge
+    environment.bytecode_cache = TemplateCache(environment, Path(builder.doctreedir) / FOLDER)

@@ -1,0 +1,69 @@
+"""The theme's templates compiled once, kept beside the doctrees and for the next edition."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from sangokushi.templatecache import FOLDER, TemplateCache
+from support import sphinx_build
+
+LAYOUT = (
+    '{%% extends "!layout.html" %%}'
+    '{%% block extrahead %%}<meta name="mark" content="%s" />{{ super() }}{%% endblock %%}'
+)
+
+
+@pytest.mark.parametrize(
+    ("builder", "extensions"),
+    [("html", ["myst_parser", "sangokushi.ruby", "sangokushi.pages"]), ("epub", [])],
+)
+def test_templates_are_compiled_once_and_again_when_changed(
+    rootdir: Path,
+    tmp_path: Path,
+    builder: str,
+    extensions: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(rootdir / "test-ebook", root)
+    (root / "_templates").mkdir()
+    layout = root / "_templates" / "layout.html"
+    layout.write_text(LAYOUT % "印-1", encoding="utf-8")
+    with (root / "conf.py").open("a", encoding="utf-8") as conf:
+        conf.write('\ntemplates_path = ["_templates"]\n')
+    overrides = {"extensions": extensions} if extensions else {}
+    compiled: list[str] = []
+    compile_ = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, source: str, name: str | None = None, *args, **kw):
+        compiled.append(name or "")
+        return compile_(self, source, name, *args, **kw)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    dest = tmp_path / "out"
+    first = sphinx_build(root, dest, builder, **overrides)
+    assert first.warnings == ""
+    assert "layout.html" in compiled
+    page = "index.html" if builder == "html" else "index.xhtml"
+    assert "印-1" in (first.outdir / page).read_text(encoding="utf-8")
+    assert any((dest / "_build" / "doctrees" / FOLDER).rglob("*.cache"))
+
+    # The project's template edited: compiled again (this process had compiled the old one).
+    layout.write_text(LAYOUT % "印-2", encoding="utf-8")
+    shutil.copy(layout, dest / "src" / "_templates" / "layout.html")
+    compiled.clear()
+    edited = sphinx_build(None, dest, builder, **overrides)
+    assert compiled.count("layout.html") == 1, compiled
+    text = (edited.outdir / page).read_text(encoding="utf-8")
+    assert "印-2" in text and "印-1" not in text
+
+    # Another process: what the folder kept.
+    monkeypatch.setattr(TemplateCache, "shared", {})
+    compiled.clear()
+    again = sphinx_build(None, dest, builder, **overrides)
+    assert "印-2" in (again.outdir / page).read_text(encoding="utf-8")
+    assert "layout.html" not in compiled, compiled
