@@ -35,6 +35,7 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not done.exists():
             builddir.mkdir(exist_ok=True)
-            make("book", BUILDDIR=builddir)
+            said = make("book", BUILDDIR=builddir).stderr
+            builddir.with_name("book.stderr").write_text(said, encoding="utf-8")
             done.touch()
     return builddir

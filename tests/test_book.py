@@ -76,6 +76,12 @@ def test_fidelity_check_can_fail(expected: list[str]) -> None:
     assert fidelity.lost_sentences(expected, text) == [s for s in expected if "存在感を見せる" in s]
 
 
+def test_make_book_writes_nothing_to_stderr(book: Path) -> None:
+    """A good build says what it did on stdout; stderr is for errors (and a library's INFO
+    line, such as pikepdf's, must not reach it through the theme's logging set-up)."""
+    assert book.with_name("book.stderr").read_text(encoding="utf-8") == ""
+
+
 @pytest.mark.parametrize("edition", with_check(EDITIONS, "epubcheck"), ids=lambda e: e.name)
 def test_epubcheck_clean(book: Path, edition: Edition) -> None:
     result = run_epubcheck(edition.published(book))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shlex
 import shutil
@@ -160,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
         args.editions += extra
     for signum in STOPPING:
         signal.signal(signum, _interrupt)
+    # Before any import of the theme: a11y_pygments (pydata-sphinx-theme's) configures the root
+    # logger at INFO when imported, and libraries' INFO lines (pikepdf's) would reach the author.
+    # Sphinx's own logger does not propagate to the root.
+    logging.basicConfig(level=logging.WARNING, format=f"{PROG}: %(name)s: %(message)s")
     try:
         return run(args)
     except (BuildError, FactsError) as exc:
