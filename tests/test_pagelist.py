@@ -168,3 +168,45 @@ def test_phrase_alignment_places_the_pages_as_difflib_does(
     whole = lambda a, b: SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()  # noqa: E731
     monkeypatch.setattr(pagemap, "matching", whole)
     assert pagemap.locate(pages, text) == placed
+
+
+def test_chapters_that_say_the_same_things_align_piece_by_piece(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Chapters that repeat each other (every phrase a hundred times in the ×100 bench book)
+    are aligned between the phrases both texts have once, in the order both have them: each
+    page where difflib's alignment of the whole puts it. A phrase each text has once but in
+    another place (a note print sets first and the EPUB last) does not pull pages with it."""
+    from sangokushi import pagemap
+
+    body = "同じ話が続く。ここでも同じ、そしてまた同じ。"
+    chapters = [f"第{n}章の始まり。{body * 4}" for n in range(1, 41)]
+    note = "この版だけの注記。"
+    printed = [note]
+    for chapter in chapters:
+        printed += [chapter[:30], chapter[30:]]
+    pages = [pagemap.Page(str(n), text) for n, text in enumerate(printed, 1)]
+    text = "".join(chapters) + note
+    starts = [None]
+    for chapter in chapters:
+        at = text.index(chapter)
+        starts += [at, at + 30]
+    placed = pagemap.locate(pages, text)
+    assert placed == starts
+    whole = lambda a, b: SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()  # noqa: E731
+    monkeypatch.setattr(pagemap, "phrase_blocks", whole)
+    assert pagemap.locate(pages, text) == placed
+
+
+def test_the_longest_rising_run_of_pairs() -> None:
+    from sangokushi.pagemap import increasing
+
+    assert increasing([]) == []
+    assert increasing([(0, 5), (1, 1), (2, 2), (3, 9), (4, 3)]) == [(1, 1), (2, 2), (4, 3)]
+    assert increasing([(0, 3), (1, 2), (2, 1)]) in ([(0, 3)], [(1, 2)], [(2, 1)])
+    assert increasing([(0, 0), (1, 7), (2, 1), (3, 8), (4, 2), (5, 9)]) == [
+        (0, 0),
+        (2, 1),
+        (4, 2),
+        (5, 9),
+    ]
