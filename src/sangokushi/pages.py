@@ -38,6 +38,25 @@ def parts_digest(parts: list[str]) -> str:
     return digest.hexdigest()
 
 
+def context_parts(builder: StandaloneHTMLBuilder, docname: str) -> list[str]:
+    """What a page's context reads from the environment besides its doctree, unrendered
+    (rendering costs more than the digest): its metadata, title and contents, and the titles
+    of the pages before, after and above it."""
+    env = builder.env
+    related = builder.relations.get(docname) or (None, None, None)
+    neighbours, up = [related[1], related[2]], related[0]
+    while up and up not in neighbours:
+        neighbours.append(up)
+        up = (builder.relations.get(up) or (None,))[0]
+    return [
+        json.dumps([related, neighbours, env.metadata.get(docname, {})], default=str),
+        *(env.titles[n].pformat() if n in env.titles else "" for n in neighbours if n),
+        env.longtitles[docname].pformat() if docname in env.longtitles else "",
+        document_toc(env, docname, builder.tags).pformat(),
+        str(env.toc_num_entries.get(docname)),
+    ]
+
+
 def read_record(path: Path, key: str) -> dict[str, list[str]]:
     """The page digests a build left in ``path``, if it was made under ``key``; else none."""
     try:
@@ -108,26 +127,11 @@ class KeptPagesHTMLBuilder(StandaloneHTMLBuilder):
 
     def page_digest(self, docname: str, doctree: nodes.document) -> str:
         """What the page is written from: its resolved doctree and source, what the context
-        reads from the environment (its title, metadata and contents, the titles of the pages
-        before, after and above it), and the whole book's share (``book_digest``)."""
-        env = self.env
-        related = self.relations.get(docname) or (None, None, None)
-        neighbours, up = [related[1], related[2]], related[0]
-        while up and up not in neighbours:
-            neighbours.append(up)
-            up = (self.relations.get(up) or (None,))[0]
-        return parts_digest(
-            [
-                self.shared_digest,
-                file_digest(Path(env.doc2path(docname))),
-                doctree.pformat(),
-                json.dumps([related, neighbours], default=str),
-                *(env.titles[n].pformat() if n in env.titles else "" for n in neighbours if n),
-                env.longtitles[docname].pformat() if docname in env.longtitles else "",
-                document_toc(env, docname, self.tags).pformat(),
-                str(env.toc_num_entries.get(docname)),
-            ]
-        )
+        reads from the environment (``context_parts``), and the whole book's share
+        (``book_digest``)."""
+        source = file_digest(Path(self.env.doc2path(docname)))
+        parts = [self.shared_digest, source, doctree.pformat(), *context_parts(self, docname)]
+        return parts_digest(parts)
 
     def write_doc_serialized(self, docname: str, doctree: nodes.document) -> None:
         # In the main process also when the pages are written in parallel (-j).

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Set
 from pathlib import Path
@@ -11,7 +10,6 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.builders.epub3 import Epub3Builder, NavPoint
-from sphinx.environment.adapters.toctree import document_toc
 from sphinx.jinja2glue import SphinxFileSystemLoader
 from sphinx.locale import _
 from sphinx.util import logging
@@ -21,7 +19,13 @@ from sangokushi import pagemap
 from sangokushi.aria import AriaHTML5Translator
 from sangokushi.ebook import cover, package, readback
 from sangokushi.ebook.tategaki import orient_tree
-from sangokushi.pages import file_digest, parts_digest, read_record, write_record
+from sangokushi.pages import (
+    context_parts,
+    file_digest,
+    parts_digest,
+    read_record,
+    write_record,
+)
 from sangokushi.tate import orient
 from sangokushi.templatecache import keep_compiled
 
@@ -206,23 +210,8 @@ class EbookBuilder(Epub3Builder):
 
     def page_digest(self, docname: str, doctree: nodes.document) -> str:
         """What the page is written from: its resolved doctree and what ``get_doc_context``
-        reads from the environment (its title, metadata and contents, the titles of the pages
-        before, after and above it), unrendered: rendering them costs more than the digest."""
-        env = self.env
-        related = self.relations.get(docname) or (None, None, None)
-        neighbours, up = [related[1], related[2]], related[0]
-        while up and up not in neighbours:
-            neighbours.append(up)
-            up = (self.relations.get(up) or (None,))[0]
-        parts = [
-            doctree.pformat(),
-            json.dumps([related, neighbours, env.metadata.get(docname, {})], default=str),
-            *(env.titles[n].pformat() if n in env.titles else "" for n in neighbours if n),
-            env.longtitles[docname].pformat() if docname in env.longtitles else "",
-            document_toc(env, docname, self.tags).pformat(),
-            str(env.toc_num_entries.get(docname)),
-        ]
-        return parts_digest(parts)
+        reads from the environment (``sangokushi.pages.context_parts``)."""
+        return parts_digest([doctree.pformat(), *context_parts(self, docname)])
 
     def write_doc_serialized(self, docname: str, doctree: nodes.document) -> None:
         # In the main process also when the pages are written in parallel (-j).
