@@ -216,6 +216,18 @@ def test_publish_swaps_a_folder_whole(tmp_path: Path) -> None:
     assert (target / "index.html").read_text() == "<html>new</html>\n"
     assert not (target / "gone.html").exists()
     assert not any((tmp_path / ".staging").iterdir())
+    # The runner removes the previous folder when the build ends, not before the swap returns.
+    handed: list[Path] = []
+    publish(
+        html_tree(tmp_path / "w2", "newer"),
+        target,
+        tmp_path / ".s2",
+        ["index"],
+        "html",
+        discard=handed.append,
+    )
+    assert (target / "index.html").read_text() == "<html>newer</html>\n"
+    assert [(p / "index.html").read_text() for p in handed] == ["<html>new</html>\n"]
 
 
 def test_publish_keeps_a_linked_output_a_link(tmp_path: Path) -> None:

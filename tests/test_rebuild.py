@@ -402,6 +402,8 @@ def test_the_html_writes_again_only_the_pages_that_change(tmp_path: Path) -> Non
 
     def built_as_fresh(marker: str, page: str) -> list[str]:
         assert book.run("html") == {"html": "built"}
+        # The previous HTML folder, left in staging for the build's end, is gone.
+        assert not (book.build / ".staging").exists()
         fresh = tmp_path / f"fresh-{page}"
         assert book.run("html", builddir=fresh) == {"html": "built"}
         published, alone = (tree_bytes(BY_NAME["html"].published(b)) for b in (book.build, fresh))

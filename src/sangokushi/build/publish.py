@@ -127,8 +127,10 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def put_in_place(new: Path, target: Path) -> None:
-    """Put ``new`` at ``target`` in one step; the previous ``target`` is removed afterwards.
+def put_in_place(
+    new: Path, target: Path, discard: Callable[[Path], object] = shutil.rmtree
+) -> None:
+    """Put ``new`` at ``target`` in one step; the previous ``target`` is then ``discard``-ed.
 
     A folder is swapped with the previous one in one ``renameat2`` exchange where the system
     can (else two quick renames); ``new`` must be on ``target``'s file system.
@@ -137,21 +139,28 @@ def put_in_place(new: Path, target: Path) -> None:
         os.replace(new, target)
         return
     if _exchange(new, target):
-        shutil.rmtree(new)
+        discard(new)
         return
     old = new.with_name(new.name + ".old")
     target.rename(old)
     new.rename(target)
-    shutil.rmtree(old)
+    discard(old)
 
 
-def publish(built: Path, target: Path, staging: Path, docnames: Sequence[str], form: str) -> None:
+def publish(
+    built: Path,
+    target: Path,
+    staging: Path,
+    docnames: Sequence[str],
+    form: str,
+    discard: Callable[[Path], object] = shutil.rmtree,
+) -> None:
     """Copy ``built`` to ``staging``, check it, then put it at ``target`` in one rename.
 
     Until that rename, ``target`` is the previous good edition; after it, the new one. The
-    staging folder is BUILDDIR's own (same file system), never beside ``target``. A
-    ``target`` that is a symbolic link (a deploy link) stays one: the edition replaces what
-    it points to, staged beside that.
+    staging folder is BUILDDIR's own (same file system), never beside ``target``; the previous
+    folder edition is left in it for ``discard``. A ``target`` that is a symbolic link (a
+    deploy link) stays one: the edition replaces what it points to, staged beside that.
     """
     beside = target.is_symlink()
     if beside:
@@ -169,7 +178,7 @@ def publish(built: Path, target: Path, staging: Path, docnames: Sequence[str], f
         if problem := QUICK_CHECKS[form](new, docnames):
             raise BuildError(f"{built} is not a whole {form} ({problem}): not published")
         target.parent.mkdir(parents=True, exist_ok=True)
-        put_in_place(new, target)
+        put_in_place(new, target, shutil.rmtree if beside else discard)
     finally:
         if beside:
             shutil.rmtree(staging, ignore_errors=True)

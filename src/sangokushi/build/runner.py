@@ -624,7 +624,10 @@ class Build:
             # Interrupted meanwhile: the work folder's marker stays, the next build starts afresh.
             return target
         with self.timings.phase(edition.name, "publish (check, rename)"):
-            publish(built, target, self.staging / edition.name, docnames, edition.form)
+            # The previous HTML folder stays in staging until the build ends: the author sees
+            # the new one without waiting for the old one's removal.
+            staging = self.staging / edition.name
+            publish(built, target, staging, docnames, edition.form, discard=lambda old: None)
         workdir.with_name(workdir.name + RUNNING).unlink()
         took = time.monotonic() - self._started.get(edition.name, time.monotonic())
         self.tell(f"{edition.name}: {self.shown(target)} ({took:.1f} s)")
