@@ -16,8 +16,8 @@ from ebooklib import epub
 from pypdf import PdfReader
 
 from sangokushi import fidelity
+from sangokushi.build.checks import check
 from sangokushi.build.registry import Edition, with_check
-from sangokushi.ebook.check import run_epubcheck
 from support import BY_NAME, DOCS, EDITIONS, FACTS, make
 
 pytestmark = pytest.mark.slow
@@ -80,12 +80,6 @@ def test_make_book_writes_nothing_to_stderr(book: Path) -> None:
     """A good build says what it did on stdout; stderr is for errors (and a library's INFO
     line, such as pikepdf's, must not reach it through the theme's logging set-up)."""
     assert book.with_name("book.stderr").read_text(encoding="utf-8") == ""
-
-
-@pytest.mark.parametrize("edition", with_check(EDITIONS, "epubcheck"), ids=lambda e: e.name)
-def test_epubcheck_clean(book: Path, edition: Edition) -> None:
-    result = run_epubcheck(edition.published(book))
-    assert result.ok, result.messages
 
 
 def test_epubs_carry_the_books_facts_for_stores(book: Path) -> None:
@@ -236,9 +230,12 @@ def test_correspondence_table_in_every_edition(book: Path) -> None:
 
 
 def test_epubs_are_byte_identical_when_rebuilt(book: Path, tmp_path: Path) -> None:
-    make("epub", BUILDDIR=tmp_path)
-    for edition in with_check(EDITIONS, "epubcheck"):
-        rebuilt, first = edition.published(tmp_path), edition.published(book)
+    """Rebuilt in another BUILDDIR (spaces in its name), both EPUBs and the PDFs they mark the
+    pages of (built first) are the same bytes: nothing of the build's path is written in."""
+    elsewhere = tmp_path / "another build dir"
+    make("epub", BUILDDIR=elsewhere)
+    for edition in [*with_check(EDITIONS, "epubcheck"), BY_NAME["pdf"], BY_NAME["pdf-tate"]]:
+        rebuilt, first = edition.published(elsewhere), edition.published(book)
         assert rebuilt.read_bytes() == first.read_bytes(), edition.name
 
 
@@ -261,6 +258,33 @@ def test_the_publishers_check_passes_on_this_book(book: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     for edition in with_check(EDITIONS, "fidelity"):
         assert re.search(rf"^sangokushi: {edition.name}: (\d+)/\1 sentences$", result.stdout, re.M)
+    # EPUBCheck ran on each EPUB and found nothing: no test runs it on them again.
+    for edition in with_check(EDITIONS, "epubcheck"):
+        line = f"sangokushi: {edition.name}: EPUBCheck and read-back: 0 problems"
+        assert line in result.stdout.splitlines(), result.stdout
+
+
+def test_the_check_says_each_editions_findings_in_their_order(book: Path, tmp_path: Path) -> None:
+    """The editions are checked at once; what each found is still said and returned under its
+    name, in the editions' order: the EPUB (slow: EPUBCheck) before the missing PDF (at once)."""
+    epub = BY_NAME["epub"]
+    shutil.copytree(epub.doctrees(book), epub.doctrees(tmp_path))
+    epub.published(tmp_path).parent.mkdir(parents=True)
+    undefined = b'<meta property="nosuch">x</meta></metadata>'
+    whole = zipfile.ZipFile(epub.published(book))
+    with whole, zipfile.ZipFile(epub.published(tmp_path), "w") as planted:
+        for item in whole.infolist():
+            data = whole.read(item)
+            if item.filename == "content.opf":
+                data = data.replace(b"</metadata>", undefined)
+            planted.writestr(item, data)
+    said: list[str] = []
+    found = check([epub, BY_NAME["pdf"]], FACTS, tmp_path, said.append)
+    assert [line.split(":")[0] for line in said] == ["epub", "epub"], said
+    assert said[-1] == "epub: EPUBCheck and read-back: 1 problems", said
+    assert len(found) == 2 and "nosuch" in found[0], found
+    assert found[0].startswith("epub: ERROR(") and found[1].startswith("pdf: "), found
+    assert found[1].endswith("is missing: build it first"), found
 
 
 def test_the_check_reads_each_editions_own_documents(book: Path) -> None:

@@ -293,14 +293,6 @@ def test_check_asks_for_a_build_first(tmp_path: Path, capsys: pytest.CaptureFixt
     assert f"pdf: {BY_NAME['pdf'].published(tmp_path)} is missing" in capsys.readouterr().err
 
 
-@pytest.mark.slow
-def test_the_pdf_is_the_same_bytes_in_any_builddir(book: Path, tmp_path: Path) -> None:
-    elsewhere = tmp_path / "another build dir"
-    make("pdf", BUILDDIR=elsewhere)
-    pdf = BY_NAME["pdf"]
-    assert pdf.published(elsewhere).read_bytes() == pdf.published(book).read_bytes()
-
-
 def test_make_test_hands_no_build_paths_to_the_tests(tmp_path: Path) -> None:
     """The tests run their own builds: `make test` must not export its BUILDDIR or SITE_DIR."""
     probe = tmp_path / "test_probe.py"

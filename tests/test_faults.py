@@ -21,8 +21,9 @@ from sangokushi.build.registry import Edition
 from sangokushi.build.stamps import RUNNING
 from support import BY_NAME, DOCS, ROOT, make
 
-# Interrupts, races and small disks: run alone (`make test`'s serial pass), not beside other tests.
-pytestmark = pytest.mark.serial
+# Interrupts at a moment and races are marked ``serial``: `make test` runs them alone, after the
+# rest, where a loaded machine cannot move the moment they aim at. Odd paths and full or
+# read-only disks are not timed: they run beside other tests.
 
 PDF = BY_NAME["pdf"]
 EPUB = BY_NAME["epub"]
@@ -192,6 +193,7 @@ def test_invalid_source_date_epoch_is_one_clear_line(tmp_path: Path, value: str)
 # -- interrupts --------------------------------------------------------------------------
 
 
+@pytest.mark.serial  # killed while TeX runs
 @pytest.mark.slow
 def test_interrupted_pdf_keeps_the_previous_one_and_the_next_build_succeeds(
     tmp_path: Path, docs: Path
@@ -217,6 +219,7 @@ def test_interrupted_pdf_keeps_the_previous_one_and_the_next_build_succeeds(
     assert "中断の試し2。" in text, result.stdout
 
 
+@pytest.mark.serial  # killed while the zip is written
 @pytest.mark.slow
 def test_interrupted_epub_zip_keeps_the_previous_one(tmp_path: Path, docs: Path) -> None:
     # An incompressible image makes the zip take long enough to be interrupted while it writes.
@@ -264,6 +267,7 @@ def kill_everything(process: subprocess.Popen[str]) -> None:
 TEX_KILLS = ["aux", 0.0, 0.15, 0.35, 0.6, 0.9, 1.3, 1.8, 2.5, "dvipdfmx"]
 
 
+@pytest.mark.serial  # killed at timed moments of TeX
 @pytest.mark.slow
 def test_a_kill_at_any_moment_of_tex_is_recovered_from(tmp_path: Path, docs: Path) -> None:
     build = tmp_path / "build"
@@ -316,6 +320,7 @@ def test_a_kill_at_any_moment_of_tex_is_recovered_from(tmp_path: Path, docs: Pat
 # -- concurrency -------------------------------------------------------------------------
 
 
+@pytest.mark.serial  # a race: the second build must start while the first runs
 @pytest.mark.slow
 def test_two_builds_at_once_are_serialised(tmp_path: Path, docs: Path) -> None:
     build = tmp_path / "build"
@@ -495,6 +500,7 @@ else:
 """
 
 
+@pytest.mark.serial  # a race of eight processes at a time
 def test_build_clean_and_site_never_hold_the_build_at_once(tmp_path: Path) -> None:
     import random
 

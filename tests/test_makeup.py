@@ -149,33 +149,32 @@ def test_contents_titles_stand_at_one_indent(book: Path) -> None:
     assert max(titles.values()) - min(titles.values()) < 0.5, titles
 
 
-def test_long_inline_code_may_break_after_its_punctuation(tmp_path: Path) -> None:
-    # A path or a role in inline code was one unbreakable word: the line before it was spread.
+@pytest.fixture(scope="module")
+def starter_tex(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The LaTeX Sphinx writes for the starter book `sangokushi new` makes."""
+    folder = tmp_path_factory.mktemp("starter")
     subprocess.run(
-        [sys.executable, "-m", "sangokushi", "new", str(tmp_path / "book"), "--title", "本",
+        [sys.executable, "-m", "sangokushi", "new", str(folder / "book"), "--title", "本",
          "--author", "著者"],
         check=True, capture_output=True,
     )  # fmt: skip
-    built = sphinx_build(tmp_path / "book", tmp_path / "out", "latex")
-    tex = next(built.outdir.glob("*.tex")).read_text(encoding="utf-8")
-    assert r"\sphinxupquote{build/\allowbreak{}pdf/\allowbreak{}" in tex
-    assert r"\sphinxupquote{book.toml}" in tex  # short: whole
+    built = sphinx_build(folder / "book", folder / "out", "latex")
+    return next(built.outdir.glob("*.tex")).read_text(encoding="utf-8")
 
 
-def test_inline_code_has_the_space_beside_japanese(tmp_path: Path) -> None:
+def test_long_inline_code_may_break_after_its_punctuation(starter_tex: str) -> None:
+    # A path or a role in inline code was one unbreakable word: the line before it was spread.
+    assert r"\sphinxupquote{build/\allowbreak{}pdf/\allowbreak{}" in starter_tex
+    assert r"\sphinxupquote{book.toml}" in starter_tex  # short: whole
+
+
+def test_inline_code_has_the_space_beside_japanese(starter_tex: str) -> None:
     # Inline code is Latin: 和欧間 beside a kanji or kana whatever Latin character it starts or
     # ends with (pTeX gives one only beside a letter or digit: 「本文で{analogy}`…`と」 was
     # solid, and its line had only the space between characters to stretch); none beside
     # punctuation (「作り、」), nor beside code that ends in Japanese (――).
-    subprocess.run(
-        [sys.executable, "-m", "sangokushi", "new", str(tmp_path / "book"), "--title", "本",
-         "--author", "著者"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    built = sphinx_build(tmp_path / "book", tmp_path / "out", "latex")
-    tex = next(built.outdir.glob("*.tex")).read_text(encoding="utf-8")
     space = CodeWords.SPACE
-    assert rf"本文で{space}\sphinxcode{{\sphinxupquote{{\{{analogy\}}" in tex
-    assert rf"kappan\textasciigrave{{}}}}}}{space}と書くと" in tex
-    assert r"作り、\sphinxcode{\sphinxupquote{index.md}}" in tex
-    assert r"\sphinxcode{\sphinxupquote{――}}で" in tex
+    assert rf"本文で{space}\sphinxcode{{\sphinxupquote{{\{{analogy\}}" in starter_tex
+    assert rf"kappan\textasciigrave{{}}}}}}{space}と書くと" in starter_tex
+    assert r"作り、\sphinxcode{\sphinxupquote{index.md}}" in starter_tex
+    assert r"\sphinxcode{\sphinxupquote{――}}で" in starter_tex

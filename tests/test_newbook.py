@@ -192,23 +192,27 @@ def test_pdfs_have_the_books_page_size(built: Path) -> None:
     assert abs(float(trim.width) - width * MM) < 1 and abs(float(trim.height) - height * MM) < 1
 
 
-def test_the_publishers_checks_pass(built: Path) -> None:
+@pytest.fixture(scope="module")
+def checked(built: Path) -> str:
+    """What `sangokushi check` of every edition said (it passed: ``sangokushi`` asserts it)."""
+    return sangokushi("check", str(built)).stdout
+
+
+def test_the_publishers_checks_pass(checked: str) -> None:
     """Every sentence in HTML, both EPUBs and the PDFs; EPUBCheck; every PDF font embedded."""
-    result = sangokushi("check", str(built))
-    assert re.search(r"epub: \d+/\d+ sentences", result.stdout), result.stdout
-    for line in result.stdout.splitlines():
+    assert re.search(r"epub: \d+/\d+ sentences", checked), checked
+    for line in checked.splitlines():
         if "sentences" in line:
             done, total = map(int, re.search(r"(\d+)/(\d+)", line).groups())
             assert done == total > 5, line
 
 
-def test_print_shop_pdfs(built: Path) -> None:
+def test_print_shop_pdfs(built: Path, checked: str) -> None:
     """Both print PDFs of another book: PDF/X-1a, black ink only (a figure made grey), pages
     to a multiple of 4 with the 奥付 last, the trimmed page the book's own size."""
     facts = load(built)
     width, height = PAPERS[facts.paper]
     found = outputs(built)
-    result = sangokushi("check", str(built), "pdf-print", "pdf-tate-print")
     for name in ("pdf-print", "pdf-tate-print"):
         path = found[name]
         images = subprocess.run(
@@ -216,7 +220,7 @@ def test_print_shop_pdfs(built: Path) -> None:
         ).stdout.splitlines()[2:]
         # The starter's figure is a colour PNG; the plain book has it as map.png.
         assert images and all(row.split()[5] == "gray" for row in images), images
-        assert f"{name}: PDF/X-1a:2001 preflight and inks: 0 problems" in result.stdout
+        assert f"{name}: PDF/X-1a:2001 preflight and inks: 0 problems" in checked
         assert path.read_bytes().startswith(b"%PDF-1.3")
         count = len(PdfReader(path).pages)
         assert count % 4 == 0, (name, count)
@@ -401,70 +405,71 @@ def test_tables_read_on_a_phone(built: Path, browser: object, tmp_path: Path) ->
     assert [c for c in captions if c[2] < c[3] or c[4] != "normal"] == [], captions
 
 
-def test_vertical_list_numbers_stand_upright(built: Path, browser: object, tmp_path: Path) -> None:
+# What the phone tests read in each EPUB document: list numbers, figures, code blocks' rules.
+ON_PHONE = """() => ({
+  markers: [...document.querySelectorAll('div.body ol > li')].map((li) => {
+    const m = getComputedStyle(li, '::marker');
+    return [m.textCombineUpright, getComputedStyle(li).listStyleType]; }),
+  figures: [...document.querySelectorAll('div.body img')].map((img) => {
+    const box = img.getBoundingClientRect();
+    return [box.width, box.height, innerWidth, innerHeight]; }),
+  rules: [...document.querySelectorAll('div.body pre')].map((pre) => {
+    const s = getComputedStyle(pre);
+    return [s.borderInlineStartStyle, parseFloat(s.borderInlineStartWidth)]; }),
+})"""
+
+
+@pytest.fixture(scope="module")
+def on_phone(
+    built: Path, browser: object, tmp_path_factory: pytest.TempPathFactory
+) -> dict[tuple[str, str], list[tuple[str, dict[str, list[list[object]]]]]]:
+    """Each EPUB's documents loaded once per colour scheme at 390 × 844: (edition, scheme) →
+    [(document, what ON_PHONE found in it)]."""
+    found = {}
+    for edition in ("epub", "epub-tate"):
+        docs = unpack(outputs(built)[edition], tmp_path_factory.mktemp(edition))
+        for scheme in ("light", "dark"):
+            context = browser.new_context(
+                viewport={"width": PHONE, "height": 844}, locale="ja-JP", color_scheme=scheme
+            )
+            page = context.new_page()
+            found[edition, scheme] = []
+            for doc in docs:
+                page.goto(doc.as_uri())
+                page.wait_for_load_state("load")
+                found[edition, scheme].append((doc.name, page.evaluate(ON_PHONE)))
+            context.close()
+    return found
+
+
+def test_vertical_list_numbers_stand_upright(built: Path, on_phone: dict) -> None:
     """In the vertical EPUB a numbered list's number is 縦中横 with a space after it, as the
     vertical PDF sets it (it lay on its side with its period)."""
-    markers = []
-    context = browser.new_context(viewport={"width": PHONE, "height": 844}, locale="ja-JP")
-    page = context.new_page()
-    for doc in unpack(outputs(built)["epub-tate"], tmp_path):
-        page.goto(doc.as_uri())
-        markers += page.evaluate(
-            "[...document.querySelectorAll('div.body ol > li')].map((li) => {"
-            "  const m = getComputedStyle(li, '::marker');"
-            "  return [m.textCombineUpright, getComputedStyle(li).listStyleType]; })"
-        )
-    context.close()
+    markers = [m for _, read in on_phone["epub-tate", "light"] for m in read["markers"]]
     if built.parent.name.startswith("starter"):
         assert markers, "the starter book has a numbered list"
     assert all(m == ["all", "tate-decimal"] for m in markers), markers
 
 
 @pytest.mark.parametrize("edition", ["epub", "epub-tate"])
-def test_figures_fit_a_phone_screen(
-    built: Path, browser: object, tmp_path: Path, edition: str
-) -> None:
+def test_figures_fit_a_phone_screen(on_phone: dict, edition: str) -> None:
     """At 390 × 844 every figure of either EPUB fits the screen, so a paginating reader shows it
     whole (in vertical writing it stood 500 px wide: max-width: 100% means nothing there)."""
-    sizes = []
-    context = browser.new_context(viewport={"width": PHONE, "height": 844}, locale="ja-JP")
-    page = context.new_page()
-    for doc in unpack(outputs(built)[edition], tmp_path):
-        page.goto(doc.as_uri())
-        page.wait_for_load_state("load")
-        sizes += [
-            (doc.name, *size)
-            for size in page.evaluate(
-                "[...document.querySelectorAll('div.body img')].map((img) => {"
-                "  const box = img.getBoundingClientRect();"
-                "  return [box.width, box.height, innerWidth, innerHeight]; })"
-            )
-        ]
-    context.close()
+    sizes = [(doc, *size) for doc, read in on_phone[edition, "light"] for size in read["figures"]]
     assert sizes, "each book has a figure"
     assert [s for s in sizes if s[1] > s[3] or s[2] > s[4]] == [], sizes
 
 
 @pytest.mark.parametrize("edition", ["epub", "epub-tate"])
-def test_code_blocks_stand_apart(
-    built: Path, browser: object, tmp_path: Path, edition: str
-) -> None:
+def test_code_blocks_stand_apart(built: Path, on_phone: dict, edition: str) -> None:
     """A code block of either EPUB is set off from the text by a rule at its line starts, in
     light and dark mode (it was told from the text by its font alone)."""
-    rules = []
-    for scheme in ("light", "dark"):
-        context = browser.new_context(
-            viewport={"width": PHONE, "height": 844}, locale="ja-JP", color_scheme=scheme
-        )
-        page = context.new_page()
-        for doc in unpack(outputs(built)[edition], tmp_path / scheme):
-            page.goto(doc.as_uri())
-            rules += page.evaluate(
-                "[...document.querySelectorAll('div.body pre')].map((pre) => {"
-                "  const s = getComputedStyle(pre);"
-                "  return [s.borderInlineStartStyle, parseFloat(s.borderInlineStartWidth)]; })"
-            )
-        context.close()
+    rules = [
+        rule
+        for scheme in ("light", "dark")
+        for _, read in on_phone[edition, scheme]
+        for rule in read["rules"]
+    ]
     if built.parent.name.startswith("starter"):
         assert rules, "the starter book shows code"
     assert all(style == "solid" and width >= 1 for style, width in rules), rules

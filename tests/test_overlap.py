@@ -21,9 +21,6 @@ from sangokushi.build.runner import run_sphinx
 from sangokushi.build.stamps import RUNNING
 from support import BOOK, BY_NAME, DOCS, ROOT, strip_colors
 
-# Background TeX beside Sphinx, signals to process groups: run alone (`make test`'s serial pass).
-pytestmark = pytest.mark.serial
-
 PDFS = ("pdf", "pdf-print", "pdf-tate")
 SENTENCE = "（共有環境の試験の一文。）"
 ANCHOR = "GPTは誰もが知るLLMとなった。"
@@ -133,6 +130,9 @@ def working_in(build: Path) -> list[str]:
 
 
 @pytest.mark.slow
+# Interrupted at the moment LaTeX runs beside Sphinx: `make test` runs it alone, after the rest,
+# where a loaded machine cannot move that moment.
+@pytest.mark.serial
 def test_latex_runs_beside_sphinx_and_an_interrupt_ends_it(tmp_path: Path) -> None:
     docs, build = tmp_path / "docs", tmp_path / "build"
     shutil.copytree(DOCS, docs)

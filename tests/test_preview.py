@@ -11,7 +11,9 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -63,36 +65,62 @@ def test_changed_doc_is_the_saved_chapter(tmp_path: Path) -> None:
     assert changed_doc(src, [src / "_static" / "x.css"], "shu") == "shu"
 
 
-def test_live_rebuilds_html_and_pdf_on_save(tmp_path: Path) -> None:
+@dataclass
+class Live:
+    """A running `make live` of a copy of the book: its sources, its address, its log."""
+
+    docs: Path
+    port: int
+    log: Path
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def state(self) -> dict:
+        return json.loads(fetch(f"{self.base}/version") or b"{}")
+
+    def said(self) -> str:
+        return self.log.read_text()
+
+
+@contextmanager
+def live(tmp_path: Path, editions: str, seconds: float) -> Iterator[Live]:
+    """`make live` of a copy of the book for ``editions``, once its first build is served."""
     docs = tmp_path / "docs"
     shutil.copytree(ROOT / "docs", docs)
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    build = tmp_path / "build"
-    command = ["make", "-C", str(ROOT), "live", f"SOURCEDIR={docs}", f"BUILDDIR={build}",
-               f"LIVE_PORT={port}", "LIVE_EDITIONS=html pdf"]  # fmt: skip
-    log_path = tmp_path / "live.log"
-    log = log_path.open("w")
-    live = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def state() -> dict:
-        return json.loads(fetch(f"{base}/version") or b"{}")
-
-    try:
-        assert wait_for(lambda: state().get("status", "").startswith("built"), 120), (
-            log_path.read_text()
+    command = ["make", "-C", str(ROOT), "live", f"SOURCEDIR={docs}",
+               f"BUILDDIR={tmp_path / 'build'}", f"LIVE_PORT={port}",
+               f"LIVE_EDITIONS={editions}"]  # fmt: skip
+    running = Live(docs, port, tmp_path / "live.log")
+    with running.log.open("w") as log:
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
+        try:
+            built = wait_for(lambda: running.state().get("status", "").startswith("built"), seconds)
+            assert built, running.said()
+            yield running
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+def test_live_rebuilds_html_and_pdf_on_save(tmp_path: Path) -> None:
+    with live(tmp_path, "html pdf", 120) as running:
+        base, state = running.base, running.state
         page = (fetch(f"{base}/") or b"").decode()
         assert 'fetch("/version"' in page and 'id="html"' in page and 'id="pdf"' in page
         assert "諸葛亮" in (fetch(f"{base}/html/shu.html") or b"").decode()
         assert fetch(f"{base}/work/pdf/llm-sangokushi.tex") is None  # only what is published
         first = state()
-        with (docs / "shu.md").open("a", encoding="utf-8") as f:
+        with (running.docs / "shu.md").open("a", encoding="utf-8") as f:
             f.write(f"\n{SENTENCE}\n")
         html = f"{base}/html/shu.html"
-        assert wait_for(lambda: SENTENCE in (fetch(html) or b"").decode(), 90), log_path.read_text()
+        assert wait_for(lambda: SENTENCE in (fetch(html) or b"").decode(), 90), running.said()
         # The HTML is built first, not after the PDFs' Sphinx.
-        assert re.findall(r"sangokushi: ([\w-]+): building", log_path.read_text())[:2] == [
+        assert re.findall(r"sangokushi: ([\w-]+): building", running.said())[:2] == [
             "html",
             "pdf",
         ]
@@ -106,45 +134,26 @@ def test_live_rebuilds_html_and_pdf_on_save(tmp_path: Path) -> None:
         assert SENTENCE.rstrip("。") in text.replace("\n", "")
         # Loopback only: the machine's own address on its network does not answer.
         if other := outward_address():
-            with pytest.raises(OSError), socket.create_connection((other, port), timeout=2):
+            address = (other, running.port)
+            with pytest.raises(OSError), socket.create_connection(address, timeout=2):
                 pass
-    finally:
-        os.killpg(live.pid, signal.SIGTERM)
-        live.wait(timeout=30)
-        log.close()
 
 
 def test_live_shows_the_saved_chapter_in_both_epubs(tmp_path: Path) -> None:
-    docs = tmp_path / "docs"
-    shutil.copytree(ROOT / "docs", docs)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    command = ["make", "-C", str(ROOT), "live", f"SOURCEDIR={docs}",
-               f"BUILDDIR={tmp_path / 'build'}", f"LIVE_PORT={port}",
-               "LIVE_EDITIONS=epub epub-tate"]  # fmt: skip
-    log_path = tmp_path / "live.log"
-    log = log_path.open("w")
-    live = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def state() -> dict:
-        return json.loads(fetch(f"{base}/version") or b"{}")
-
-    try:
-        assert wait_for(lambda: state().get("status", "").startswith("built"), 180), (
-            log_path.read_text()
-        )
+    with live(tmp_path, "epub epub-tate", 180) as running:
+        base, state = running.base, running.state
         page = (fetch(f"{base}/") or b"").decode()
         assert 'id="epub"' in page and 'id="epub_tate"' in page
         first = state()
         assert first["epub"] == "/read/epub/index.xhtml" and first["html"] == ""
-        with (docs / "wu.md").open("a", encoding="utf-8") as f:
+        with (running.docs / "wu.md").open("a", encoding="utf-8") as f:
             f.write(f"\n{SENTENCE}\n")
 
         def rebuilt() -> bool:
             now = state()
             return now["version"] > first["version"] and now["status"] == "built: wu"
 
-        assert wait_for(rebuilt, 120), log_path.read_text()
+        assert wait_for(rebuilt, 120), running.said()
         now = state()
         assert (
             now["epub"] == "/read/epub/wu.xhtml" and now["epub_tate"] == "/read/epub-tate/wu.xhtml"
@@ -158,7 +167,3 @@ def test_live_shows_the_saved_chapter_in_both_epubs(tmp_path: Path) -> None:
                 fetch(base + now[pane].rsplit("/", 1)[0] + "/" + css[1]) or b""
             )
         assert fetch(f"{base}/read/epub/../work/x") is None and fetch(f"{base}/read/pdf/a") is None
-    finally:
-        os.killpg(live.pid, signal.SIGTERM)
-        live.wait(timeout=30)
-        log.close()

@@ -15,9 +15,6 @@ import yaml
 from sangokushi import sysdeps
 from support import ROOT
 
-# Lock waits timed against the clock: run alone (`make test`'s serial pass).
-pytestmark = pytest.mark.serial
-
 
 def test_missing_finds_only_absent_packages() -> None:
     assert sysdeps.missing(("dpkg", "no-such-package-sangokushi")) == ["no-such-package-sangokushi"]
@@ -79,6 +76,8 @@ def test_apt_get_waits_for_dpkgs_lock() -> None:
     assert sysdeps.LOCK_TIMEOUT >= 300
 
 
+# Lock waits timed against the clock: `make test` runs them alone, after the rest.
+@pytest.mark.serial
 def test_wait_for_lock_waits_then_gives_up(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -97,6 +96,7 @@ def test_wait_for_lock_waits_then_gives_up(
     assert sysdeps.wait_for_lock(tmp_path / "absent")
 
 
+@pytest.mark.serial
 @pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("apt-get") is None, reason="apt-get as root only"
 )
