@@ -156,5 +156,6 @@ bench: export BUILDDIR := $(BUILDDIR)
 bench: $(VENV_STAMP) sysdeps
 	@$(VENV)/bin/python -m sangokushi.sysdeps bench
 	@$(VENV)/bin/python -c 'import matplotlib' 2>/dev/null || $(VENV)/bin/python -m pip install -q -e '.[bench]'
-	$(VENV)/bin/python -m sangokushi.bench targets --docs "$$SOURCEDIR" --work "$$BUILDDIR/bench" $(BENCH_LOOP_ARGS)
+	PATH="$(CURDIR)/bench/tools/node_modules/.bin:$$PATH" \
+	  $(VENV)/bin/python -m sangokushi.bench targets --docs "$$SOURCEDIR" --work "$$BUILDDIR/bench" $(BENCH_LOOP_ARGS)
 	$(if $(BENCH_ARGS),$(VENV)/bin/python -m sangokushi.bench --docs "$$SOURCEDIR" --work "$$BUILDDIR/bench" $(BENCH_ARGS))

@@ -164,3 +164,13 @@ def test_a_missed_target_says_which_work_ended_it() -> None:
     assert "html was done 1.00 s into the build's phases, 1.20 s after" in "".join(html)
     assert loop.why(loop.Target("met", "edit", 1, loop.ALL, 60.0), runs) == []
     assert [loop.chain([Phase(**p) for p in phases], "html")[0].name] == ["Sphinx write"]
+
+
+def test_vivliostyle_runs_on_debians_chromium(tmp_path: Path) -> None:
+    """`make bench` installs Vivliostyle CLI without its own browser (sangokushi.sysdeps): its
+    build is told where Debian's Chromium is."""
+    import shutil
+
+    (command,) = loop.peer_command("vivliostyle-pdf", tmp_path / "book.md", tmp_path, "本")
+    assert command[:3] == ["vivliostyle", "build", str(tmp_path / "book.md")]
+    assert command[-2:] == ["--executable-browser", shutil.which("chromium")]

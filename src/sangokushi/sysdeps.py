@@ -48,10 +48,13 @@ COMMANDS: dict[str, str] = {"default-jre-headless": "java", "npm": "npm"}
 # pandoc, the peer `make bench` times on the same text (the smoke run in `make test` too).
 GROUPS["bench"] = ("pandoc",)
 GROUPS["test"] += GROUPS["bench"]
+# Vivliostyle CLI, `make bench`'s other peer, from npm (BENCH_TOOLS), on Debian's Chromium.
+GROUPS["bench"] += ("npm", "chromium")
 
 # The checkers publishers and browsers run (DAISY Ace, axe-core, the W3C Nu checker), pinned
 # in package-lock.json; `npm ci` only when the lock is newer than what is installed.
 NPM_TOOLS = Path("tests") / "tools"
+BENCH_TOOLS = Path("bench") / "tools"
 NPM_ENV = {"PUPPETEER_SKIP_DOWNLOAD": "1", "ELECTRON_SKIP_BINARY_DOWNLOAD": "1"}
 
 
@@ -174,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     status = install(absent) if absent else 0
     if status == 0 and "test" in args.groups:
         status = npm_tools()
+    if status == 0 and "bench" in args.groups:
+        status = npm_tools(BENCH_TOOLS)
     return status
 
 

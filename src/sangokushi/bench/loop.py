@@ -95,7 +95,11 @@ def peers(quick: bool) -> list[str]:
 
 def peer_command(peer: str, markdown: Path, outdir: Path, title: str) -> list[list[str]]:
     if peer == "vivliostyle-pdf":
-        return [["vivliostyle", "build", str(markdown), "-o", str(outdir / "vivliostyle.pdf")]]
+        command = ["vivliostyle", "build", str(markdown), "-o", str(outdir / "vivliostyle.pdf")]
+        # Debian's Chromium: its npm package's own download is skipped (sangokushi.sysdeps).
+        if browser := shutil.which("chromium"):
+            command += ["--executable-browser", browser]
+        return [command]
     return peer_commands(peer, markdown, outdir, title)
 
 
