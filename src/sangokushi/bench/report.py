@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 from importlib.metadata import version
@@ -68,12 +69,17 @@ def machine() -> str:
         platform.processor(),
     )
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    # `vivliostyle --version` says "cli: 11.0.0" on its first line.
+    vivliostyle = ""
+    if shutil.which("vivliostyle"):
+        vivliostyle = f", Vivliostyle CLI {_tool(['vivliostyle', '--version']).split(': ')[-1]}"
     return (
         f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, {platform.platform(terse=True)}, "
         f"Python {platform.python_version()}, Sphinx {version('sphinx')}, "
         f"sphinx-book-theme {version('sphinx-book-theme')}, "
         f"the PDFs' {_tool([LATEX_ENGINE, '--version'])} with {_tool(['dvipdfmx', '--version'])}, "
         f"pandoc's {_tool(['lualatex', '--version'])}, {_tool(['pandoc', '--version'])}"
+        + vivliostyle
     )
 
 
