@@ -288,6 +288,15 @@ def test_clean_empties_the_sites_logs_under_their_lock_even_before_a_lock_file(
     assert sorted(p.name for p in logs.iterdir()) == [".lock"]
 
 
+def test_clean_removes_the_sites_output_under_the_sites_lock(tmp_path: Path) -> None:
+    """The site's output is the site's too: a clean takes `make site`'s lock to remove it, even
+    before any site made its logs' folder (a site starting there would build into it)."""
+    (tmp_path / "site" / "main").mkdir(parents=True)
+    assert cli.main(["clean", str(DOCS), "--builddir", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".lock", "site-logs"]
+    assert sorted(p.name for p in (tmp_path / "site-logs").iterdir()) == [".lock"]
+
+
 def test_check_asks_for_a_build_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["check", str(DOCS), "--builddir", str(tmp_path), "pdf"]) == 1
     assert f"pdf: {BY_NAME['pdf'].published(tmp_path)} is missing" in capsys.readouterr().err

@@ -478,7 +478,9 @@ elif role == "clean":
     remove = publish.remove
 
     def removing(paths):
-        hold("build", "site")
+        # The site's folders, when it removes them; BUILDDIR's, always.
+        site = any(Path(p).name in ("site", "site-logs") for p in paths)
+        hold("build", *(["site"] if site else []))
         return remove(paths)
 
     publish.remove = removing

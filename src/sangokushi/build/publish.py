@@ -187,10 +187,11 @@ def publish(
 # What builds and tools write in BUILDDIR besides the editions' outputs (and, last, the
 # folders of the layout before this registry), so that `make clean` removes them and only them.
 WRITTEN = ("work", "doctrees", ".staging", "site", "site-logs", "live", "screenshots")
-#: Folders a program locks as its own (`make site`, in its logs' folder): emptied under that lock
-#: even when no lock file is there yet (a site starting may be between making the folder and
+#: Folders a program locks as its own (`make site`, in its logs' folder), with the folders that
+#: program writes under that lock: whenever `clean` removes any of them it takes that lock,
+#: made if no lock file is there yet (a site starting may be between making the folder and
 #: its lock file; removing the folder then would let two sites run at once).
-OWN_LOCK = ("site-logs",)
+OWN_LOCK = {"site-logs": ("site", "site-logs")}
 LEGACY = ("latex", "epub-tate")
 
 
@@ -200,7 +201,7 @@ def clean(builddir: Path, say: Callable[[str], None]) -> list[Path]:
     No lock file is removed: a build waiting on it would otherwise lock a deleted file while
     the next build locks a new one, and two builds would run at once. BUILDDIR's ``.lock``
     stays, and a folder with a lock of its own (``make site``'s, in ``site-logs``) is
-    emptied under that lock too, its lock file kept.
+    emptied under that lock too, its lock file kept; the site's output is removed under it.
     """
     if not builddir.is_dir():
         return []
@@ -209,8 +210,12 @@ def clean(builddir: Path, say: Callable[[str], None]) -> list[Path]:
         names = dict.fromkeys([*outputs, *WRITTEN, *LEGACY])
         paths = [builddir / n for n in names if (builddir / n).is_dir()]
         paths = [p for p in paths if not p.is_symlink()]
+        removed = {p.name for p in paths}
+        for owner, written in OWN_LOCK.items():
+            if removed & set(written):
+                held.enter_context(locked(builddir / owner, say))
         for path in paths:
-            if path.name in OWN_LOCK or (path / LOCK).exists():
+            if path.name not in OWN_LOCK and (path / LOCK).exists():
                 held.enter_context(locked(path, say))
         return remove(paths)
 

@@ -329,10 +329,11 @@ def build_site(site: Site) -> Report:
         git(site.repo, "rev-parse", "--show-toplevel")
     except SiteError:
         raise SiteError(f"{site.repo} is not a git repository (SITE_REPO)") from None
-    site.out.mkdir(parents=True, exist_ok=True)
-    driver = SiteDriver(site)
-    # One `make site` at a time per site (the lock lives beside the logs, not on the site).
+    # One `make site` at a time per site (the lock lives beside the logs, not on the site),
+    # taken before the site's folder is made: `clean` locks it whenever it removes either.
     with locked(site.logs, lambda text: print(f"site: {text}", flush=True)):
+        site.out.mkdir(parents=True, exist_ok=True)
+        driver = SiteDriver(site)
         asyncio.run(driver.srun())
     if not any(read_stamp(site.out / name) for name in driver.editions):
         failures = "\n".join(f"{k}: {v}" for k, v in driver.report.failed.items())
