@@ -19,7 +19,7 @@ from sangokushi.book import LATEX_ENGINE
 from sangokushi.build.publish import check_epub, check_pdf
 from sangokushi.build.registry import Edition
 from sangokushi.build.stamps import RUNNING
-from support import BY_NAME, DOCS, ROOT, make
+from support import BY_NAME, DOCS, EDITIONS, ROOT, make
 
 # Interrupts at a moment and races are marked ``serial``: `make test` runs them alone, after the
 # rest, where a loaded machine cannot move the moment they aim at. Odd paths and full or
@@ -371,6 +371,29 @@ def only(docs: Path, *editions: str) -> None:
     line = "editions = [" + ", ".join(f'"{e}"' for e in editions) + "]"
     text = re.sub(r"(?m)^editions = .*$", line, facts.read_text(encoding="utf-8"))
     facts.write_text(text, encoding="utf-8")
+
+
+def test_a_page_map_not_written_whole_leaves_no_part(book: Path, tmp_path: Path) -> None:
+    """A page map cut short (a full disk: here a file size limit) leaves neither a page map
+    nor its ``.part``; the error goes on to the build's one line."""
+    import resource
+
+    from sangokushi.build.runner import Build
+
+    pdf = BY_NAME["pdf"]
+    (tmp_path / "work").mkdir()
+    build = Build(DOCS, tmp_path, [], EDITIONS, say=lambda text: None)
+    limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100, limits[1]))
+    try:
+        with pytest.raises(OSError):
+            build.write_page_map(pdf, pdf.published(book))
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+        signal.signal(signal.SIGXFSZ, handler)
+    assert leftovers(tmp_path) == []
+    assert not pdf.page_map(tmp_path).exists()
 
 
 @pytest.mark.parametrize("leave", [0, 64 * 1024])

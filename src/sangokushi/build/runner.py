@@ -497,8 +497,12 @@ class Build:
         design = book.tate_page if edition.vertical else book.page
         target = edition.page_map(self.builddir)
         partial = target.with_name(target.name + ".part")
-        pagemap.write(pdf, design, edition.vertical, partial, f"{book.uid}:{edition.name}")
-        partial.replace(target)
+        try:
+            pagemap.write(pdf, design, edition.vertical, partial, f"{book.uid}:{edition.name}")
+            partial.replace(target)
+        except BaseException:
+            partial.unlink(missing_ok=True)  # half written: a full disk, an interrupt
+            raise
 
     def edition(self, edition: Edition, later: PostSteps | None = None) -> Path:
         """Build ``edition`` and publish it, unless it is up to date; return where it is.
