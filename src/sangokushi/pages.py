@@ -14,6 +14,7 @@ from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.environment.adapters.toctree import document_toc
 from sphinx.util import logging
 
+from sangokushi.build.stamps import file_digest
 from sangokushi.templatecache import keep_compiled
 
 logger = logging.getLogger(__name__)
@@ -21,13 +22,6 @@ logger = logging.getLogger(__name__)
 # In the environment's doctrees folder (the published folder holds pages only): each page's
 # digest and its file's, under the build's ``html_pages_key``.
 RECORD = "sangokushi-html-pages.json"
-
-
-def file_digest(path: Path) -> str:
-    try:
-        return hashlib.blake2b(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
 
 
 def parts_digest(parts: list[str]) -> str:

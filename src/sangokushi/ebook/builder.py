@@ -17,15 +17,10 @@ from sphinx.util.fileutil import copy_asset_file
 
 from sangokushi import pagemap
 from sangokushi.aria import AriaHTML5Translator
+from sangokushi.build.stamps import file_digest
 from sangokushi.ebook import cover, package, readback
 from sangokushi.ebook.tategaki import orient_tree
-from sangokushi.pages import (
-    context_parts,
-    file_digest,
-    parts_digest,
-    read_record,
-    write_record,
-)
+from sangokushi.pages import context_parts, parts_digest, read_record, write_record
 from sangokushi.tate import orient
 from sangokushi.templatecache import keep_compiled
 
