@@ -87,11 +87,11 @@ def read_pages(pdf: Path, page: PageDesign, tate: bool) -> list[Page]:
     return pages
 
 
-def write(pdf: Path, page: PageDesign, tate: bool, target: Path, source: str) -> None:
-    """Write ``pdf``'s page map to ``target``: ``source`` names the edition (pageBreakSource)."""
+def dumps(pdf: Path, page: PageDesign, tate: bool, source: str) -> str:
+    """``pdf``'s page map as ``load`` reads it: ``source`` names the edition (pageBreakSource)."""
     pages = read_pages(pdf, page, tate)
     data = {"source": source, "pdf": pdf.name, "pages": [[p.label, p.text] for p in pages]}
-    target.write_text(json.dumps(data, ensure_ascii=False, indent=0), encoding="utf-8")
+    return json.dumps(data, ensure_ascii=False, indent=0)
 
 
 def load(path: Path) -> tuple[str, list[Page]]:

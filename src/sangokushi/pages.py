@@ -14,6 +14,7 @@ from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.environment.adapters.toctree import document_toc
 from sphinx.util import logging
 
+from sangokushi.build.publish import write_whole
 from sangokushi.build.stamps import file_digest
 from sangokushi.templatecache import keep_compiled
 
@@ -65,9 +66,7 @@ def read_record(path: Path, key: str) -> dict[str, list[str]]:
 
 def write_record(path: Path, record: dict[str, Any]) -> None:
     """``record`` as the next build reads it, whole or not at all."""
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(json.dumps(record), encoding="utf-8")
-    partial.replace(path)
+    write_whole(path, json.dumps(record))
 
 
 class KeptPagesHTMLBuilder(StandaloneHTMLBuilder):

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from sangokushi.build.errors import BuildError
 from sangokushi.build.lock import locked
-from sangokushi.build.publish import publish
+from sangokushi.build.publish import publish, write_whole
 from sangokushi.build.registry import Edition
 from sangokushi.build.stamps import (
     DOCUMENT_SUFFIXES,
@@ -495,14 +495,8 @@ class Build:
 
         book = facts.load(self.sourcedir)
         design = book.tate_page if edition.vertical else book.page
-        target = edition.page_map(self.builddir)
-        partial = target.with_name(target.name + ".part")
-        try:
-            pagemap.write(pdf, design, edition.vertical, partial, f"{book.uid}:{edition.name}")
-            partial.replace(target)
-        except BaseException:
-            partial.unlink(missing_ok=True)  # half written: a full disk, an interrupt
-            raise
+        text = pagemap.dumps(pdf, design, edition.vertical, f"{book.uid}:{edition.name}")
+        write_whole(edition.page_map(self.builddir), text)
 
     def edition(self, edition: Edition, later: PostSteps | None = None) -> Path:
         """Build ``edition`` and publish it, unless it is up to date; return where it is.

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import shutil
 from pathlib import Path
 from typing import Any
 
+from sangokushi.build.publish import write_whole
 from sangokushi.site.versions import Edition, label, ordered, preferred, switcher
 
 # Pages that are no reading matter: left out of the sitemap.
 NOT_IN_SITEMAP = {"search.html", "genindex.html", "404.html"}
 SKIP_FOLDERS = {"_static", "_sources", "_images", "download"}
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write ``path`` whole or not at all."""
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
 
 
 def prune(out: Path, keep: set[str], stamp: str) -> None:
@@ -74,12 +67,12 @@ def write(out: Path, editions: list[Edition], url: str) -> None:
     """Write the root files sphinx-polyversion's templates do not: switcher.json, 404.html."""
     editions = ordered(editions)
     best = preferred(editions)
-    write_text(
+    write_whole(
         out / "switcher.json",
         json.dumps(switcher(editions, url), ensure_ascii=False, indent=2) + "\n",
     )
     notfound = out / best.name / "404.html"
     if notfound.is_file():
-        write_text(out / "404.html", notfound.read_text(encoding="utf-8"))
+        write_whole(out / "404.html", notfound.read_text(encoding="utf-8"))
     names = ", ".join(e.name for e in editions)
     print(f"site: {out}/ has {names}; {out}/index.html leads to {best.name}")
