@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sangokushi.build.stamps import FORMATS_VARIABLE
 from support import make
 
 
@@ -20,6 +21,15 @@ def shared_dir(factory: pytest.TempPathFactory) -> Path:
     """The run's temporary root: one for every pytest-xdist worker (each has its own below it)."""
     base = factory.getbasetemp()
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session", autouse=True)
+def formats(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run's preamble formats, kept for every build of it (not the user's cache): the run
+    dumps each preamble once, as a machine's first build does."""
+    cache = shared_dir(tmp_path_factory) / "formats"
+    os.environ[FORMATS_VARIABLE] = str(cache)
+    return cache
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sangokushi.build.latex import preamble_format, texmf_environ
+from sangokushi.build.latex import FORMATS_KEPT, keep, preamble_format, texmf_environ
+from sangokushi.build.stamps import FORMATS_VARIABLE
 from support import BOOK, BY_NAME
 
 pytestmark = pytest.mark.slow
@@ -60,3 +61,57 @@ def test_the_format_is_dumped_again_only_when_the_preamble_changes(
     again = fmt.stat().st_mtime_ns
     preamble_format(tex, env)
     assert fmt.stat().st_mtime_ns != again
+
+
+def fresh_work(book: Path, where: Path) -> Path:
+    """A copy of the PDF's LaTeX folder without its format: the LaTeX file."""
+    shutil.copytree(BY_NAME["pdf"].workdir(book), where)
+    for old in where.glob("*-preamble.*"):
+        old.unlink()
+    return where / f"{BOOK}.tex"
+
+
+def test_a_format_dumped_once_serves_every_builddir(book: Path, tmp_path: Path) -> None:
+    """Another BUILDDIR (a `make clean`, a clone) with the same preamble copies the kept format
+    instead of dumping it again; a changed preamble is dumped and kept beside it."""
+    cache = tmp_path / "cache"
+    env = {**texmf_environ(dict(os.environ)), FORMATS_VARIABLE: str(cache)}
+    first, second = fresh_work(book, tmp_path / "a"), fresh_work(book, tmp_path / "b")
+    name = preamble_format(first, env)
+    assert name and (first.parent / f"{name}.log").is_file()  # TeX dumped it
+    (kept,) = cache.glob("*.fmt")
+    assert kept.read_bytes() == (first.parent / f"{name}.fmt").read_bytes()
+    assert preamble_format(second, env) == name
+    assert not (second.parent / f"{name}.log").exists()  # copied, not dumped
+    assert (second.parent / f"{name}.fmt").read_bytes() == kept.read_bytes()
+    second.write_text(second.read_text(encoding="utf-8").replace(
+        "\\begin{document}", "\\newcommand{\\sangokushitest}{}\n\\begin{document}", 1),
+        encoding="utf-8")  # fmt: skip
+    assert preamble_format(second, env) == name
+    assert (second.parent / f"{name}.log").is_file() and len(list(cache.glob("*.fmt"))) == 2
+
+
+def test_the_cache_keeps_the_most_recently_used(tmp_path: Path) -> None:
+    cache, dumped = tmp_path / "cache", tmp_path / "new.fmt"
+    cache.mkdir()
+    dumped.write_bytes(b"format")
+    for age in range(FORMATS_KEPT):
+        old = cache / f"{age:02}.fmt"
+        old.write_bytes(b"older")
+        os.utime(old, (1_700_000_000 - age, 1_700_000_000 - age))
+    keep(dumped, cache / "new.fmt")
+    names = sorted(p.name for p in cache.iterdir())
+    assert names == [f"{age:02}.fmt" for age in range(FORMATS_KEPT - 1)] + ["new.fmt"]
+
+
+@pytest.mark.parametrize("where", ["", "a-file"])
+def test_no_cache_or_one_that_cannot_be_written_still_gives_a_format(
+    book: Path, tmp_path: Path, where: str
+) -> None:
+    """An empty SANGOKUSHI_FORMATS keeps no format; an unwritable one is no error."""
+    (tmp_path / "a-file").write_text("not a folder\n", encoding="utf-8")
+    env = {**texmf_environ(dict(os.environ)), FORMATS_VARIABLE: where and str(tmp_path / where)}
+    tex = fresh_work(book, tmp_path / "work")
+    name = preamble_format(tex, env)
+    assert name and (tex.parent / f"{name}.fmt").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "work"]

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sangokushi.bench.report import machine
-from sangokushi.bench.run import build_env, peer_commands
+from sangokushi.bench.run import build_env, forget_formats, peer_commands
 from sangokushi.bench.synth import edit_paragraph, make_book, pandoc_markdown
 from sangokushi.build import timings
 from sangokushi.facts import load
@@ -30,14 +30,15 @@ class Target:
     """One of the issue's targets: a build of a book ×``size``, until ``until`` is published."""
 
     name: str
-    scenario: str  # cold | edit
+    scenario: str  # first (no kept preamble formats) | cold (an empty BUILDDIR) | edit
     size: int
     until: str  # an edition, or ALL: the build's end
     seconds: float
 
 
 TARGETS = (
-    Target("cold `make book`, ×1", "cold", 1, ALL, 5.0),
+    Target("first `make book` on a machine, ×1", "first", 1, ALL, 5.0),
+    Target("cold `make book` (after `make clean`), ×1", "cold", 1, ALL, 5.0),
     Target("one paragraph edited, ×1: HTML published", "edit", 1, "html", 1.0),
     Target("one paragraph edited, ×1: every edition", "edit", 1, ALL, 2.0),
     Target("one paragraph edited, ×100: every edition", "edit", 100, ALL, 5.0),
@@ -111,9 +112,10 @@ def measure(
     quick: bool,
     log: Callable[[str], None] = print,
 ) -> dict[str, list[dict]]:
-    """Each size in ``repeats`` rounds: a cold build, one paragraph edited and built again, then
-    the peers on the same text; every run as ``{"<scenario> x<size>": [runs]}``."""
-    env = build_env()
+    """Each size in ``repeats`` rounds: a machine's first build (×1), a cold build (an empty
+    BUILDDIR, the preamble formats kept), one paragraph edited and built again, then the peers
+    on the same text; every run as ``{"<scenario> x<size>": [runs]}``."""
+    env = build_env(work)
     runs: dict[str, list[dict]] = {}
     for size in sizes:
         book = make_book(docs, work / f"x{size}" / "docs", size)
@@ -122,11 +124,20 @@ def measure(
         markdown.write_text(pandoc_markdown(book), encoding="utf-8")
         builddir = work / f"x{size}" / "build-loop"
         title = load(book.srcdir).title
+        # Preamble formats are kept by preamble, whatever the book's size: a machine's first
+        # build is measured at ×1 (a quick run's only build from nothing).
+        if quick:
+            scenarios = ("first", "edit")
+        else:
+            scenarios = ("first", "cold", "edit") if size == 1 else ("cold", "edit")
         for round_ in range(repeats):
             book.paragraph_doc.write_bytes(original)
-            shutil.rmtree(builddir, ignore_errors=True)
-            for scenario in ("cold", "edit"):
-                if scenario == "edit":
+            for scenario in scenarios:
+                if scenario == "first":
+                    forget_formats(env)
+                if scenario != "edit":
+                    shutil.rmtree(builddir, ignore_errors=True)
+                else:
                     edit_paragraph(book, f"（改稿{round_}）")
                 run = timed(build_command(book.srcdir, builddir), env, work)
                 run.phases = [asdict(p) for p in timings.load(builddir / "work" / timings.FILE)]
@@ -202,7 +213,7 @@ def markdown(runs: dict[str, list[dict]], when: str) -> str:
         "When each edition was published, seconds from the build's start (medians):",
         "",
     ]
-    keyed = [k for k in runs if k.startswith(("cold ", "edit "))]
+    keyed = [k for k in runs if k.startswith(("first ", "cold ", "edit "))]
     editions = sorted({e for k in keyed for r in runs[k] for e in r["published"]})
     lines.append("| build | " + " | ".join(editions) + " | all done | CPU s |")
     lines.append("|---|" + "---:|" * (len(editions) + 2))

@@ -40,9 +40,9 @@ def measure(tex: Path, repeats: int = 3) -> list[tuple[str, float, float]]:
             f"{LATEX_ENGINE} -fmt={fmt.stem}",
             source,
         )
-    env = build_env()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        env = build_env(Path(tmp))
         work = Path(tmp) / "latex"
         shutil.copytree(tex.parent, work)
         for name, (engine, text) in variants.items():

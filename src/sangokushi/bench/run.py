@@ -15,6 +15,7 @@ from pathlib import Path
 from sangokushi.bench.synth import edit_box, edit_paragraph, make_book, pandoc_markdown
 from sangokushi.build import registry
 from sangokushi.build.latex import texmf_environ
+from sangokushi.build.stamps import FORMATS_VARIABLE
 from sangokushi.facts import load
 
 SCENARIOS = ("cold", "warm", "nochange", "paragraph", "box")
@@ -115,11 +116,18 @@ def peer_commands(peer: str, markdown: Path, outdir: Path, title: str = "book") 
     ]
 
 
-def build_env() -> dict[str, str]:
-    """The builds' environment: LuaLaTeX's font cache, a fixed SOURCE_DATE_EPOCH."""
+def build_env(work: Path) -> dict[str, str]:
+    """The builds' environment: LuaLaTeX's font cache, a fixed SOURCE_DATE_EPOCH, the preamble
+    formats kept in ``work`` (not the user's: `forget_formats` empties them)."""
     env = texmf_environ(dict(os.environ))
     env.setdefault("SOURCE_DATE_EPOCH", "1690000000")
+    env[FORMATS_VARIABLE] = str(work / "formats")
     return env
+
+
+def forget_formats(env: dict[str, str]) -> None:
+    """No kept preamble format: the next build is a machine's first."""
+    shutil.rmtree(env[FORMATS_VARIABLE], ignore_errors=True)
 
 
 def _touch_all(srcdir: Path) -> None:
@@ -140,7 +148,7 @@ def measure_size(
 ) -> Iterator[Record]:
     """Every edition of the book ×``size``: ``repeats`` rounds of the scenarios, cold first."""
     book = make_book(docs, work / f"x{size}" / "docs", size)
-    env = build_env()
+    env = build_env(work)
     originals = {p: p.read_bytes() for p in {book.paragraph_doc, book.box_doc}}
     markdown = work / f"x{size}" / "book.md"
     markdown.write_text(pandoc_markdown(book), encoding="utf-8")
@@ -156,7 +164,7 @@ def measure_size(
             shutil.rmtree(builddir, ignore_errors=True)
             builddir.mkdir(parents=True)
             steps: list[tuple[str, Callable[[], None]]] = [
-                ("cold", lambda: None),
+                ("cold", lambda: forget_formats(env)),  # as before formats were kept
                 ("warm", lambda: _touch_all(book.srcdir)),
                 ("nochange", lambda: None),
                 ("paragraph", lambda r=round_: edit_paragraph(book, f"（改稿{r}）")),

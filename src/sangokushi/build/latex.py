@@ -10,7 +10,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, nullcontext, suppress
 from pathlib import Path
 
 import pikepdf
@@ -18,6 +18,7 @@ import pikepdf
 from sangokushi import pdfx, texlog, tounicode
 from sangokushi.book import LATEX_ENGINE
 from sangokushi.build.errors import BuildError
+from sangokushi.build.stamps import FORMATS_VARIABLE
 
 TIMEOUT = 900
 # latexmk's arguments per engine; for upLaTeX, the rc file Sphinx writes beside the LaTeX.
@@ -28,6 +29,10 @@ LATEXMK = {
 }
 # LuaLaTeX's font cache: a known place that outlives `make clean` and fresh clones.
 TEXMF_CACHE = Path.home() / ".cache" / "sangokushi" / "texmf-var"
+# Preamble formats by digest, for every BUILDDIR and clone on this machine (FORMATS_VARIABLE
+# moves it, empty turns it off); the most recently used are kept.
+FORMAT_CACHE = Path.home() / ".cache" / "sangokushi" / "formats"
+FORMATS_KEPT = 16
 
 
 def texmf_environ(environ: dict[str, str]) -> dict[str, str]:
@@ -116,9 +121,15 @@ def preamble_format(
     if fmt.is_file() and stamp.is_file() and stamp.read_text(encoding="ascii") == digest:
         return name
     stamp.unlink(missing_ok=True)
+    fmt.unlink(missing_ok=True)
     if shutil.disk_usage(workdir).free < PREAMBLE_FREE_BYTES:
-        fmt.unlink(missing_ok=True)
         return None
+    cache = format_cache(environ)
+    kept = cache / f"{digest}.fmt" if cache else None
+    if kept and _copy_whole(kept, fmt):
+        with suppress(OSError):
+            os.utime(kept)
+        return name if _stamp(stamp, fmt, digest) else None
     shutil.copyfile(PREAMBLE_DRIVER, workdir / "sangokushipreamble.ltx")
     command = [
         "uplatex", "-ini", "-kanji=utf8", "-interaction=nonstopmode", "-halt-on-error",
@@ -131,13 +142,51 @@ def preamble_format(
     log = workdir / f"{name}.log"
     if problems := texlog.overflows(log, tex):
         raise BuildError(texlog.report(problems, log))
+    if not _stamp(stamp, fmt, digest):
+        return None
+    if kept:
+        keep(fmt, kept)
+    return name
+
+
+def format_cache(environ: Mapping[str, str]) -> Path | None:
+    """Where dumped formats are kept for other builds (None: nowhere)."""
+    where = environ.get(FORMATS_VARIABLE, str(FORMAT_CACHE))
+    return Path(where) if where else None
+
+
+def _copy_whole(source: Path, target: Path) -> bool:
+    """Copy ``source`` to ``target`` whole, or leave no ``target`` (False)."""
+    part = target.with_name(f"{target.name}.{os.getpid()}.part")
+    try:
+        shutil.copyfile(source, part)
+        part.replace(target)
+    except OSError:
+        part.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def _stamp(stamp: Path, fmt: Path, digest: str) -> bool:
+    """Note that ``fmt`` holds ``digest``'s preamble; on a failure neither is left."""
     try:
         stamp.write_text(digest, encoding="ascii")
     except OSError:
         stamp.unlink(missing_ok=True)
         fmt.unlink(missing_ok=True)
-        return None
-    return name
+        return False
+    return True
+
+
+def keep(fmt: Path, kept: Path) -> None:
+    """Put a dumped format in the cache as ``kept``; the least recently used go beyond
+    ``FORMATS_KEPT``. The cache only saves time: a failure to write it is no error."""
+    with suppress(OSError):
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        if _copy_whole(fmt, kept):
+            formats = sorted(kept.parent.glob("*.fmt"), key=lambda p: p.stat().st_mtime_ns)
+            for old in formats[:-FORMATS_KEPT]:
+                old.unlink(missing_ok=True)
 
 
 def _run(

@@ -42,8 +42,11 @@ ENVIRON = (
     "PYTHONHASHSEED",
 )
 ENVIRON_PREFIXES = ("POLYVERSION", "READTHEDOCS", "SANGOKUSHI", "SPHINX")
-# Read as the command's arguments, which are inputs of their own (``Build.fingerprint``).
-ARGUMENTS = frozenset({"SPHINXOPTS", "SOURCEDIR", "BUILDDIR"})
+# Where sangokushi.build.latex keeps preamble formats for every build: it changes no byte.
+FORMATS_VARIABLE = "SANGOKUSHI_FORMATS"
+# Read as the command's arguments, which are inputs of their own (``Build.fingerprint``), or
+# where a cache is kept.
+ARGUMENTS = frozenset({"SPHINXOPTS", "SOURCEDIR", "BUILDDIR", FORMATS_VARIABLE})
 # What the Debian packages (TeX Live, fonts, latexmk) changed last: dpkg's status file.
 DPKG_STATUS = Path("/var/lib/dpkg/status")
 _NOT_INPUTS = frozenset({"__pycache__", ".git", ".mypy_cache", ".ruff_cache", ".pytest_cache"})
