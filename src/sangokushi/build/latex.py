@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -75,13 +76,9 @@ FULL_DISK_BYTES = 1024 * 1024
 Track = Callable[[subprocess.Popen[str]], AbstractContextManager[object]]
 
 
-def _preamble_digest(tex: Path, preamble: str, environ: Mapping[str, str]) -> str:
-    """What a preamble format is made from: the preamble, the files it may read, TeX, the date."""
-    digest = hashlib.sha256(preamble.encode())
-    digest.update(PREAMBLE_DRIVER.read_bytes())
-    for path in sorted(tex.parent.iterdir()):
-        if path.suffix in PREAMBLE_INPUTS and path.is_file():
-            digest.update(f"\0{path.name}\0".encode() + path.read_bytes())
+@functools.cache
+def _tex_files() -> tuple[str, str]:
+    """upLaTeX and its base format, found once per process (their times are read each build)."""
     engine = shutil.which("uplatex") or ""
     base = subprocess.run(
         ["kpsewhich", "-engine=euptex", "-progname=uplatex", "uplatex.fmt"],
@@ -89,7 +86,17 @@ def _preamble_digest(tex: Path, preamble: str, environ: Mapping[str, str]) -> st
         text=True,
         check=False,
     ).stdout.strip()
-    for path in (engine, base):
+    return engine, base
+
+
+def _preamble_digest(tex: Path, preamble: str, environ: Mapping[str, str]) -> str:
+    """What a preamble format is made from: the preamble, the files it may read, TeX, the date."""
+    digest = hashlib.sha256(preamble.encode())
+    digest.update(PREAMBLE_DRIVER.read_bytes())
+    for path in sorted(tex.parent.iterdir()):
+        if path.suffix in PREAMBLE_INPUTS and path.is_file():
+            digest.update(f"\0{path.name}\0".encode() + path.read_bytes())
+    for path in _tex_files():
         stat = os.stat(path) if path and os.path.exists(path) else None
         digest.update(f"\0{path}:{stat and (stat.st_size, stat.st_mtime_ns)}".encode())
     # A preamble that expands the date would keep the day it was dumped on.
