@@ -9,6 +9,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext, suppress
@@ -74,6 +75,13 @@ PREAMBLE_FREE_BYTES = 64 * 1024 * 1024
 FULL_DISK_BYTES = 1024 * 1024
 # What the runner is told of each TeX process while it runs (to end it on an interrupt).
 Track = Callable[[subprocess.Popen[str]], AbstractContextManager[object]]
+# The Python work after TeX on a PDF this large (ToUnicode, PDF/X, the page map) runs in a
+# process of its own: in the runner's background thread it held the GIL against the next
+# edition's Sphinx on the main thread (×100: about 50 s of it). A smaller PDF's stays in the
+# thread, where it costs less than a process's start-up and imports (0.3 CPU-s).
+APART_BYTES = 1024 * 1024
+# The detail of a step's timing (sangokushi.build.timings) when it ran apart.
+APART = "in a process of its own"
 
 
 @functools.cache
@@ -298,10 +306,35 @@ def build_pdf(
         raise BuildError(f"{tail}\nlatexmk failed (exit {result.returncode}): see {log}")
     if problems := texlog.overflows(log, tex):
         raise BuildError(texlog.report(problems, log))
-    start = time.monotonic()
-    finish_pdf(built, engine, press, colour)
-    record("ToUnicode, PDF/X" if press else "ToUnicode", start, time.monotonic(), "")
+    start, alone = time.monotonic(), built.stat().st_size >= APART_BYTES
+    if alone:
+        flags = ("press" if press else "-", "colour" if colour else "-")
+        apart(["finish", str(built), engine, *flags], environ, pass_fds, track)
+    else:
+        finish_pdf(built, engine, press, colour)
+    step = "ToUnicode, PDF/X" if press else "ToUnicode"
+    record(step, start, time.monotonic(), APART if alone else "")
     return built
+
+
+def apart(
+    args: Sequence[str],
+    environ: Mapping[str, str],
+    pass_fds: Sequence[int] = (),
+    track: Track | None = None,
+) -> None:
+    """Run a step of ``sangokushi.build.postpdf`` in a process of its own (tracked as TeX is,
+    so that an interrupt ends it); raise its one line as a ``BuildError``."""
+    from sangokushi.build.postpdf import FAILED
+
+    pdf = Path(args[1])
+    command = [sys.executable, "-m", "sangokushi.build.postpdf", *args]
+    result = _run(command, pdf.parent, environ, pass_fds, track)
+    if result.returncode == FAILED:
+        raise BuildError(result.stdout.strip())
+    if result.returncode != 0:
+        tail = "\n".join(result.stdout.splitlines()[-20:])
+        raise BuildError(f"{tail}\n{pdf.name}: {args[0]} failed (exit {result.returncode})")
 
 
 # latexmk -time: "'uplatex': time = 0.85" after each run of a program.

@@ -489,14 +489,24 @@ class Build:
         self.say(f"{edition.name}: {cover.describe(plan)}")
         return [], {}
 
-    def write_page_map(self, edition: Edition, pdf: Path) -> None:
-        """Leave ``pdf``'s page map for the EPUBs that mark its pages (sangokushi.pagemap)."""
+    def write_page_map(self, edition: Edition, pdf: Path) -> bool:
+        """Leave ``pdf``'s page map for the EPUBs that mark its pages (sangokushi.pagemap); a
+        large PDF's is made in a process of its own (``latex.apart``: True)."""
         from sangokushi import facts, pagemap
+        from sangokushi.build.latex import APART_BYTES, apart
 
         book = facts.load(self.sourcedir)
+        source, out = f"{book.uid}:{edition.name}", edition.page_map(self.builddir)
+        if pdf.stat().st_size >= APART_BYTES:
+            mode = "tate" if edition.vertical else "yoko"
+            args = ["page-map", str(pdf), str(self.sourcedir), mode, source, str(out)]
+            pass_fds = (self._lock,) if self._lock >= 0 else ()
+            track = self._later.running if self._later else None
+            apart(args, self._environ or dict(os.environ), pass_fds, track)
+            return True
         design = book.tate_page if edition.vertical else book.page
-        text = pagemap.dumps(pdf, design, edition.vertical, f"{book.uid}:{edition.name}")
-        write_whole(edition.page_map(self.builddir), text)
+        write_whole(out, pagemap.dumps(pdf, design, edition.vertical, source))
+        return False
 
     def edition(self, edition: Edition, later: PostSteps | None = None) -> Path:
         """Build ``edition`` and publish it, unless it is up to date; return where it is.
@@ -589,7 +599,7 @@ class Build:
         if edition.form == "html":
             built = workdir
         elif edition.post == "latex":
-            from sangokushi.build.latex import build_pdf
+            from sangokushi.build.latex import APART, build_pdf
 
             built = build_pdf(
                 workdir / edition.tex,
@@ -600,8 +610,9 @@ class Build:
                 record=lambda *phase: self.timings.add(edition.name, *phase),
             )
             if self.page_source(edition):
-                with self.timings.phase(edition.name, "page map"):
-                    self.write_page_map(edition, built)
+                with self.timings.phase(edition.name, "page map") as detail:
+                    if self.write_page_map(edition, built):
+                        detail.append(APART)
         elif edition.post == "cover":
             from sangokushi.build.latex import build_pdf
 
