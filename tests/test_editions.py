@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import os
 import re
@@ -380,3 +381,16 @@ def test_epubs_mark_the_pages_of_their_pdf_only_when_the_book_builds_it(tmp_path
     no_pdf = registry.for_book(dataclasses.replace(FACTS, editions=("epub", "epub-tate")))
     assert [e.pages for e in no_pdf] == ["", ""]
     assert not any("ebook_page_map" in a for a in no_pdf[0].sphinx_args(Path("d"), tmp_path, []))
+
+
+def test_the_command_collects_garbage_for_a_large_book(capsys: pytest.CaptureFixture[str]) -> None:
+    """`sangokushi` sets CPython's collection thresholds for environments of millions of
+    objects (a ×100 edit spent 21 of 63 s in full collections with the defaults)."""
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        assert cli.main(["list", str(DOCS)]) == 0
+        assert gc.get_threshold() == cli.GC_THRESHOLDS
+    finally:
+        gc.set_threshold(*before)
+    assert cli.GC_THRESHOLDS[0] >= 10_000
