@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sangokushi.build.errors import BuildError
 
+if TYPE_CHECKING:
+    from sangokushi.facts import Facts
+
 # Exit status when the step failed: its one line is on stdout.
 FAILED = 3
+
+
+def page_map(pdf: Path, book: Facts, tate: bool, source: str, out: Path) -> None:
+    """Leave ``pdf``'s page map at ``out`` for the EPUBs that mark its pages (sangokushi.pagemap):
+    ``source`` names the edition."""
+    from sangokushi import pagemap
+    from sangokushi.build.publish import write_whole
+
+    design = book.tate_page if tate else book.page
+    write_whole(out, pagemap.dumps(pdf, design, tate, source))
 
 
 def main(argv: list[str]) -> int:
@@ -21,13 +35,10 @@ def main(argv: list[str]) -> int:
             engine, press, colour = args
             finish_pdf(Path(pdf), engine, press == "press", colour == "colour")
         else:
-            from sangokushi import facts, pagemap
-            from sangokushi.build.publish import write_whole
+            from sangokushi import facts
 
             sourcedir, mode, source, out = args
-            book = facts.load(Path(sourcedir))
-            design = book.tate_page if mode == "tate" else book.page
-            write_whole(Path(out), pagemap.dumps(Path(pdf), design, mode == "tate", source))
+            page_map(Path(pdf), facts.load(Path(sourcedir)), mode == "tate", source, Path(out))
     except BuildError as exc:
         print(exc)
         return FAILED

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from sangokushi.build.errors import BuildError
 from sangokushi.build.lock import locked
-from sangokushi.build.publish import publish, write_whole
+from sangokushi.build.publish import publish
 from sangokushi.build.registry import Edition
 from sangokushi.build.stamps import (
     DOCUMENT_SUFFIXES,
@@ -492,8 +492,9 @@ class Build:
     def write_page_map(self, edition: Edition, pdf: Path) -> bool:
         """Leave ``pdf``'s page map for the EPUBs that mark its pages (sangokushi.pagemap); a
         large PDF's is made in a process of its own (``latex.apart``: True)."""
-        from sangokushi import facts, pagemap
+        from sangokushi import facts
         from sangokushi.build.latex import APART_BYTES, apart
+        from sangokushi.build.postpdf import page_map
 
         book = facts.load(self.sourcedir)
         source, out = f"{book.uid}:{edition.name}", edition.page_map(self.builddir)
@@ -504,8 +505,7 @@ class Build:
             track = self._later.running if self._later else None
             apart(args, self._environ or dict(os.environ), pass_fds, track)
             return True
-        design = book.tate_page if edition.vertical else book.page
-        write_whole(out, pagemap.dumps(pdf, design, edition.vertical, source))
+        page_map(pdf, book, edition.vertical, source, out)
         return False
 
     def edition(self, edition: Edition, later: PostSteps | None = None) -> Path:
