@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -439,6 +439,41 @@ def test_full_disk_in_the_pdf_steps_is_one_line_and_keeps_the_previous_pdf(
     assert check_pdf(pdf) is None and pdf.read_bytes() != good
 
 
+def test_a_pdf_cut_short_on_a_disk_freed_since_is_a_full_disk(small_disk: Path) -> None:
+    """dvipdfmx fills the disk and ends well with its PDF cut short; another build's files go
+    before the PDF is read. Still the full disk's line, not "damaged" (seen in a gate, where
+    two PDFs' TeX ran at once)."""
+    from PIL import Image
+
+    from sangokushi.build import latex
+    from sangokushi.build.errors import BuildError
+
+    noise = small_disk.parent / "noise.png"  # off the disk: 160 KB the PDF copies
+    Image.frombytes("L", (400, 400), os.urandom(160_000)).save(noise)
+    tex = small_disk / "cut.tex"
+    tex.write_text(
+        "\\documentclass[uplatex,dvipdfmx]{ujarticle}\\usepackage{graphicx}\\begin{document}"
+        f"満杯の試し。\\par\\includegraphics[width=3cm]{{{noise}}}\\end{{document}}\n",
+        encoding="utf-8",
+    )
+    (small_disk / "latexmkjarc").write_text(  # Sphinx's, but for its index and glossary
+        "$latex = 'uplatex %O %S';\n$dvipdf = 'dvipdfmx %O -o %D %S';\n", encoding="utf-8"
+    )
+    fill(small_disk, 64 * 1024)
+
+    @contextmanager
+    def then_free(process: subprocess.Popen[str]) -> Iterator[None]:
+        yield
+        (small_disk / "filler").unlink()
+
+    with pytest.raises(BuildError) as raised:
+        latex.build_pdf(tex, "uplatex", preamble=False, track=then_free)
+    assert (
+        str(raised.value)
+        == f"{tex.with_suffix('.pdf')}: No space left on device (the PDF is cut short)"
+    )
+
+
 def test_full_disk_inside_sphinx_is_one_line(small_disk: Path, docs: Path) -> None:
     build = small_disk / "build"
     make("epub", SOURCEDIR=docs, BUILDDIR=build)
@@ -552,18 +587,42 @@ def test_build_clean_and_site_never_hold_the_build_at_once(tmp_path: Path) -> No
     assert (build / ".lock").is_file() and (build / "site-logs" / ".lock").is_file()
 
 
-def test_a_pdf_cut_short_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """dvipdfmx can end well on a full disk with its PDF cut short: the pikepdf steps after it
-    say so in one line (a full disk as such), not with a traceback."""
+def test_a_damaged_pdf_is_one_line(tmp_path: Path) -> None:
+    """A PDF pikepdf cannot read is one line after TeX, not a traceback."""
     from sangokushi.build import latex
     from sangokushi.build.errors import BuildError
 
-    whole = PDF.published(Path("/nonexistent"))  # only its name
-    cut = tmp_path / whole.name
+    cut = tmp_path / PDF.published(Path("/nonexistent")).name
     cut.write_bytes(b"%PDF-1.5\n1 0 obj\n<< /Type /Catalog")
     with pytest.raises(BuildError) as raised:
         latex.finish_pdf(cut, "uplatex", press=True, colour=False)
     assert str(raised.value).startswith(f"{cut} is damaged: ") and "\n" not in str(raised.value)
-    monkeypatch.setattr(latex, "FULL_DISK_BYTES", 1 << 62)  # every disk counts as full
+
+
+@pytest.mark.parametrize("engine", ["uplatex", "lualatex"])
+def test_a_pdf_cut_short_is_a_full_disk_however_much_is_free_after(
+    tmp_path: Path, engine: str
+) -> None:
+    """dvipdfmx ends well on a full disk, its PDF cut short; by the time it is read, another
+    build's files may have gone and freed the disk. The PDF's writer said how long it is: a
+    shorter file is a full disk's one line, on a disk with room to spare."""
+    from sangokushi.build import latex
+    from sangokushi.build.errors import BuildError
+
+    tex = tmp_path / "cut.tex"
+    tex.write_text(
+        "\\documentclass{article}\\begin{document}Cut short.\\end{document}\n", encoding="utf-8"
+    )
+    steps = [["lualatex", tex.name]]
+    if engine == "uplatex":
+        steps = [["uplatex", tex.name], ["dvipdfmx", tex.with_suffix(".dvi").name]]
+    output = ""
+    for step in steps:
+        done = subprocess.run(step, cwd=tmp_path, capture_output=True, text=True, check=True)
+        output += done.stdout + done.stderr
+    built = tex.with_suffix(".pdf")
+    latex.whole(built, output)  # as written: whole
+    with built.open("r+b") as f:
+        f.truncate(built.stat().st_size - 1)
     with pytest.raises(BuildError, match=r": No space left on device \(the PDF is cut short\)$"):
-        latex.finish_pdf(cut, "uplatex", press=True, colour=False)
+        latex.whole(built, output)

@@ -71,8 +71,12 @@ PREAMBLE_INPUTS = (".sty", ".cls", ".cfg", ".def", ".fd", ".ldf", ".clo")
 # A format is about 7 MB: dumped only where there is room to spare, else the passes read the
 # preamble as before (a nearly full disk fails on the PDF's own files, as it did without it).
 PREAMBLE_FREE_BYTES = 64 * 1024 * 1024
-# Less free space than this after a PDF that cannot be read: the disk filled while TeX wrote it.
-FULL_DISK_BYTES = 1024 * 1024
+# What the program that wrote the PDF says it wrote: dvipdfmx's last line, or LuaTeX's
+# "Output written on x.pdf (22 pages, 194336 bytes)." On a full disk dvipdfmx still ends
+# well and says so, with a shorter file behind it.
+WRITTEN = re.compile(
+    r"^(\d+) bytes written$|^Output written on .+?\.pdf \(\d+ pages?, (\d+) bytes\)", re.M
+)
 # What the runner is told of each TeX process while it runs (to end it on an interrupt).
 Track = Callable[[subprocess.Popen[str]], AbstractContextManager[object]]
 # The Python work after TeX on a PDF this large (ToUnicode, PDF/X, the page map) runs in a
@@ -306,6 +310,7 @@ def build_pdf(
         raise BuildError(f"{tail}\nlatexmk failed (exit {result.returncode}): see {log}")
     if problems := texlog.overflows(log, tex):
         raise BuildError(texlog.report(problems, log))
+    whole(built, result.stdout)
     start, alone = time.monotonic(), built.stat().st_size >= APART_BYTES
     if alone:
         flags = ("press" if press else "-", "colour" if colour else "-")
@@ -352,6 +357,13 @@ def runs(output: str) -> str:
     )
 
 
+def whole(built: Path, output: str) -> None:
+    """Raise a full disk's one line if ``built`` is shorter than its writer said (``output``)."""
+    said = [int(dvipdfmx or luatex) for dvipdfmx, luatex in WRITTEN.findall(output)]
+    if said and built.stat().st_size < said[-1]:
+        raise BuildError(f"{built}: No space left on device (the PDF is cut short)")
+
+
 def finish_pdf(built: Path, engine: str, press: bool, colour: bool) -> None:
     """What follows TeX: ToUnicode maps (upLaTeX), then PDF/X for a print shop's PDF."""
     try:
@@ -359,9 +371,6 @@ def finish_pdf(built: Path, engine: str, press: bool, colour: bool) -> None:
             tounicode.add_tounicode(built)
         problems = (pdfx.make_pdfx(built, colour) or pdfx.preflight(built)) if press else []
     except pikepdf.PdfError as exc:
-        # dvipdfmx may end well on a full disk with its PDF cut short.
-        if shutil.disk_usage(built.parent).free < FULL_DISK_BYTES:
-            raise BuildError(f"{built}: No space left on device (the PDF is cut short)") from None
         raise BuildError(f"{built} is damaged: {str(exc).splitlines()[0]}") from None
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
