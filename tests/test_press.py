@@ -263,6 +263,32 @@ def test_make_pdfx_turns_colour_and_light_tints_into_ink_that_prints(tmp_path: P
     assert inks.stdout.split()[:3] == ["0.00000"] * 3, inks.stdout
 
 
+def test_make_pdfx_reads_inline_images_and_the_colour_space_a_q_keeps(tmp_path: Path) -> None:
+    """Only a page's colours, graphics state and inline images are read before it is written
+    again: a CMYK space chosen inside q … Q ends at Q, an inline image in RGB is named."""
+    path = tmp_path / "kept.pdf"
+    with pikepdf.new() as pdf:
+        page = pdf.add_blank_page(page_size=(200, 200))
+        page.obj.TrimBox = pikepdf.Array([10, 10, 190, 190])
+        page.obj.Contents = pdf.make_stream(
+            b"BT /F1 9 Tf (text) Tj ET q /DeviceCMYK cs 0 0 0 1 sc 0 0 5 5 re f Q"
+            b" 0.99 sc 0 0 5 5 re f BI /W 1 /H 1 /CS /RGB /BPC 8 ID \xff\x00\x00 EI"
+        )
+        pdf.docinfo.Title = "t"
+        pdf.docinfo.CreationDate = "D:20261204000000Z"
+        pdf.save(path)
+    assert pdfx.make_pdfx(path) == ["page 1: an inline image in /DeviceRGB (not grey or CMYK)"]
+    with pikepdf.open(path) as pdf:
+        colours = [
+            (str(op), [round(float(v), 3) for v in operands])
+            for operands, op in pikepdf.parse_content_stream(pdf.pages[0], "sc")
+        ]
+        text = [
+            str(operands[0]) for operands, _ in pikepdf.parse_content_stream(pdf.pages[0], "Tj")
+        ]
+    assert colours == [("sc", [0, 0, 0, 1]), ("sc", [0.9])] and text == ["text"]
+
+
 def test_make_pdfx_names_a_colour_it_cannot_print(tmp_path: Path) -> None:
     path = faulty_pdf(tmp_path / "lab.pdf", "/Lab")
     assert pdfx.make_pdfx(path) == ["page 1: colour space /Lab (not grey or CMYK)"]

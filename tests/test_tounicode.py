@@ -168,3 +168,17 @@ def test_a_span_cut_by_a_page_break_is_mended(raw: tuple[Path, Path], tmp_path: 
     second = pdftotext(pdf, "-f", "2", "-l", "2")
     assert "no Moat" in second and "は堀の話。" in second
     assert pdftotext(pdf).count("Moat") == 1
+
+
+def test_every_kind_of_span_left_open_is_found(tmp_path: Path) -> None:
+    """A page whose spans balance is left as it is; one a page break leaves open, whether
+    BDC or BMC opened it, is closed and opened again on the next page."""
+    pages = [b"/Span BMC EMC", b"/Span BMC /Span <<>> BDC EMC", b"EMC /P BMC", b"EMC"]
+    with pikepdf.new() as pdf:
+        for content in pages:
+            pdf.add_blank_page().obj.Contents = pdf.make_stream(content)
+        assert tounicode.mend_spans(pdf) == 3
+        marked = [[str(op) for _, op in pikepdf.parse_content_stream(page)] for page in pdf.pages]
+    assert marked[0] == ["BMC", "EMC"]
+    assert marked[1] == ["BMC", "BDC", "EMC", "EMC"]
+    assert marked[2] == ["BDC", "EMC", "BMC", "EMC"] and marked[3] == ["BDC", "EMC"]

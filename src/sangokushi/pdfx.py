@@ -38,6 +38,10 @@ RGB_OPS = {"rg": "g", "RG": "G"}
 CMYK_OPS = {"k", "K"}
 SET_SPACE = {"cs": "fill", "CS": "stroke"}
 SET_COLOUR = {"sc": "fill", "scn": "fill", "SC": "stroke", "SCN": "stroke"}
+# What parse_content_stream reads of a page for them (a fifth of a page's instructions; text is
+# most of the rest): the colours, the graphics state that keeps a colour space, inline images.
+COLOUR_OPERATORS = " ".join((*GREY_OPS, *RGB_OPS, *CMYK_OPS, *SET_SPACE, *SET_COLOUR))
+GREY_OPERATORS = f"{COLOUR_OPERATORS} q Q BI ID EI"
 DEVICE = {"/DeviceGray", "/DeviceRGB", "/DeviceCMYK"}
 PRINTABLE_SPACES = {"/DeviceGray", "/DeviceCMYK"}
 # An ICC-based colour space by its number of components: the device space it stands for.
@@ -200,10 +204,12 @@ def make_pdfx(path: Path, colour: bool = False) -> list[str]:
     problems: list[str] = []
     with pikepdf.open(path) as pdf:
         for drawn, resources, where in _drawn(pdf):
-            instructions = list(pikepdf.parse_content_stream(drawn))
-            rewritten, done = grey_content(instructions, resources, where)
+            colours = pikepdf.parse_content_stream(drawn, GREY_OPERATORS)
+            _, done = grey_content(colours, resources, where)
             problems += done.problems
-            if done.changed:
+            if done.changed:  # the whole content, written again
+                instructions = pikepdf.parse_content_stream(drawn)
+                rewritten, _ = grey_content(instructions, resources, where)
                 data = pikepdf.unparse_content_stream(rewritten)
                 if isinstance(drawn, pikepdf.Page):
                     drawn.Contents = pdf.make_stream(data)
@@ -274,9 +280,7 @@ def tints(pdf: pikepdf.Pdf) -> Iterator[tuple[str, str, list[float]]]:
     """Every colour set in ``pdf``'s content: where, the operator and its values (a colour
     space chosen: ``"/Name cs"`` and no values)."""
     for drawn, _, where in _drawn(pdf):
-        for instruction in pikepdf.parse_content_stream(drawn):
-            if isinstance(instruction, pikepdf.ContentStreamInlineImage):
-                continue
+        for instruction in pikepdf.parse_content_stream(drawn, COLOUR_OPERATORS):
             operator = str(instruction.operator)
             if operator in (*GREY_OPS, *RGB_OPS, *CMYK_OPS, *SET_COLOUR):
                 yield where, operator, _numbers(list(instruction.operands)) or []
