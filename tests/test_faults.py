@@ -336,6 +336,30 @@ def test_two_builds_at_once_are_serialised(tmp_path: Path, docs: Path) -> None:
     assert info.returncode == 0 and "Syntax Error" not in info.stderr, info.stderr
 
 
+def test_an_epub_whose_pdf_failed_is_not_built_and_the_next_editions_are_tried(
+    docs: Path, tmp_path: Path
+) -> None:
+    """A PDF that fails leaves the EPUB that marks its pages unbuilt (the previous one kept),
+    and the editions after it are still tried: a line for each."""
+    only(docs, "pdf", "pdf-tate", "epub", "epub-tate")
+    build = tmp_path / "build"
+    make("epub", SOURCEDIR=docs, BUILDDIR=build)
+    names = ("pdf", "pdf-tate", "epub", "epub-tate")
+    before = {name: BY_NAME[name].published(build).read_bytes() for name in names}
+    with (docs / "wu.md").open("a", encoding="utf-8") as f:
+        f.write("\n```{raw} latex\n\\sangokushinosuchmacro\n```\n")  # both PDFs fail
+    errors = error_lines(make("epub", check=False, SOURCEDIR=docs, BUILDDIR=build))
+    assert sorted(e.split(":")[1].strip() for e in errors) == sorted(names), errors
+    for name, source in (("epub", "pdf"), ("epub-tate", "pdf-tate")):
+        shown = BY_NAME[name].published(build)
+        line = (
+            f"sangokushi: {name}: not built: it marks the printed pages of {source}, which failed"
+        )
+        assert f"{line}; the previous {shown} is kept" in errors, errors
+    for name in names:
+        assert BY_NAME[name].published(build).read_bytes() == before[name], name
+
+
 # -- a full or read-only disk ------------------------------------------------------------
 
 
