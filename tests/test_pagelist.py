@@ -210,3 +210,39 @@ def test_the_longest_rising_run_of_pairs() -> None:
         (4, 2),
         (5, 9),
     ]
+
+
+def test_every_folded_character_knows_where_it_stands(tmp_path: Path) -> None:
+    """NFKC widens a character (㍻: 平成) or drops one (a space), and a document may have no
+    text: each page's marker still goes before the character it begins with, in its own
+    document."""
+    from lxml import etree
+
+    from sangokushi import pagemap
+
+    pages_of = {
+        "a.xhtml": "<p>第一の頁。</p><p>令和の前は㍻、その前は昭和 です。</p>",
+        "b.xhtml": "<p> </p>",
+        "c.xhtml": "<p>次の頁は<em>ここ</em>から始まる。</p>",
+    }
+    for name, body in pages_of.items():
+        page = f'<html xmlns="http://www.w3.org/1999/xhtml"><body>{body}</body></html>'
+        (tmp_path / name).write_text(page, encoding="utf-8")
+    root = etree.parse(str(tmp_path / "a.xhtml")).getroot()
+    text, spots = pagemap.document_text(root)
+    assert text == "第一の頁。令和の前は平成、その前は昭和です。" and len(spots) == len(text)
+    for at, char in enumerate(text):
+        spot = spots[at]
+        source = (spot.node.tail if spot.tail else spot.node.text)[spot.offset]
+        assert char in normalize(source), (at, char, source)
+    pages = [
+        pagemap.Page("1", "第一の頁。令和の前は平成、"),
+        pagemap.Page("2", "その前は昭和です。次の頁は"),
+        pagemap.Page("3", "ここから始まる。"),
+    ]
+    listed = pagemap.place(tmp_path, list(pages_of), pages)
+    assert listed == [("1", "a.xhtml#page-1"), ("2", "a.xhtml#page-2"), ("3", "c.xhtml#page-3")]
+    marked = (tmp_path / "a.xhtml").read_text(encoding="utf-8")
+    assert re.search(r'㍻、<span [^>]*id="page-2"[^>]*/>その前は', marked), marked
+    third = (tmp_path / "c.xhtml").read_text(encoding="utf-8")
+    assert re.search(r'次の頁は<span [^>]*id="page-3"[^>]*/><em>ここ', third), third

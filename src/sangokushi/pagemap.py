@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -273,23 +274,57 @@ def _local(tag: object) -> str:
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
-def document_text(root: object) -> tuple[str, list[Spot]]:
-    """The folded text a reader reads in an XHTML document, and where each character is."""
-    folded: list[str] = []
-    spots: list[Spot] = []
+@functools.cache
+def _fold(char: str) -> str:
+    return normalize(char)
 
-    def add(node: object, text: str | None, tail: bool) -> None:
-        for offset, char in enumerate(text or ""):
-            for piece in normalize(char):
-                folded.append(piece)
-                spots.append(Spot(node, tail, offset))
+
+class Spots:
+    """Where each character of a folded text stands (a ``Spot``), kept run by run: a text or
+    tail folds to as many characters as it has, but for the few NFKC widens or drops."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []  # each run's first position in the folded text
+        self.runs: list[tuple[object, bool, list[int] | None]] = []  # offsets None: 1 to 1
+        self.length = 0
+
+    def add(self, node: object, text: str, tail: bool) -> str:
+        """Fold ``node``'s ``text`` (its tail if ``tail``) onto the end; return it folded."""
+        pieces = [_fold(char) for char in text]
+        folded = "".join(pieces)
+        if folded:
+            one = len(folded) == len(text) and all(len(piece) == 1 for piece in pieces)
+            offsets = None if one else [i for i, piece in enumerate(pieces) for _ in piece]
+            self.starts.append(self.length)
+            self.runs.append((node, tail, offsets))
+            self.length += len(folded)
+        return folded
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, at: int) -> Spot:
+        if not -self.length <= at < self.length:
+            raise IndexError(at)
+        at %= self.length
+        run = bisect_right(self.starts, at) - 1
+        node, tail, offsets = self.runs[run]
+        index = at - self.starts[run]
+        return Spot(node, tail, index if offsets is None else offsets[index])
+
+
+def document_text(root: object, spots: Spots | None = None) -> tuple[str, Spots]:
+    """The folded text a reader reads in an XHTML document, and where each character is
+    (added to ``spots``, if given)."""
+    spots = Spots() if spots is None else spots
+    folded: list[str] = []
 
     def walk(node: object) -> None:
         if _local(node.tag) not in UNREAD:  # type: ignore[attr-defined]
-            add(node, node.text, False)  # type: ignore[attr-defined]
+            folded.append(spots.add(node, node.text or "", False))  # type: ignore[attr-defined]
             for child in node:  # type: ignore[attr-defined]
                 walk(child)
-        add(node, node.tail, True)  # type: ignore[attr-defined]
+        folded.append(spots.add(node, node.tail or "", True))  # type: ignore[attr-defined]
 
     body = root.find(f"{XHTML}body")  # type: ignore[attr-defined]
     if body is not None:
@@ -379,15 +414,13 @@ def place(outdir: Path, names: list[str], pages: list[Page]) -> list[tuple[str, 
     """
     from lxml import etree
 
-    trees, texts, spots, owners = {}, [], [], []
+    trees, texts, spots, starts = {}, [], Spots(), []
     for name in names:
         tree = etree.parse(str(outdir / name))
         unmark(tree.getroot())  # a page the builder did not write again has last build's
         trees[name] = tree
-        text, where = document_text(tree.getroot())
-        texts.append(text)
-        spots += where
-        owners += [name] * len(where)
+        starts.append(len(spots))
+        texts.append(document_text(tree.getroot(), spots)[0])
     found = locate(pages, "".join(texts))
     # A page found nowhere takes the place of the next page found (else the last one).
     places: list[int] = []
@@ -407,7 +440,8 @@ def place(outdir: Path, names: list[str], pages: list[Page]) -> list[tuple[str, 
         spans = [marker(label) for label in at_spot[at]]
         insert(spots[at], spans)
     for page, at in zip(pages, places, strict=True):
-        page_list.append((page.label, f"{owners[at]}#{page_id(page.label)}"))
+        owner = names[bisect_right(starts, at) - 1]  # an empty document begins where the next does
+        page_list.append((page.label, f"{owner}#{page_id(page.label)}"))
     for name, tree in trees.items():
         tree.write(str(outdir / name), encoding="utf-8", xml_declaration=False)
     return page_list
