@@ -304,9 +304,8 @@ class Spots:
         return self.length
 
     def __getitem__(self, at: int) -> Spot:
-        if not -self.length <= at < self.length:
+        if not 0 <= at < self.length:
             raise IndexError(at)
-        at %= self.length
         run = bisect_right(self.starts, at) - 1
         node, tail, offsets = self.runs[run]
         index = at - self.starts[run]
