@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -261,4 +262,38 @@ def ruby_line_heads(
             first = min(words)
             if first[4].startswith(tuple(bases)):
                 found.append((s.number, (first[0] - left) / size, first[4]))
+    return found
+
+
+def latin_spaces(sheets: list[Sheet], page: PageDesign) -> list[tuple[int, float, str]]:
+    """Each 和欧間 on a 横組 page's justified lines: the space between a Latin word and a kanji
+    or kana beside it, in 字 of the body type, as (page, space, the two words).
+
+    A justified line is one of body type that ends in the 版面's last 字 (the last line of a
+    paragraph mostly does not) with no gap over 2字 (a table's cells, the 目次's label column
+    and the index's 段 have). Poppler's boxes of upright Latin are
+    its advance widths: the space is the glue alone. (Turned Latin in 縦組 is boxed too roughly
+    to measure: ``vertical_text``.)"""
+    size = page.font_pt * BP_PER_PT
+    found = []
+    for s in sheets:
+        body = [w for w in s.words if abs((w[3] - w[1]) - size) < 0.1]
+        if not body:
+            continue
+        edge = min(w[0] for w in body) + page.text_width_pt * BP_PER_PT - size
+        lines: dict[int, list[Word]] = {}
+        for word in body:
+            lines.setdefault(round(word[3] / 4), []).append(word)
+        for words in lines.values():
+            lo, hi = words[0][1], words[0][3]
+            row = sorted((w for w in s.words if lo <= (w[1] + w[3]) / 2 <= hi), key=lambda w: w[0])
+            gaps = [b[0] - a[2] for a, b in itertools.pairwise(row)]
+            if row[-1][2] < edge or max(gaps, default=0) > 2 * size:
+                continue  # not justified; or a table's cells, the 目次's label column
+            for (_, _, x1, _, text), (x0, _, _, _, following) in itertools.pairwise(row):
+                left, right = text[-1], following[0]
+                latin = left.isascii() and left.isalnum(), right.isascii() and right.isalnum()
+                japanese = bool(SOLID.fullmatch(left)), bool(SOLID.fullmatch(right))
+                if (latin[0] and japanese[1]) or (japanese[0] and latin[1]):
+                    found.append((s.number, (x0 - x1) / size, f"{text} {following}"))
     return found

@@ -144,6 +144,24 @@ def test_epub_index_page_before_colophon(rootdir: Path, tmp_path: Path) -> None:
         assert f'epub:type="{kind}"' in page, kind
 
 
+def test_a_mark_between_two_characters_lets_the_line_end_before_it(
+    rootdir: Path, tmp_path: Path
+) -> None:
+    # pTeX puts the space it adds between two characters after the marks between them, where
+    # \yomimark's \nobreak forbids a break: in the essay the line before 「は Google」 could not
+    # end at は and was spread (「LLM　の伝統」, 1.8字). Under pTeX a mark between two characters
+    # brings that space before it: 和欧間 beside Latin, else the space between characters.
+    outdir, warnings = build(rootdir / "test-index", tmp_path, "latex", latex_engine="uplatex")
+    assert warnings == ""
+    tex = (outdir / "index-book.tex").read_text(encoding="utf-8")
+    assert r"曹操は\hskip\kanjiskip\relax \yomimark{yomi:shu:yomi-2}劉備と" in tex
+    assert r"と\hskip\xkanjiskip\relax \yomimark{yomi:shu:yomi-4}Zetaと" in tex
+    # None after punctuation (its own space) or at a paragraph's start.
+    assert r"争った。\yomimark{yomi:shu:yomi-3}Google" in tex
+    assert "\n\\yomimark{yomi:shu:yomi-1}曹操は" in tex
+    assert tex.count(r"\relax \yomimark") == tex.count(r"kanjiskip\relax \yomimark")
+
+
 def test_latex_index_with_labels(rootdir: Path, tmp_path: Path) -> None:
     outdir, warnings = build(rootdir / "test-index", tmp_path, "latex")
     assert warnings == ""

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from makeup import fill, grid_share, may_end_short, ruby_line_heads, sheets, spread_lines
+from makeup import (
+    fill,
+    grid_share,
+    latin_spaces,
+    may_end_short,
+    ruby_line_heads,
+    sheets,
+    spread_lines,
+)
 
 from sangokushi.book import CodeWords
 from sangokushi.fidelity import normalize, pdf_edition_text
@@ -116,6 +124,24 @@ def test_no_line_is_letter_spaced(book: Path, edition: str) -> None:
     assert spread == [], "\n".join(spread)
 
 
+# The 和欧間 (JIS X 4051: 1/4字, opened to 1/2字 before the space between characters opens).
+# Where an index mark forbade the break before it, the line could not end there and its one
+# 和欧間 opened to 1.84字 (the essay's 「LLM　の伝統」; 1.22字 once the break is allowed). The
+# style's 和欧間 still stretches by 1字 (sangokushi.book): JIS's 1/2字 is not yet the limit.
+LATIN_SPACE = 1.3
+
+
+@pytest.mark.parametrize("edition", ["pdf", "pdf-print"])
+def test_no_latin_space_opens_a_hole(book: Path, edition: str) -> None:
+    found = sheets(BY_NAME[edition].published(book), FACTS.page, False)
+    wide = [
+        f"page {number}: {space:.2f}字 {words}"
+        for number, space, words in latin_spaces(found, FACTS.page)
+        if space > LATIN_SPACE
+    ]
+    assert wide == [], "\n".join(wide)
+
+
 def test_ruby_at_a_line_start_keeps_its_base_flush(book: Path) -> None:
     # A reading longer than its base (諸葛亮, しょかつりょう) starts the line with its base
     # (JIS X 4051, JLReq): the base at the line's head, or at the paragraph's indent, not
@@ -166,6 +192,8 @@ def test_long_inline_code_may_break_after_its_punctuation(starter_tex: str) -> N
     # A path or a role in inline code was one unbreakable word: the line before it was spread.
     assert r"\sphinxupquote{build/\allowbreak{}pdf/\allowbreak{}" in starter_tex
     assert r"\sphinxupquote{book.toml}" in starter_tex  # short: whole
+    # After a hyphen too, as in a code block (「…一行を」 before it was 3字 short).
+    assert r"\sphinxupquote{chapter\sphinxhyphen{}\allowbreak{}subtitle}" in starter_tex
 
 
 def test_inline_code_has_the_space_beside_japanese(starter_tex: str) -> None:

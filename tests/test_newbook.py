@@ -520,6 +520,23 @@ def test_no_line_is_letter_spaced(built: Path) -> None:
     assert spread == [], "\n".join(spread)
 
 
+def test_no_latin_space_opens_a_hole(built: Path) -> None:
+    # As in the essay (tests/test_makeup.py), in both 横組 PDFs.
+    from makeup import latin_spaces, sheets
+    from test_makeup import LATIN_SPACE, PDFS
+
+    facts, found = load(built), outputs(built)
+    wide = []
+    for edition in (name for name, tate in PDFS.items() if not tate):
+        spaces = latin_spaces(sheets(found[edition], facts.page, False), facts.page)
+        wide += [
+            f"{edition} page {n}: {space:.2f}字 {w}"
+            for n, space, w in spaces
+            if space > LATIN_SPACE
+        ]
+    assert wide == [], "\n".join(wide)
+
+
 def test_body_lines_keep_to_the_line_grid(built: Path) -> None:
     # 行取り as in the essay (tests/test_makeup.py), after what the second books have and the
     # essay has not: code blocks (one that a page break splits too), figures, lists, quotes.

@@ -911,8 +911,9 @@ class CodeWords(BookTransform):
 
     ``{analogy}`wei``` or a path set as one unbreakable word left the line before it short, and
     the line was spread between its characters (the starter book's 縦組 p.19: 0.46字 a gap).
-    A break is allowed after ``/ , = } ` )`` inside inline code of 10 characters or more,
-    never inside a word (``book.toml`` stays whole); titles keep theirs whole.
+    A break is allowed after ``/ , = } ` ) -`` inside inline code of 10 characters or more, as
+    in a code block's lines, never inside a word (``book.toml`` stays whole); titles keep
+    theirs whole (``chapter-subtitle`` unbroken left the starter's line before it short by 3字).
 
     Inline code is Latin: beside a kanji or kana it gets a 和欧間 whatever Latin character it
     starts or ends with. pTeX puts one only beside a letter or digit, so ``{analogy}``, ``*`` or
@@ -925,7 +926,7 @@ class CodeWords(BookTransform):
     """
 
     default_priority = 408
-    BREAK_AFTER = re.compile(r"([/,=}`)])")
+    BREAK_AFTER = re.compile(r"([/,=}`)-])")
     SHORTEST = 10
     SPACE = r"\hskip.25\zw plus.25\zw minus.125\zw\relax{}"
 

@@ -13,7 +13,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 
 from sangokushi import __version__
-from sangokushi.jatext import beside
+from sangokushi.jatext import NO_LINE_START, beside
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,6 @@ PXRUBRICA_OVERHANG = re.compile(r"[\u3041-\u309f\u30a0-\u30ff、。「」『』�
 # space between Japanese characters, where a line may break. After an opening bracket the
 # line never breaks: pxrubrica's own ruby there.
 PUNCTUATION_AFTER = re.compile(r"[、。，．」』）〕】!?！？:;,.)\]]")
-NO_LINE_START = re.compile(r"[ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶー々ゝゞヽヾ・]")
 OPENING = re.compile(r"[「『（〔【(\[]")
 
 
@@ -203,7 +202,7 @@ def visit_ruby_latex(self: Any, node: ruby) -> None:
                 ""
                 if not after or PUNCTUATION_AFTER.match(after)
                 else r"\nobreak\hskip\kanjiskip\relax "
-                if NO_LINE_START.match(after)
+                if after in NO_LINE_START
                 else r"\hskip\xkanjiskip\relax "
                 if after.isascii()
                 else r"\hskip\kanjiskip\relax "

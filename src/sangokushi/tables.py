@@ -8,7 +8,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
-from sangokushi.jatext import HTML_FORMATS, break_between, phrases
+from sangokushi.jatext import HTML_FORMATS, NO_LINE_END, NO_LINE_START, break_between, phrases
 
 # A table whose rows stack on a narrow screen (sangokushi-book.css), each cell led by its
 # column's header in a span shown only there.
@@ -76,20 +76,14 @@ class PhraseCells(SphinxPostTransform):
                 label_cells(table, "：" if self.config.language in ("ja", "zh") else ": ")
 
 
-# Characters that may not start a line (JIS X 4051): a phrase that begins with one is no place
-# to break (BudouX made 「か」「?」 two phrases; the browser broke before the ?).
-NO_LINE_START = (
-    "、。，．,.・：；:;?!？！）)］」』】〕〉》ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々"
-)
-# Characters that may not end a line: a phrase ending with one keeps to the next (「—デファクト」).
-NO_LINE_END = "（(［「『【〔〈《\u2014\u2015"
-
-
 def joined(parts: list[str]) -> list[str]:
     """``parts`` with no break before a character that may not start a line or after one that
     may not end it."""
     result: list[str] = []
     for part in parts:
+        # A phrase that begins with a character that never starts a line is no place to break
+        # (BudouX made 「か」「?」 two phrases; the browser broke before the ?); nor one after a
+        # phrase that ends with one that never ends a line (「—デファクト」).
         if result and (part[:1] in NO_LINE_START or result[-1][-1:] in NO_LINE_END):
             result[-1] += part
         else:

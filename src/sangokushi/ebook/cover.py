@@ -15,11 +15,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 from PIL import __version__ as PILLOW_VERSION
 
-# A line must not start with these (禁則処理, after JIS X 4051's line-start prohibitions).
-NO_LINE_START = frozenset(
-    "、。，．・：；？！ー）」』】〕〉》ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々…‥,.:;!?)]}"
-)
-
+from sangokushi.jatext import NO_LINE_START
 
 TOKEN = re.compile(r"[A-Za-z0-9]+|.")
 

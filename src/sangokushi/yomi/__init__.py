@@ -17,6 +17,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 
 from sangokushi import __version__
+from sangokushi.jatext import NO_LINE_START, beside
 
 from . import collation
 
@@ -33,6 +34,9 @@ TEMPLATE = "yomi-genindex.html"
 GENINDEX = "genindex"
 TARGET_PREFIX = "yomi"
 ENTRY = re.compile(r"^(?P<shown>.*?)\s*<(?P<entry>[^<>]*)>$", re.S)
+# Engines whose Japanese spacing is pTeX's: the space it adds between two characters comes
+# after any marks between them, where \yomimark's \nobreak forbids the line break.
+PTEX_ENGINES = frozenset({"platex", "uplatex"})
 
 
 class Reading(NamedTuple):
@@ -421,6 +425,31 @@ def latex_index(groups: list[Group], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def break_before(index: addnodes.index) -> str:
+    """pTeX's space where a line may break, put before the marks of ``index`` when they stand
+    between two characters of a paragraph's text (the first of several marks only).
+
+    The space between Japanese characters, or the 和欧間 beside a Latin one; none inside a
+    Latin word, beside punctuation or before a character that never starts a line.
+    """
+    parent = index.parent
+    if not isinstance(parent, nodes.TextElement):
+        return ""
+    at = parent.index(index)
+    following = next((n for n in parent[at + 1 :] if not isinstance(n, addnodes.index)), None)
+    if at == 0 or not isinstance(parent[at - 1], nodes.Text):
+        return ""
+    if not isinstance(following, nodes.Text):
+        return ""
+    before, after = beside(index)
+    if not before.isalnum() or not after.isalnum() or after in NO_LINE_START:
+        return ""
+    if before.isascii() and after.isascii():
+        return ""
+    skip = r"\xkanjiskip" if before.isascii() != after.isascii() else r"\kanjiskip"
+    return rf"\hskip{skip}\relax "
+
+
 def place_latex_index(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """In LaTeX: label every index target and put the sorted index where the toctree lists it.
 
@@ -435,16 +464,19 @@ def place_latex_index(app: Sphinx, doctree: nodes.document, docname: str) -> Non
     for start in doctree.findall(addnodes.start_of_file):
         for index in start.findall(addnodes.index):
             docname_of[id(index)] = start["docname"]
+    for target in list(doctree.findall(nodes.target)):
+        # The role's own anchors: \yomimark is their LaTeX.
+        if target.get("yomi"):
+            target.parent.remove(target)
+    ptex = app.config.latex_engine in PTEX_ENGINES
     for index in list(doctree.findall(addnodes.index)):
         marks = "".join(
             rf"\yomimark{{{label(docname_of[id(index)], target)}}}"
             for _type, _value, target, _main, _key in index["entries"]
         )
+        if ptex:
+            marks = break_before(index) + marks
         index.replace_self(nodes.raw("", marks, format="latex"))
-    for target in list(doctree.findall(nodes.target)):
-        # The role's own anchors: \yomimark is their LaTeX.
-        if target.get("yomi"):
-            target.parent.remove(target)
     if docname != app.config.root_doc:
         return
     groups = build_index(app.env, app.builder)
@@ -479,7 +511,10 @@ STY = r"""\NeedsTeXFormat{LaTeX2e}
 \else
   \newcommand{\yomi@dest}[1]{\special{pdf:dest (#1) [@thispage /Fit]}}
 \fi\fi
-% In vertical mode (a mark Sphinx moved out of a heading) both stay in the vertical list.
+% In vertical mode (a mark Sphinx moved out of a heading) both stay in the vertical list. A
+% mark stays with the word after it (a break between them would send the index to the page
+% before); under pTeX the space before a mark, where the line may break, is written before it
+% (sangokushi.yomi.break_before).
 \newcommand{\yomimark}[1]{\yomi@dest{#1}\label{#1}\nobreak}
 % The pages of a comma-separated list of labels, each page once, each a link.
 \newcommand{\yomipages}[1]{%
