@@ -91,7 +91,12 @@ def may_end_short(sheets: list[Sheet]) -> set[int]:
 
 
 def spread_lines(
-    sheets: list[Sheet], page: PageDesign, tate: bool, tolerance: float, latin: bool = False
+    sheets: list[Sheet],
+    page: PageDesign,
+    tate: bool,
+    tolerance: float,
+    latin: bool = False,
+    spent: float | None = None,
 ) -> list[tuple[int, float, str]]:
     """Lines whose kanji and kana stand further apart than 1字 plus ``tolerance`` 字.
 
@@ -105,6 +110,11 @@ def spread_lines(
     With ``latin``, a line is left out where the next line starts with a Latin word longer
     than all the room its spread gave: that word could not be set on it (JIS X 4051 opens
     the space between characters last, when nothing else can fill the line).
+
+    With ``spent``, a line whose 和欧間 have all opened to their most (JIS X 4051: 1/2字;
+    ``latin_spaces``, 0.45字 measured or more) may open between its characters up to
+    ``spent``: nothing else was left to fill it. In 縦組, where poppler boxes turned Latin too
+    roughly to measure the 和欧間, a column with any Latin may.
     """
     size = page.font_pt * BP_PER_PT
     found = []
@@ -138,8 +148,33 @@ def spread_lines(
                         gaps.append(gap)
             spread = sum(gaps) / len(gaps) / size if len(gaps) >= 4 else 0.0
             follows = latin and latin_follows(sheets, at, (lo, hi), sum(gaps), page, tate)
+            if spent is not None and spread <= spent:
+                # Poppler puts turned Latin half a 字 left of its column.
+                near = row if not tate else [w for w in s.words if lo - size <= w[0] <= hi]
+                if opened(near, size, tate):
+                    continue
             if spread > tolerance and not follows:
                 found.append((s.number, spread, "".join(w[4] for w in row)))
+    return found
+
+
+def opened(row: list[Word], size: float, tate: bool) -> bool:
+    """Whether a line's 和欧間 have all opened to 1/2字 (0.45字 measured); in 縦組, whether it
+    has Latin at all."""
+    if tate:
+        return any(w[4][:1].isascii() and w[4][:1].isalnum() for w in row)
+    spaces = [space for *_, space in _latin_spaces(row, size)]
+    return bool(spaces) and min(spaces) >= 0.45
+
+
+def _latin_spaces(row: list[Word], size: float) -> list[tuple[str, float]]:
+    found = []
+    for (_, _, x1, _, text), (x0, _, _, _, following) in itertools.pairwise(row):
+        left, right = text[-1], following[0]
+        latin = left.isascii() and left.isalnum(), right.isascii() and right.isalnum()
+        japanese = bool(SOLID.fullmatch(left)), bool(SOLID.fullmatch(right))
+        if (latin[0] and japanese[1]) or (japanese[0] and latin[1]):
+            found.append((f"{text} {following}", (x0 - x1) / size))
     return found
 
 
@@ -290,10 +325,5 @@ def latin_spaces(sheets: list[Sheet], page: PageDesign) -> list[tuple[int, float
             gaps = [b[0] - a[2] for a, b in itertools.pairwise(row)]
             if row[-1][2] < edge or max(gaps, default=0) > 2 * size:
                 continue  # not justified; or a table's cells, the 目次's label column
-            for (_, _, x1, _, text), (x0, _, _, _, following) in itertools.pairwise(row):
-                left, right = text[-1], following[0]
-                latin = left.isascii() and left.isalnum(), right.isascii() and right.isalnum()
-                japanese = bool(SOLID.fullmatch(left)), bool(SOLID.fullmatch(right))
-                if (latin[0] and japanese[1]) or (japanese[0] and latin[1]):
-                    found.append((s.number, (x0 - x1) / size, f"{text} {following}"))
+            found += [(s.number, space, words) for words, space in _latin_spaces(row, size)]
     return found

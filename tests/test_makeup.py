@@ -108,8 +108,12 @@ def test_body_lines_keep_to_the_line_grid(book: Path, edition: str) -> None:
 # Justification (JIS X 4051): a line is filled by its 和欧間 and punctuation spaces; the space
 # between kanji and kana opens last. A line whose neighbouring kanji and kana stand on average
 # more than 0.045字 apart (0.43 pt at 9.5 pt: 1.5字 gained over a 34字 line) reads as spaced
-# next to a solid one; the lines the issue named measured 0.05 to 0.10 before.
+# next to a solid one; the lines the issue named measured 0.05 to 0.10 before. Only a line
+# whose 和欧間 have opened to their 1/2字 has nothing else left and may open its characters,
+# up to 0.07字 (a line 2字 short with one 和欧間: a name kept whole under its ruby, 諸葛亮, or
+# 「（PDF/X-1a、」 after it).
 SPREAD = 0.045
+SPENT = 0.07
 
 
 @pytest.mark.parametrize("edition", ["pdf", "pdf-tate"])
@@ -119,16 +123,15 @@ def test_no_line_is_letter_spaced(book: Path, edition: str) -> None:
     found = sheets(BY_NAME[edition].published(book), page, tate)
     spread = [
         f"page {number}: {gap:.3f}字 {text}"
-        for number, gap, text in spread_lines(found, page, tate, SPREAD)
+        for number, gap, text in spread_lines(found, page, tate, SPREAD, spent=SPENT)
     ]
     assert spread == [], "\n".join(spread)
 
 
-# The 和欧間 (JIS X 4051: 1/4字, opened to 1/2字 before the space between characters opens).
-# Where an index mark forbade the break before it, the line could not end there and its one
-# 和欧間 opened to 1.84字 (the essay's 「LLM　の伝統」; 1.22字 once the break is allowed). The
-# style's 和欧間 still stretches by 1字 (sangokushi.book): JIS's 1/2字 is not yet the limit.
-LATIN_SPACE = 1.3
+# The 和欧間 (JIS X 4051): 1/4字, opened to 1/2字 at most before the space between characters
+# opens; 0.65字 measured allows TeX's proportional spread a little past. With 1字 of stretch
+# it opened to 1.84字 (「LLM　の伝統」, where an index mark forbade the break before it too).
+LATIN_SPACE = 0.65
 
 
 @pytest.mark.parametrize("edition", ["pdf", "pdf-print"])

@@ -509,13 +509,14 @@ def test_no_line_is_letter_spaced(built: Path) -> None:
     # longer than all the room the line had: it cannot be set there, nor broken (the starter's
     # 「…図は」 before ``figure``, 0.14字 on B6; 「…本文で{analogy}`」 before ``kappan```).
     from makeup import sheets, spread_lines
-    from test_makeup import PDFS, SPREAD
+    from test_makeup import PDFS, SPENT, SPREAD
 
     facts, found = load(built), outputs(built)
     spread = []
     for edition, tate in PDFS.items():
         page = facts.tate_page if tate else facts.page
-        lines = spread_lines(sheets(found[edition], page, tate), page, tate, SPREAD, latin=True)
+        found_sheets = sheets(found[edition], page, tate)
+        lines = spread_lines(found_sheets, page, tate, SPREAD, latin=True, spent=SPENT)
         spread += [f"{edition} page {n}: {gap:.3f}字 {text}" for n, gap, text in lines]
     assert spread == [], "\n".join(spread)
 

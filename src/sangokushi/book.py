@@ -561,12 +561,13 @@ STYLE = r"""
   {\par\endgroup\nopagebreak\noindent\rule{\linewidth}{0.4pt}\par\sangokushi@ongrid}
 \newcommand{\sangokushicodeline}[1]{\hangindent=2\zw\hangafter=1\leavevmode#1\par}
 % Justification by JIS X 4051's order: a line is filled by the 和欧間 space (xkanjiskip,
-% 1/4字, stretching to 1/2字 and beyond only where it must) before the space between
-% Japanese characters (kanjiskip) opens. pTeX spreads a line's stretch over its glue in
-% proportion to each one's stretch: 33 times as much in a 和欧間 as between two characters
-% (jlreq's defaults give both 1/4字).
-\renewcommand*{\jlreqkanjiskip}{0pt plus .03\zw minus 0pt}
-\renewcommand*{\jlreqxkanjiskip}{.25\zw plus 1\zw minus .125\zw}
+% 1/4字, up to 1/2字) before the space between Japanese characters (kanjiskip) opens. pTeX
+% spreads a line's stretch over its glue in proportion to each one's stretch: 6 times as much
+% in a 和欧間 as between two characters, so a 和欧間 reaches 1/2字 as the characters open by
+% 1/25字, and a line short by more opens them all together (with 1字 of stretch, the one
+% 和欧間 of a line short by a character and a half opened to 1.8字: 「LLM　の伝統」).
+\renewcommand*{\jlreqkanjiskip}{0pt plus .04\zw minus 0pt}
+\renewcommand*{\jlreqxkanjiskip}{.25\zw plus .25\zw minus .125\zw}
 % Paragraphs: 1字 indent everywhere, no extra space between them (Sphinx loads parskip).
 \setlength{\parindent}{1\zw}
 \setlength{\parskip}{0pt}
@@ -919,8 +920,8 @@ class CodeWords(BookTransform):
     starts or ends with. pTeX puts one only beside a letter or digit, so ``{analogy}``, ``*`` or
     ``:name:`` stood solid against the Japanese, and a line with no other 和欧間 had only the
     space between its characters to stretch (JIS X 4051 stretches the 和欧間 first). It is ¼字
-    stretching to ½字 (JIS X 4051's most), not the style's ``\\xkanjiskip`` with its 1字 of
-    stretch: four of those in the starter's 「章の題は#で始まる行に、節の題は##で…」 let TeX
+    stretching to ½字 (JIS X 4051's most), as the style's ``\\xkanjiskip`` is: with 1字 of
+    stretch, four of them in the starter's 「章の題は#で始まる行に、節の題は##で…」 let TeX
     take loose lines whose 和欧間 opened to 2字 and more, and poppler read such a line out of
     order (a lost sentence in ``sangokushi check``).
     """
