@@ -197,6 +197,8 @@ def test_long_inline_code_may_break_after_its_punctuation(starter_tex: str) -> N
     assert r"\sphinxupquote{book.toml}" in starter_tex  # short: whole
     # After a hyphen too, as in a code block (「…一行を」 before it was 3字 short).
     assert r"\sphinxupquote{chapter\sphinxhyphen{}\allowbreak{}subtitle}" in starter_tex
+    # Never between the halves of ―― (the starter's 縦組 page 5 ended in ―, page 6 began with ―).
+    assert r"\sphinxupquote{―\nobreak{}―}" in starter_tex
 
 
 def test_inline_code_has_the_space_beside_japanese(starter_tex: str) -> None:
@@ -208,4 +210,4 @@ def test_inline_code_has_the_space_beside_japanese(starter_tex: str) -> None:
     assert rf"本文で{space}\sphinxcode{{\sphinxupquote{{\{{analogy\}}" in starter_tex
     assert rf"kappan\textasciigrave{{}}}}}}{space}と書くと" in starter_tex
     assert r"作り、\sphinxcode{\sphinxupquote{index.md}}" in starter_tex
-    assert r"\sphinxcode{\sphinxupquote{――}}で" in starter_tex
+    assert r"\sphinxcode{\sphinxupquote{―\nobreak{}―}}で" in starter_tex

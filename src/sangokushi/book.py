@@ -584,8 +584,8 @@ STYLE = r"""
 \protected\def\sphinxcrossref#1{#1}
 \renewcommand{\sphinxstyleemphasis}[1]{\textit{#1}}
 % ―― as one unbroken line: the font's two dashes overlap by their side bearings (a tenth of a
-% 字), in either direction; the text stays ―― (sangokushi.book.EmDash).
-\DeclareRobustCommand{\sangokushinidash}{―\kern-0.1\zw―}
+% 字), in either direction, never split by a line's end; the text stays ―― (sangokushi.book.EmDash).
+\DeclareRobustCommand{\sangokushinidash}{―\kern-0.1\zw\nobreak―}
 % Inline code: Latin in the typewriter font, Japanese in Mincho (the book's Gothic is bold only:
 % 「{ref}`名前`」 read as emphasis).
 \protected\def\sphinxcode#1{\texttt{\mcfamily#1}}
@@ -915,6 +915,7 @@ class CodeWords(BookTransform):
     A break is allowed after ``/ , = } ` ) -`` inside inline code of 10 characters or more, as
     in a code block's lines, never inside a word (``book.toml`` stays whole); titles keep
     theirs whole (``chapter-subtitle`` unbroken left the starter's line before it short by 3字).
+    ``――`` in inline code is never split (the starter's 縦組 page 5 ended in ―).
 
     Inline code is Latin: beside a kanji or kana it gets a 和欧間 whatever Latin character it
     starts or ends with. pTeX puts one only beside a letter or digit, so ``{analogy}``, ``*`` or
@@ -929,6 +930,10 @@ class CodeWords(BookTransform):
     default_priority = 408
     BREAK_AFTER = re.compile(r"([/,=}`)-])")
     SHORTEST = 10
+    # Never split between the two halves of ―― (JIS X 4051's 分離禁止): inline code gets the
+    # space between Japanese characters there, where a line may break (…… and ‥‥ cannot: jlreq
+    # gives … and ‥ a \prebreakpenalty of 10000).
+    INSEPARABLE = re.compile("(?<=\u2015)(?=\u2015)")
     SPACE = r"\hskip.25\zw plus.25\zw minus.125\zw\relax{}"
 
     def run(self, **kwargs: Any) -> None:
@@ -943,18 +948,27 @@ class CodeWords(BookTransform):
                 parent.insert(parent.index(literal) + 1, _raw(self.SPACE))
             if before and _letter(before[-1]) and code[:1].isascii() and code:
                 parent.insert(parent.index(literal), _raw(self.SPACE))
-            if len(literal.astext()) < self.SHORTEST:
-                continue
+            if len(literal.astext()) >= self.SHORTEST:
+                self.allow_breaks(literal)
             for text in list(literal.findall(nodes.Text)):
-                pieces = [p for p in self.BREAK_AFTER.split(str(text)) if p]
-                if len(pieces) < 2:
-                    continue
-                parts: list[nodes.Node] = []
-                for index, piece in enumerate(pieces):
-                    parts.append(nodes.Text(piece))
-                    if self.BREAK_AFTER.fullmatch(piece) and index < len(pieces) - 1:
-                        parts.append(_raw(r"\allowbreak{}"))
-                text.parent.replace(text, parts)
+                pieces = self.INSEPARABLE.split(str(text))
+                if len(pieces) > 1 and not isinstance(text.parent, nodes.raw):
+                    parts = [nodes.Text(pieces[0])]
+                    for piece in pieces[1:]:
+                        parts += [_raw(r"\nobreak{}"), nodes.Text(piece)]
+                    text.parent.replace(text, parts)
+
+    def allow_breaks(self, literal: nodes.literal) -> None:
+        for text in list(literal.findall(nodes.Text)):
+            pieces = [p for p in self.BREAK_AFTER.split(str(text)) if p]
+            if len(pieces) < 2:
+                continue
+            parts: list[nodes.Node] = []
+            for index, piece in enumerate(pieces):
+                parts.append(nodes.Text(piece))
+                if self.BREAK_AFTER.fullmatch(piece) and index < len(pieces) - 1:
+                    parts.append(_raw(r"\allowbreak{}"))
+            text.parent.replace(text, parts)
 
 
 class LoneImages(BookTransform):
