@@ -584,7 +584,8 @@ STYLE = r"""
 \protected\def\sphinxcrossref#1{#1}
 \renewcommand{\sphinxstyleemphasis}[1]{\textit{#1}}
 % ―― as one unbroken line: the font's two dashes overlap by their side bearings (a tenth of a
-% 字), in either direction, never split by a line's end; the text stays ―― (sangokushi.book.EmDash).
+% 字), in either direction, and no line ends between them; the text stays ――
+% (sangokushi.book.EmDash).
 \DeclareRobustCommand{\sangokushinidash}{―\kern-0.1\zw\nobreak―}
 % Inline code: Latin in the typewriter font, Japanese in Mincho (the book's Gothic is bold only:
 % 「{ref}`名前`」 read as emphasis).
