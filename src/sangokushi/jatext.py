@@ -74,18 +74,18 @@ def _verbatim(node: nodes.Node) -> bool:
 
 
 def beside(node: nodes.Node, strip: bool = False) -> tuple[str, str]:
-    """The characters printed just before and after ``node`` (text, an inline element, or
-    one that prints nothing, such as an index mark) in its paragraph, "" at either end; with
-    ``strip``, the nearest ones that are not blank."""
+    """The characters printed just before and after ``node`` (text or an inline element) in
+    its paragraph, "" at either end; with ``strip``, the nearest ones that are not blank."""
     block = node.parent
     while isinstance(block, nodes.Inline):
         block = block.parent
     if block is None:
         return "", ""
-    order = {id(n): i for i, n in enumerate(block.findall())}
-    start = order[id(node)]
-    end = start + sum(1 for _ in node.findall())
     texts = [t for t in block.findall(nodes.Text) if not _within(t, HIDDEN, block)]
+    own = {id(t) for t in (node.findall(nodes.Text) if isinstance(node, nodes.Element) else [node])}
+    at = [i for i, text in enumerate(texts) if id(text) in own]
+    if not at:
+        return "", ""
 
     def first(candidates: list[nodes.Text], last: bool) -> str:
         for text in candidates:
@@ -94,9 +94,7 @@ def beside(node: nodes.Node, strip: bool = False) -> tuple[str, str]:
                 return value[-1] if last else value[0]
         return ""
 
-    before = [t for t in texts if order[id(t)] < start]
-    after = [t for t in texts if order[id(t)] >= end]
-    return first(before[::-1], True), first(after, False)
+    return first(texts[: at[0]][::-1], True), first(texts[at[-1] + 1 :], False)
 
 
 class JoinJapaneseLines(SphinxTransform):

@@ -17,7 +17,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 
 from sangokushi import __version__
-from sangokushi.jatext import NO_LINE_START, beside
+from sangokushi.jatext import NO_LINE_START
 
 from . import collation
 
@@ -441,7 +441,7 @@ def break_before(index: addnodes.index) -> str:
         return ""
     if not isinstance(following, nodes.Text):
         return ""
-    before, after = beside(index)
+    before, after = str(parent[at - 1])[-1:], str(following)[:1]
     if not before.isalnum() or not after.isalnum() or after in NO_LINE_START:
         return ""
     if before.isascii() and after.isascii():
