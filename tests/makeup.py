@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,19 +120,7 @@ def spread_lines(
     size = page.font_pt * BP_PER_PT
     found = []
     for at, s in enumerate(sheets):
-        lines: dict[int, list[Word]] = {}
-        for word in s.words:
-            x0, y0, x1, y1, _ = word
-            breadth = x1 - x0 if tate else y1 - y0
-            if abs(breadth - size) < 0.1:
-                lines.setdefault(round((x0 if tate else y1) / 4), []).append(word)
-        for words in lines.values():
-            # Every word across the line's band (Latin, punctuation), in order along it.
-            lo, hi = (words[0][0], words[0][2]) if tate else (words[0][1], words[0][3])
-            row = sorted(
-                (w for w in s.words if lo <= ((w[0] + w[2]) if tate else (w[1] + w[3])) / 2 <= hi),
-                key=lambda w: w[1] if tate else w[0],
-            )
+        for lo, hi, row in rows(s, size, tate):
             gaps: list[float] = []
             for index, (x0, y0, x1, y1, text) in enumerate(row):
                 length = y1 - y0 if tate else x1 - x0
@@ -156,6 +145,24 @@ def spread_lines(
             if spread > tolerance and not follows:
                 found.append((s.number, spread, "".join(w[4] for w in row)))
     return found
+
+
+def rows(sheet: Sheet, size: float, tate: bool) -> Iterator[tuple[float, float, list[Word]]]:
+    """``sheet``'s lines of body type: each one's band across the line (lo, hi) and every word
+    in it (Latin, punctuation), in order along the line."""
+    lines: dict[int, list[Word]] = {}
+    for word in sheet.words:
+        x0, y0, x1, y1, _ = word
+        breadth = x1 - x0 if tate else y1 - y0
+        if abs(breadth - size) < 0.1:
+            lines.setdefault(round((x0 if tate else y1) / 4), []).append(word)
+    for words in lines.values():
+        lo, hi = (words[0][0], words[0][2]) if tate else (words[0][1], words[0][3])
+        row = sorted(
+            (w for w in sheet.words if lo <= ((w[0] + w[2]) if tate else (w[1] + w[3])) / 2 <= hi),
+            key=lambda w: w[1] if tate else w[0],
+        )
+        yield lo, hi, row
 
 
 def opened(row: list[Word], size: float, tate: bool) -> bool:
@@ -312,16 +319,12 @@ def latin_spaces(sheets: list[Sheet], page: PageDesign) -> list[tuple[int, float
     size = page.font_pt * BP_PER_PT
     found = []
     for s in sheets:
-        body = [w for w in s.words if abs((w[3] - w[1]) - size) < 0.1]
-        if not body:
+        lines = list(rows(s, size, False))
+        if not lines:
             continue
-        edge = min(w[0] for w in body) + page.text_width_pt * BP_PER_PT - size
-        lines: dict[int, list[Word]] = {}
-        for word in body:
-            lines.setdefault(round(word[3] / 4), []).append(word)
-        for words in lines.values():
-            lo, hi = words[0][1], words[0][3]
-            row = sorted((w for w in s.words if lo <= (w[1] + w[3]) / 2 <= hi), key=lambda w: w[0])
+        left = min(w[0] for *_, row in lines for w in row if abs((w[3] - w[1]) - size) < 0.1)
+        edge = left + page.text_width_pt * BP_PER_PT - size
+        for *_, row in lines:
             gaps = [b[0] - a[2] for a, b in itertools.pairwise(row)]
             if row[-1][2] < edge or max(gaps, default=0) > 2 * size:
                 continue  # not justified; or a table's cells, the 目次's label column
