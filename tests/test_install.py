@@ -58,6 +58,26 @@ def test_a_new_books_html_from_the_package_alone(fresh: tuple[Path, Path], tmp_p
     assert not (book / "build" / "pdf").exists()
 
 
+def test_a_pdf_without_poppler_says_which_package(fresh: tuple[Path, Path], tmp_path: Path) -> None:
+    """The page map reads a PDF back with pdftotext: missing, the build names its Debian package
+    (one `make book` installs) before any TeX runs."""
+    _, venv = fresh
+    command = str(venv / "bin" / "sangokushi")
+    book = tmp_path / "book"
+    assert run([command, "new", str(book), "--title", "森の本", "--author", "森田"]).returncode == 0
+    tools = tmp_path / "bin"  # every command of /usr/bin but poppler's pdftotext
+    tools.mkdir()
+    for found in Path("/usr/bin").iterdir():
+        if found.name != "pdftotext":
+            (tools / found.name).symlink_to(found)
+    env = {"PATH": f"{venv / 'bin'}:{tools}", "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    pdf = run([command, "build", str(book), "pdf"], env=env)
+    assert pdf.returncode == 1 and "Traceback" not in pdf.stderr, pdf.stderr
+    assert "pdftotext not found" in pdf.stderr and "poppler-utils" in pdf.stderr, pdf.stderr
+    assert not (book / "build" / "pdf").exists()
+    assert not list((book / "build").rglob("*.log"))  # TeX never ran
+
+
 def test_readthedocs_commands_in_a_fresh_venv(fresh: tuple[Path, Path], tmp_path: Path) -> None:
     """The steps of .readthedocs.yaml, run as RTD runs them, with the package RTD installs."""
     checkout, venv = fresh

@@ -40,6 +40,15 @@ def test_non_root_gets_the_exact_apt_command(
     )
 
 
+@pytest.mark.parametrize("command", ["latexmk", "pdftotext"])
+def test_the_book_group_installs_what_a_build_runs(command: str) -> None:
+    """`make book` alone sets a machine up: the package of each command the PDFs run is in it."""
+    path = shutil.which(command)
+    assert path is not None
+    owner = subprocess.run(["dpkg", "-S", os.path.realpath(path)], capture_output=True, text=True)
+    assert owner.stdout.split(":")[0] in sysdeps.GROUPS["book"], owner.stdout
+
+
 def test_read_the_docs_installs_the_book_group() -> None:
     config = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text(encoding="utf-8"))
     assert sorted(config["build"]["apt_packages"]) == sorted(sysdeps.GROUPS["book"])

@@ -15,7 +15,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     # upLaTeX, dvipdfmx and the Japanese packages (jlreq, pxchfon, pxrubrica, HaranoAji fonts,
     # also used for the EPUB cover) for the book's PDFs; LuaLaTeX with LuaTeX-ja, the other
     # engine the extensions are tested on; the LaTeX packages Sphinx's writer loads, the Latin
-    # fonts of the PDF, latexmk.
+    # fonts of the PDF, latexmk; poppler's pdftotext, which reads a PDF's pages back for the
+    # EPUB's page list (sangokushi.pagemap).
     "book": (
         "texlive-luatex",
         "texlive-lang-japanese",
@@ -27,12 +28,12 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "fonts-texgyre",
         "latexmk",
         "fonts-dejavu-core",
+        "poppler-utils",
     ),
-    # pdftotext/pdffonts, a browser with Japanese fonts for the site tests, Java for EPUBCheck,
+    # A browser with Japanese fonts for the site tests, Java for EPUBCheck,
     # Calibre (a library's and the Kindle path's reading of the EPUBs), Ghostscript (the print
     # shop PDFs' inks, sangokushi.build.checks).
     "test": (
-        "poppler-utils",
         "chromium",
         "fonts-ipaexfont-gothic",
         "fonts-ipaexfont-mincho",

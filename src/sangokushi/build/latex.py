@@ -280,7 +280,12 @@ def build_pdf(
         raise BuildError(
             f"{' and '.join(missing)} not found: the PDF editions need TeX Live "
             "(Debian: texlive-lang-japanese texlive-latex-extra latexmk; `make sysdeps` installs "
-            "them); the HTML and EPUB editions do not"
+            "them); the HTML edition does not"
+        )
+    if shutil.which("pdftotext") is None:
+        raise BuildError(
+            "pdftotext not found: a PDF's pages are read back with poppler for the EPUB's page "
+            "list (Debian: poppler-utils; `make sysdeps` installs it)"
         )
     workdir = tex.parent
     built = tex.with_suffix(".pdf")
