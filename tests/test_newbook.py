@@ -78,8 +78,11 @@ PLAIN_CHAPTERS = {
 
 
 def sangokushi(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The command as an author's shell runs it: its output to a pipe is block-buffered (the
+    command leaves with ``os._exit``, after flushing)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     result = subprocess.run(
-        [*SANGOKUSHI, *args], capture_output=True, text=True, cwd=cwd, check=False
+        [*SANGOKUSHI, *args], capture_output=True, text=True, cwd=cwd, env=env, check=False
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Traceback" not in result.stderr and "WARNING" not in result.stderr, result.stderr

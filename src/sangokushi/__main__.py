@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
+from sangokushi.build.cli import entry
 
-from sangokushi.build.cli import main
-
-sys.exit(main())
+entry()
