@@ -14,9 +14,11 @@ from sangokushi.book import BOOK_CLASS, LATEX_ENGINE
 from sangokushi.facts import Facts, load
 
 HERE = Path(__file__).resolve().parent
-# The extensions every book gets, in this order (sangokushi.book first: it declares the kinds
-# of chapter that numbering and frontback read).
+# The extensions every book gets, in this order (sangokushi.fignumbers first: it stands in for
+# Sphinx's toctree collector; sangokushi.book before numbering and frontback: it declares the
+# kinds of chapter they read).
 EXTENSIONS = [
+    "sangokushi.fignumbers",
     "myst_parser",
     "sangokushi.book",
     "sangokushi.numbering",

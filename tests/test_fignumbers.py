@@ -1,0 +1,77 @@
+"""sangokushi.fignumbers: figure numbers right after every edit, not walked again for nothing."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.testing.util import SphinxTestApp
+
+ROOT = Path(__file__).parent / "roots" / "test-fignumbers"
+NEW_TABLE = """:::{table} Inserted
+:name: tbl-inserted
+
+| x | y |
+|---|---|
+| 0 | 0 |
+:::
+
+"""
+
+NUMREF = '<span class="std std-numref">Table {}</span>'
+
+MakeApp = Callable[..., SphinxTestApp]
+
+
+def build(make_app: MakeApp, srcdir: Path) -> tuple[SphinxTestApp, list[int]]:
+    """A build of ``srcdir``, and how many doctrees were loaded while numbers were assigned."""
+    app = make_app("html", srcdir=srcdir)
+    loaded: list[int] = []
+
+    def count(app: Sphinx, env: BuildEnvironment) -> list[str]:
+        stock = env.get_doctree
+
+        def get_doctree(docname: str) -> Any:
+            loaded.append(1)
+            return stock(docname)
+
+        env.get_doctree = get_doctree  # type: ignore[method-assign]
+        return []
+
+    def uncount(app: Sphinx, env: BuildEnvironment) -> list[str]:
+        del env.get_doctree
+        return []
+
+    app.connect("env-get-updated", count, priority=1)
+    app.connect("env-get-updated", uncount, priority=999)
+    app.build()
+    app.cleanup()
+    assert app.warning.getvalue() == ""
+    return app, loaded
+
+
+def test_numbers_follow_an_edit_and_stand_when_nothing_is_read(
+    make_app: MakeApp, tmp_path: Path
+) -> None:
+    srcdir = tmp_path / "book"
+    shutil.copytree(ROOT, srcdir)
+    first, loaded = build(make_app, srcdir)
+    assert loaded  # a fresh environment: every doctree walked
+    assert first.env.toc_fignumbers["b"] == {"table": {"tbl-second": (2,)}}
+    assert NUMREF.format(2) in (first.outdir / "b.html").read_text(encoding="utf-8")
+
+    again, loaded = build(make_app, srcdir)  # nothing read: the numbers stand, unwalked
+    assert loaded == []
+    assert again.env.toc_fignumbers == first.env.toc_fignumbers
+
+    a = srcdir / "a.md"
+    text = a.read_text(encoding="utf-8")
+    a.write_text(text.replace(":::{table} First", NEW_TABLE + ":::{table} First"), encoding="utf-8")
+    edited, loaded = build(make_app, srcdir)  # only a is read; b's table is now the third
+    assert loaded
+    assert edited.env.toc_fignumbers["b"] == {"table": {"tbl-second": (3,)}}
+    assert NUMREF.format(3) in (edited.outdir / "b.html").read_text(encoding="utf-8")
