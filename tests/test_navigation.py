@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from io import StringIO
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from bs4 import BeautifulSoup
 
 from sangokushi import navigation
 from support import make
+
+EXTENSIONS = ["myst_parser", "sangokushi.navigation", "notfound.extension"]  # the root's
 
 
 def sidebars(outdir: Path) -> dict[str, str]:
@@ -98,3 +101,52 @@ def test_book_sidebars_equal_the_themes(book: Path, tmp_path: Path) -> None:
     wei = BeautifulSoup(mine["wei.html"], "html.parser")
     [current] = wei.select("a.current")
     assert current.get_text().endswith("魏 — OpenAI") and current["href"] == "#"
+
+
+def test_the_next_build_reuses_the_sidebar_until_a_title_changes(
+    make_app, rootdir, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With sangokushi.pages and its key (as `sangokushi build` runs it), the sidebar rendered
+    by one build serves the next while the book's titles and toctrees stay as they were."""
+    import pydata_sphinx_theme.toctree
+
+    rendered: list[str] = []
+    stock = pydata_sphinx_theme.toctree.add_toctree_functions
+
+    def counting(app, pagename, *args, **kwargs):
+        if pagename == navigation.NEUTRAL:  # the theme's calls for each page are its own
+            rendered.append(pagename)
+        return stock(app, pagename, *args, **kwargs)
+
+    monkeypatch.setattr(pydata_sphinx_theme.toctree, "add_toctree_functions", counting)
+    srcdir = tmp_path / "book"
+    shutil.copytree(rootdir / "test-navigation", srcdir)
+    overrides = {
+        "extensions": [*EXTENSIONS, "sangokushi.pages"],
+        "html_pages_key": "key",
+    }
+
+    def build(source: Path) -> dict[str, str]:
+        warnings = StringIO()
+        app = make_app("html", srcdir=source, warning=warnings, confoverrides=overrides)
+        try:
+            app.build(force_all=True)  # as `sangokushi build` asks (-a)
+            assert warnings.getvalue() == ""
+            return sidebars(Path(app.outdir))
+        finally:
+            app.cleanup()
+
+    first = build(srcdir)
+    assert rendered == [navigation.NEUTRAL]
+    first_md = srcdir / "first.md"
+    first_md.write_text(first_md.read_text(encoding="utf-8") + "\nMore text.\n", encoding="utf-8")
+    assert build(srcdir) == first
+    assert rendered == [navigation.NEUTRAL]  # not rendered again
+
+    first_md.write_text(first_md.read_text().replace("# First & foremost", "# Renamed"))
+    renamed = build(srcdir)
+    assert rendered == [navigation.NEUTRAL] * 2
+    fresh = tmp_path / "fresh"
+    shutil.copytree(srcdir, fresh, ignore=shutil.ignore_patterns("_build"))
+    assert renamed == build(fresh)
+    assert all("Renamed" in nav and "foremost" not in nav for nav in renamed.values() if nav)

@@ -417,6 +417,9 @@ def test_the_html_writes_again_only_the_pages_that_change(tmp_path: Path) -> Non
     assert len(pages) > 10 and "wu" in pages
     edit(book.docs / "wu.md", "。", "。（一段落だけの書き換え。）")
     assert built_as_fresh("（一段落だけの書き換え。）", "wu.html") == ["wu"]
+    # Words between spaces change the page's word count (myst-parser's metadata): only its own.
+    edit(book.docs / "wu.md", "（一段落だけの書き換え。）", "Open weights, open models.")
+    assert built_as_fresh("Open weights, open models.", "wu.html") == ["wu"]
     # A box's historical name is printed in the correspondence table, whose source is as it was.
     edit(book.docs / "wei.md", ":historical: 魏\n", ":historical: 曹魏\n")
     table = "appendix/correspondence"

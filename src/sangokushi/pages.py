@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Set
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.environment.adapters.toctree import document_toc
 from sphinx.util import logging
 
+from sangokushi import navigation
 from sangokushi.build.publish import write_whole
 from sangokushi.build.stamps import file_digest
 from sangokushi.templatecache import keep_compiled
@@ -23,6 +25,11 @@ logger = logging.getLogger(__name__)
 # In the environment's doctrees folder (the published folder holds pages only): each page's
 # digest and its file's, under the build's ``html_pages_key``.
 RECORD = "sangokushi-html-pages.json"
+# Metadata only its own page shows: myst-parser's word count ({sub-ref}`wordcount-words`), which
+# most edits change (context_parts has it for that page).
+OWN_METADATA = frozenset({"wordcount"})
+# Beside it: the sidebar navigation (sangokushi.navigation) as the last build rendered it.
+NAVIGATION = "sangokushi-navigation.json"
 
 
 def parts_digest(parts: list[str]) -> str:
@@ -50,6 +57,11 @@ def context_parts(builder: StandaloneHTMLBuilder, docname: str) -> list[str]:
         document_toc(env, docname, builder.tags).pformat(),
         str(env.toc_num_entries.get(docname)),
     ]
+
+
+def _tuples(value: Any) -> Any:
+    """``value`` read back from JSON with its lists made tuples again (a navigation's key)."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
 def read_record(path: Path, key: str) -> dict[str, list[str]]:
@@ -89,6 +101,7 @@ class KeptPagesHTMLBuilder(StandaloneHTMLBuilder):
         self.unchanged: set[str] = set()
         self.last_pages = self.load_record()
         self.shared_digest = self.book_digest() if self.config.html_pages_key else ""
+        self.load_navigation()
 
     @property
     def record(self) -> Path:
@@ -97,6 +110,51 @@ class KeptPagesHTMLBuilder(StandaloneHTMLBuilder):
     def load_record(self) -> dict[str, list[str]]:
         """The last build's page digests, if it had this build's key."""
         return read_record(self.record, self.config.html_pages_key)
+
+    @property
+    def navigation_key(self) -> list[str]:
+        return [self.config.html_pages_key, self.shared_digest]
+
+    def load_navigation(self) -> None:
+        """The sidebar the last build rendered, if the whole book's share of every page
+        (``book_digest``) and the key are as then: the theme does not render it again."""
+        if not self.shared_digest:
+            return
+        try:
+            saved = json.loads((Path(self.doctreedir) / NAVIGATION).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if not isinstance(saved, dict) or saved.get("key") != self.navigation_key:
+            return
+        built = navigation.cache(self)
+        for key, parts, slots, marks in saved["navigation"]:
+            built.setdefault(
+                _tuples(key),
+                navigation.Navigation(
+                    parts,
+                    [navigation.Slot(*slot) for slot in slots],
+                    {doc: frozenset(on) for doc, on in marks.items()},
+                    self,
+                ),
+            )
+
+    def save_navigation(self) -> None:
+        """The sidebar as rendered in this build, for the next (``load_navigation``)."""
+        path = Path(self.doctreedir) / NAVIGATION
+        path.unlink(missing_ok=True)
+        rendered = navigation.cache(self)
+        if not self.shared_digest or not rendered:
+            return
+        saved = [
+            [
+                key,
+                nav.parts,
+                [astuple(s) for s in nav.slots],
+                {d: sorted(on) for d, on in nav.marks.items()},
+            ]
+            for key, nav in rendered.items()
+        ]
+        write_whole(path, json.dumps({"key": self.navigation_key, "navigation": saved}))
 
     def book_digest(self) -> str:
         """What every page shows of the whole book: the sidebar's titles and sections, the
@@ -110,7 +168,10 @@ class KeptPagesHTMLBuilder(StandaloneHTMLBuilder):
             env.toctree_includes,
             env.toc_secnumbers,
             env.toc_fignumbers,
-            env.metadata,
+            {
+                d: {k: v for k, v in m.items() if k not in OWN_METADATA}
+                for d, m in env.metadata.items()
+            },
             sorted(env.files_to_rebuild.items()),
             {k: v for k, v in self.globalcontext.items() if isinstance(v, (str, int, float))},
             [str(getattr(f, "filename", f)) for f in self._css_files + self._js_files],
@@ -144,6 +205,7 @@ class KeptPagesHTMLBuilder(StandaloneHTMLBuilder):
     def finish(self) -> None:
         super().finish()
         self.save_record()
+        self.save_navigation()
 
     def save_record(self) -> None:
         """Each page's digests as written, for the next build."""
