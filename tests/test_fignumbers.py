@@ -30,9 +30,8 @@ NUMREF = re.compile(r'<span class="std std-numref">\D*(\d+)</span>')
 MakeApp = Callable[..., SphinxTestApp]
 
 
-def build(make_app: MakeApp, srcdir: Path) -> tuple[SphinxTestApp, list[int]]:
-    """A build of ``srcdir``, and how many doctrees were loaded while numbers were assigned."""
-    app = make_app("html", srcdir=srcdir)
+def counted(app: SphinxTestApp) -> list[int]:
+    """A list that grows by one for each doctree loaded while numbers are assigned."""
     loaded: list[int] = []
 
     def count(app: Sphinx, env: BuildEnvironment) -> list[str]:
@@ -51,30 +50,42 @@ def build(make_app: MakeApp, srcdir: Path) -> tuple[SphinxTestApp, list[int]]:
 
     app.connect("env-get-updated", count, priority=1)
     app.connect("env-get-updated", uncount, priority=999)
+    return loaded
+
+
+def build(app: SphinxTestApp, loaded: list[int]) -> list[int]:
+    """Build with ``app`` again; the doctrees loaded while numbers were assigned."""
+    loaded.clear()
     app.build()
-    app.cleanup()
     assert app.warning.getvalue() == ""
-    return app, loaded
+    return list(loaded)
 
 
 def test_numbers_follow_an_edit_and_stand_when_nothing_is_read(
     make_app: MakeApp, tmp_path: Path
 ) -> None:
+    """One application built three times, as the preview keeps Sphinx loaded between builds
+    (another application on the same environment would start with nothing to walk)."""
     srcdir = tmp_path / "book"
     shutil.copytree(ROOT, srcdir)
-    first, loaded = build(make_app, srcdir)
-    assert loaded  # a fresh environment: every doctree walked
-    assert first.env.toc_fignumbers["b"] == {"table": {"tbl-second": (2,)}}
-    assert NUMREF.findall((first.outdir / "b.html").read_text(encoding="utf-8")) == ["2"]
+    app = make_app("html", srcdir=srcdir)
+    loaded = counted(app)
+    try:
+        assert build(app, loaded)  # a fresh environment: every doctree walked
+        numbers = {k: dict(v) for k, v in app.env.toc_fignumbers.items()}
+        assert numbers["b"] == {"table": {"tbl-second": (2,)}}
+        assert NUMREF.findall((app.outdir / "b.html").read_text(encoding="utf-8")) == ["2"]
 
-    again, loaded = build(make_app, srcdir)  # nothing read: the numbers stand, unwalked
-    assert loaded == []
-    assert again.env.toc_fignumbers == first.env.toc_fignumbers
+        assert build(app, loaded) == []  # nothing read: the numbers stand, unwalked
+        assert app.env.toc_fignumbers == numbers
 
-    a = srcdir / "a.md"
-    text = a.read_text(encoding="utf-8")
-    a.write_text(text.replace(":::{table} First", NEW_TABLE + ":::{table} First"), encoding="utf-8")
-    edited, loaded = build(make_app, srcdir)  # only a is read; b's table is now the third
-    assert loaded
-    assert edited.env.toc_fignumbers["b"] == {"table": {"tbl-second": (3,)}}
-    assert NUMREF.findall((edited.outdir / "b.html").read_text(encoding="utf-8")) == ["3"]
+        a = srcdir / "a.md"
+        text = a.read_text(encoding="utf-8")
+        a.write_text(
+            text.replace(":::{table} First", NEW_TABLE + ":::{table} First"), encoding="utf-8"
+        )
+        assert build(app, loaded)  # only a is read; b's table is now the third
+        assert app.env.toc_fignumbers["b"] == {"table": {"tbl-second": (3,)}}
+        assert NUMREF.findall((app.outdir / "b.html").read_text(encoding="utf-8")) == ["3"]
+    finally:
+        app.cleanup()

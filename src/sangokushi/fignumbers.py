@@ -42,7 +42,9 @@ class KeptFigureNumbers(TocTreeCollector):
     def assign_figure_numbers(self, env: BuildEnvironment) -> list[str]:
         if not self.changed:
             return []
-        return super().assign_figure_numbers(env)
+        rewrite = super().assign_figure_numbers(env)
+        self.changed = False  # for the next run of the same application (the preview's)
+        return rewrite
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
