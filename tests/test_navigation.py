@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from io import StringIO
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 import sphinx.builders.html
 from bs4 import BeautifulSoup
 
-from sangokushi import navigation
+from sangokushi import navigation, pages
 from support import make
 
 EXTENSIONS = ["myst_parser", "sangokushi.navigation", "notfound.extension"]  # the root's
@@ -142,10 +143,17 @@ def test_the_next_build_reuses_the_sidebar_until_a_title_changes(
     first_md.write_text(first_md.read_text(encoding="utf-8") + "\nMore text.\n", encoding="utf-8")
     assert build(srcdir) == first
     assert rendered == [navigation.NEUTRAL]  # not rendered again
+    # A kept sidebar not as the code writes it (an older version's) is rendered again.
+    [kept] = srcdir.rglob(pages.NAVIGATION)
+    saved = json.loads(kept.read_text(encoding="utf-8"))
+    saved["navigation"] = [[entry[0], entry[1]] for entry in saved["navigation"]]
+    kept.write_text(json.dumps(saved), encoding="utf-8")
+    assert build(srcdir) == first
+    assert rendered == [navigation.NEUTRAL] * 2
 
     first_md.write_text(first_md.read_text().replace("# First & foremost", "# Renamed"))
     renamed = build(srcdir)
-    assert rendered == [navigation.NEUTRAL] * 2
+    assert rendered == [navigation.NEUTRAL] * 3
     fresh = tmp_path / "fresh"
     shutil.copytree(srcdir, fresh, ignore=shutil.ignore_patterns("_build"))
     assert renamed == build(fresh)

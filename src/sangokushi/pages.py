@@ -126,17 +126,20 @@ class KeptPagesHTMLBuilder(StandaloneHTMLBuilder):
             return
         if not isinstance(saved, dict) or saved.get("key") != self.navigation_key:
             return
-        built = navigation.cache(self)
-        for key, parts, slots, marks in saved["navigation"]:
-            built.setdefault(
-                _tuples(key),
-                navigation.Navigation(
+        try:
+            found = {
+                _tuples(key): navigation.Navigation(
                     parts,
                     [navigation.Slot(*slot) for slot in slots],
                     {doc: frozenset(on) for doc, on in marks.items()},
                     self,
-                ),
-            )
+                )
+                for key, parts, slots, marks in saved["navigation"]
+            }
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return  # not as this code writes it: the theme renders the sidebar again
+        for key, nav in found.items():
+            navigation.cache(self).setdefault(key, nav)
 
     def save_navigation(self) -> None:
         """The sidebar as rendered in this build, for the next (``load_navigation``)."""

@@ -194,8 +194,8 @@ def entry() -> None:
     """The ``sangokushi`` command: ``main``, then out of the process at once.
 
     Every stream is flushed, but the heap is not torn down: a book's Sphinx environments are
-    hundreds of thousands of objects, and freeing them one by one at exit cost 0.24 s of a
-    3.3 s edit build (×1). Every file the build writes is closed and every thread joined
+    hundreds of thousands of objects, and freeing them one by one at exit cost 0.24–0.4 s of
+    a 3.5 s edit build (×1). Every file the build writes is closed and every thread joined
     before ``main`` returns.
     """
     status = main()
