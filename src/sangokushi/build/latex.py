@@ -262,6 +262,7 @@ def build_pdf(
     preamble: bool = True,
     press: bool = False,
     colour: bool = False,
+    read_back: bool = False,
     record: Callable[[str, float, float, str], None] | None = None,
 ) -> Path:
     """Compile ``tex`` with latexmk in its folder; return the PDF, or raise ``BuildError``.
@@ -270,7 +271,8 @@ def build_pdf(
     ``pass_fds`` (BUILDDIR's lock); ``track`` is told of it while it runs. Without
     ``preamble`` no preamble format is dumped (a one-page document: it would cost more).
     ``press``: a print shop's PDF, made PDF/X-1a and read back (sangokushi.pdfx), in black
-    alone unless ``colour`` (a cover). ``record`` is told how long each step took (name,
+    alone unless ``colour`` (a cover). ``read_back``: an EPUB marks its pages, which poppler's
+    pdftotext reads (sangokushi.pagemap). ``record`` is told how long each step took (name,
     start, end as ``time.monotonic()``, detail).
     """
     record = record or (lambda *phase: None)
@@ -282,10 +284,10 @@ def build_pdf(
             "(Debian: texlive-lang-japanese texlive-latex-extra latexmk; `make sysdeps` installs "
             "them); the HTML edition does not"
         )
-    if shutil.which("pdftotext") is None:
+    if read_back and shutil.which("pdftotext") is None:
         raise BuildError(
-            "pdftotext not found: a PDF's pages are read back with poppler for the EPUB's page "
-            "list (Debian: poppler-utils; `make sysdeps` installs it)"
+            "pdftotext not found: this PDF's pages are read back with poppler for the EPUB's "
+            "page list (Debian: poppler-utils; `make sysdeps` installs it)"
         )
     workdir = tex.parent
     built = tex.with_suffix(".pdf")

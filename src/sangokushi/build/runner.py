@@ -607,6 +607,7 @@ class Build:
                 pass_fds=(self._lock,) if self._lock >= 0 else (),
                 track=self._later.running if self._later else None,
                 press=edition.press,
+                read_back=self.page_source(edition),
                 record=lambda *phase: self.timings.add(edition.name, *phase),
             )
             if self.page_source(edition):
