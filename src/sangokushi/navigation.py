@@ -13,7 +13,7 @@ import os
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +154,42 @@ def cache(builder: Builder) -> dict[tuple, Navigation]:
         found = {}
         setattr(builder, CACHE, found)
     return found
+
+
+def saved(builder: Builder) -> list[list[Any]]:
+    """The navigation ``builder`` rendered, as JSON values (``restore`` reads them back)."""
+    return [
+        [
+            key,
+            nav.parts,
+            [astuple(s) for s in nav.slots],
+            {d: sorted(on) for d, on in nav.marks.items()},
+        ]
+        for key, nav in cache(builder).items()
+    ]
+
+
+def _tuples(value: Any) -> Any:
+    """``value`` read back from JSON with its lists made tuples again (a cache key)."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
+def restore(builder: Builder, data: Any) -> None:
+    """Give ``builder`` the navigation ``saved`` left; nothing if ``data`` is not as ``saved``
+    writes it (an older version's): the theme renders it again."""
+    try:
+        found = {
+            _tuples(key): Navigation(
+                parts,
+                [Slot(*slot) for slot in slots],
+                {doc: frozenset(on) for doc, on in marks.items()},
+                builder,
+            )
+            for key, parts, slots, marks in data
+        }
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return
+    cache(builder).update(found)
 
 
 def _neutral_toctree(builder: Builder) -> Callable[..., str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Set
-from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
@@ -57,11 +56,6 @@ def context_parts(builder: StandaloneHTMLBuilder, docname: str) -> list[str]:
         document_toc(env, docname, builder.tags).pformat(),
         str(env.toc_num_entries.get(docname)),
     ]
-
-
-def _tuples(value: Any) -> Any:
-    """``value`` read back from JSON with its lists made tuples again (a navigation's key)."""
-    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
 def read_record(path: Path, key: str) -> dict[str, list[str]]:
@@ -126,38 +120,16 @@ class KeptPagesHTMLBuilder(StandaloneHTMLBuilder):
             return
         if not isinstance(saved, dict) or saved.get("key") != self.navigation_key:
             return
-        try:
-            found = {
-                _tuples(key): navigation.Navigation(
-                    parts,
-                    [navigation.Slot(*slot) for slot in slots],
-                    {doc: frozenset(on) for doc, on in marks.items()},
-                    self,
-                )
-                for key, parts, slots, marks in saved["navigation"]
-            }
-        except (KeyError, TypeError, ValueError, AttributeError):
-            return  # not as this code writes it: the theme renders the sidebar again
-        for key, nav in found.items():
-            navigation.cache(self).setdefault(key, nav)
+        navigation.restore(self, saved.get("navigation"))
 
     def save_navigation(self) -> None:
         """The sidebar as rendered in this build, for the next (``load_navigation``)."""
         path = Path(self.doctreedir) / NAVIGATION
         path.unlink(missing_ok=True)
-        rendered = navigation.cache(self)
-        if not self.shared_digest or not rendered:
+        if not self.shared_digest or not navigation.cache(self):
             return
-        saved = [
-            [
-                key,
-                nav.parts,
-                [astuple(s) for s in nav.slots],
-                {d: sorted(on) for d, on in nav.marks.items()},
-            ]
-            for key, nav in rendered.items()
-        ]
-        write_whole(path, json.dumps({"key": self.navigation_key, "navigation": saved}))
+        data = {"key": self.navigation_key, "navigation": navigation.saved(self)}
+        write_whole(path, json.dumps(data))
 
     def book_digest(self) -> str:
         """What every page shows of the whole book: the sidebar's titles and sections, the
