@@ -209,7 +209,7 @@ def test_class_options_declare_the_page_design() -> None:
     assert f"line_length={PAGE.chars}zw" in options and f"number_of_lines={PAGE.lines}" in options
     assert "paper={148mm,210mm}" in options
     assert "tate" in latex_class_options(TATE_PAGE, "tate").split(",")
-    assert "jlreq-trimmarks" in pdf_variant("print").preamble
+    assert "jlreq-trimmarks" in pdf_variant("print").latex_preamble()
     with pytest.raises(ValueError, match="unknown PDF variant"):
         latex_class_options(PAGE, "poster")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sangokushi.book import FORMAT_END
 from sangokushi.build.latex import FORMATS_KEPT, keep, preamble_format, texmf_environ
 from sangokushi.build.stamps import FORMATS_VARIABLE
 from support import BOOK, BY_NAME
@@ -54,7 +55,7 @@ def test_the_format_is_dumped_again_only_when_the_preamble_changes(
     dumped = fmt.stat().st_mtime_ns
     assert preamble_format(tex, env) and fmt.stat().st_mtime_ns == dumped
     tex.write_text(tex.read_text(encoding="utf-8").replace(
-        "\\begin{document}", "\\newcommand{\\sangokushitest}{}\n\\begin{document}", 1),
+        FORMAT_END, f"\\newcommand{{\\sangokushitest}}{{}}{FORMAT_END}", 1),
         encoding="utf-8")  # fmt: skip
     assert preamble_format(tex, env) and fmt.stat().st_mtime_ns != dumped
     (work / "sangokushibook.sty").write_text("% changed\n", encoding="utf-8", errors="strict")
@@ -85,10 +86,30 @@ def test_a_format_dumped_once_serves_every_builddir(book: Path, tmp_path: Path) 
     assert not (second.parent / f"{name}.log").exists()  # copied, not dumped
     assert (second.parent / f"{name}.fmt").read_bytes() == kept.read_bytes()
     second.write_text(second.read_text(encoding="utf-8").replace(
-        "\\begin{document}", "\\newcommand{\\sangokushitest}{}\n\\begin{document}", 1),
+        FORMAT_END, f"\\newcommand{{\\sangokushitest}}{{}}{FORMAT_END}", 1),
         encoding="utf-8")  # fmt: skip
     assert preamble_format(second, env) == name
     assert (second.parent / f"{name}.log").is_file() and len(list(cache.glob("*.fmt"))) == 2
+
+
+@pytest.mark.parametrize("reading", ["pdf", "pdf-tate"])
+def test_a_reading_pdf_and_its_print_pdf_load_one_format(
+    book: Path, tmp_path: Path, reading: str
+) -> None:
+    """The print shop's extras come after the format's end: a machine's first build dumps one
+    format per writing mode, and the print PDF copies the reading PDF's."""
+    cache = tmp_path / "cache"
+    env = {**texmf_environ(dict(os.environ)), FORMATS_VARIABLE: str(cache)}
+    works = {}
+    for name in (reading, f"{reading}-print"):
+        shutil.copytree(BY_NAME[name].workdir(book), tmp_path / name)
+        for old in (tmp_path / name).glob("*-preamble.*"):
+            old.unlink()
+        works[name] = tmp_path / name / f"{BOOK}.tex"
+    name = preamble_format(works[reading], env)
+    assert name and preamble_format(works[f"{reading}-print"], env) == name
+    assert not (tmp_path / f"{reading}-print" / f"{name}.log").exists()  # copied, not dumped
+    assert len(list(cache.glob("*.fmt"))) == 1
 
 
 def test_the_cache_keeps_the_most_recently_used(tmp_path: Path) -> None:

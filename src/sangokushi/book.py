@@ -46,6 +46,17 @@ class PdfVariant(NamedTuple):
     preamble: str = ""
     press: bool = False
 
+    def latex_preamble(self) -> str:
+        """What the variant adds to the book's preamble: its own, then (after ``FORMAT_END``)
+        the print shop's."""
+        return self.preamble + FORMAT_END + (PRESS_PREAMBLE if self.press else "")
+
+
+# Where a preamble format stops (mylatexformat's \endofdump; \relax when no format is used):
+# the print shop's extras are read by every pass, so that a book's reading and print PDFs load
+# one format between them (sangokushi.build.latex), dumped once on a machine's first build.
+FORMAT_END = "\n\\csname endofdump\\endcsname\n"
+
 
 # The smallest tint a print shop reproduces reliably on offset or on-demand presses, as a
 # fraction of full ink (the shops' guidelines: K10–80 %, lighter tints may vanish; see
@@ -101,7 +112,8 @@ PRESS_PREAMBLE = rf"""
 
 # The PDFs built from the book's LaTeX, by the name `-D book_pdf_variant=…` selects
 # (sangokushi.build.registry declares them: pdf, pdf-print, pdf-tate, pdf-tate-print).
-# "print": PRESS_PREAMBLE. "tate": set vertically, pages right to left. "tate-print": both.
+# "print": PRESS_PREAMBLE (after FORMAT_END). "tate": set vertically, pages right to left.
+# "tate-print": both.
 TATE_PREAMBLE = r"""
 \hypersetup{pdfdirection=R2L}
 % jlreq's vertical headings allow a page break after them on an even page only: where a
@@ -208,13 +220,13 @@ TATE_PREAMBLE = r"""
 """.replace("@TCY_DIGITS@", str(TCY_DIGITS))
 PDF_VARIANTS: dict[str, PdfVariant] = {
     "": PdfVariant(),
-    "print": PdfVariant(preamble=PRESS_PREAMBLE, press=True),
+    "print": PdfVariant(press=True),
     # Running heads the jlreq way, which turns with the page: 柱 (the book title on even
     # pages, the chapter on odd ones) in the fore-edge margin, ノンブル at its foot; page
     # numbers, there and in the index and page references, 縦中横.
     "tate": PdfVariant(tate=True, class_options=("tate",), preamble=TATE_PREAMBLE),
     "tate-print": PdfVariant(
-        tate=True, class_options=("tate",), preamble=TATE_PREAMBLE + PRESS_PREAMBLE, press=True
+        tate=True, class_options=("tate",), preamble=TATE_PREAMBLE, press=True
     ),
 }
 
@@ -264,7 +276,7 @@ def apply_pdf_variant(app: Sphinx, config: Config) -> None:
         return
     elements = dict(config.latex_elements)
     elements["extraclassoptions"] = latex_class_options(page_of(config, variant), variant)
-    elements["preamble"] = elements.get("preamble", "") + pdf_variant(variant).preamble
+    elements["preamble"] = elements.get("preamble", "") + pdf_variant(variant).latex_preamble()
     config.latex_elements = elements
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pikepdf
 
 from sangokushi import pdfx, texlog, tounicode
-from sangokushi.book import LATEX_ENGINE
+from sangokushi.book import FORMAT_END, LATEX_ENGINE
 from sangokushi.build.errors import BuildError
 from sangokushi.build.stamps import FORMATS_VARIABLE
 
@@ -64,7 +64,8 @@ def trailer_id(tex: Path, environ: Mapping[str, str]) -> str:
 
 
 # upLaTeX loads the book's preamble (classes, packages, fonts) from a format dumped once per
-# variant: most of a pass's time went there. The driver keeps what a format would drop.
+# writing mode (the print PDF's extras follow sangokushi.book.FORMAT_END): most of a pass's time
+# went there. The driver keeps what a format would drop.
 PREAMBLE_DRIVER = Path(__file__).with_name("preamble.ltx")
 # Files in the LaTeX folder a preamble may read (Sphinx copies its own and the book's there).
 PREAMBLE_INPUTS = (".sty", ".cls", ".cfg", ".def", ".fd", ".ldf", ".clo")
@@ -124,15 +125,17 @@ def preamble_format(
     pass_fds: Sequence[int] = (),
     track: Track | None = None,
 ) -> str | None:
-    """The name of a format holding ``tex``'s preamble, dumped when the preamble changed.
+    """The name of a format holding ``tex``'s preamble (up to ``FORMAT_END``), dumped when it
+    changed.
 
     None when the preamble cannot be dumped: latexmk then reads it as before (and reports
     its errors). Warnings in the preamble (a substituted font) are checked as the pages' are.
     """
     source = tex.read_text(encoding="utf-8")
-    end = source.find("\\begin{document}")
-    if end < 0:
+    ends = [i for i in (source.find(FORMAT_END), source.find("\\begin{document}")) if i >= 0]
+    if not ends:
         return None
+    end = min(ends)
     name = f"{tex.stem}-preamble"
     workdir = tex.parent
     fmt, stamp = workdir / f"{name}.fmt", workdir / f"{name}.digest"
