@@ -16,6 +16,7 @@ from ebooklib import epub
 from pypdf import PdfReader
 
 from sangokushi import fidelity
+from sangokushi.build import timings
 from sangokushi.build.checks import check
 from sangokushi.build.registry import Edition, with_check
 from support import BY_NAME, DOCS, EDITIONS, FACTS, make
@@ -80,6 +81,15 @@ def test_make_book_writes_nothing_to_stderr(book: Path) -> None:
     """A good build says what it did on stdout; stderr is for errors (and a library's INFO
     line, such as pikepdf's, must not reach it through the theme's logging set-up)."""
     assert book.with_name("book.stderr").read_text(encoding="utf-8") == ""
+
+
+def test_the_vertical_print_pdf_takes_the_first_free_latex_slot(book: Path) -> None:
+    """The PDFs an EPUB marks take the two background slots first; of the print PDFs, whose
+    LaTeX ends the build, the vertical (the longer) takes the next."""
+    phases = timings.load(book / "work" / timings.FILE)
+    started = {p.edition: p.start for p in phases if p.name == "latexmk"}
+    assert max(started["pdf"], started["pdf-tate"]) < started["pdf-tate-print"]
+    assert started["pdf-tate-print"] < started["pdf-print"]
 
 
 def test_epubs_carry_the_books_facts_for_stores(book: Path) -> None:

@@ -12,7 +12,7 @@ from sangokushi.build.runner import Build, source_date
 from support import BY_NAME, DOCS, EDITIONS
 
 # In the order the runner builds them (sangokushi.build.runner: the PDFs an EPUB waits for first).
-PDFS = ("pdf", "pdf-tate", "pdf-print", "pdf-tate-print")
+PDFS = ("pdf", "pdf-tate", "pdf-tate-print", "pdf-print")
 
 
 def written(docs: Path, builddir: Path, names: tuple[str, ...]) -> dict[str, bytes]:

@@ -687,12 +687,22 @@ class Build:
         try:
             # Covers last: they wait for their print PDF's LaTeX. With html_first, the HTML first.
             # Of the PDFs, those an EPUB waits for first: their LaTeX takes the two background
-            # slots before the print variants'.
+            # slots before the print variants'. Of these, the vertical first: its LaTeX is the
+            # longer (more pages, slower passes), and the first slot free goes to it.
             first = "html" if self.html_first else ""
-            ordered = sorted(
-                editions,
-                key=lambda e: (e.form != first, bool(e.spine), not e.post, not self.page_source(e)),
-            )
+
+            def order(e: Edition) -> tuple[bool, ...]:
+                source = self.page_source(e)
+                printed = e.post and not e.spine and not source
+                return (
+                    e.form != first,
+                    bool(e.spine),
+                    not e.post,
+                    not source,
+                    printed and not e.vertical,
+                )
+
+            ordered = sorted(editions, key=order)
             self._count = {e.name: f"{n}/{len(ordered)}" for n, e in enumerate(ordered, 1)}
             for edition in ordered:
                 self.told()
