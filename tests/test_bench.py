@@ -116,6 +116,12 @@ def test_targets_quick_run_says_met_or_missed_with_cpu_and_load(tmp_path: Path) 
     assert re.fullmatch(r"latex ×\d \(.*\), dvipdf ×1 \(.*\)", phases["pdf", "latexmk"]["detail"])
     assert phases["html", "Sphinx read"]["detail"] == "1 documents read"
     assert re.search(r"^\| pandoc-epub x1 \| [\d.]+ \| [\d.]+ \|", report, re.M)
+    # `make live`: a save while the preview runs, timed to the end of the build it starts.
+    saved = runs["live x1"][0]
+    assert saved["cpu"] > 0 and 0 < saved["published"]["html"] <= saved["wall"]
+    assert {"html", "epub", "pdf"} <= set(saved["published"])
+    phases = {(p["edition"], p["name"]): p for p in saved["phases"]}
+    assert phases["html", "Sphinx read"]["detail"] == "1 documents read"
 
 
 def test_targets_keep_the_sizes_not_measured_this_time() -> None:

@@ -127,6 +127,11 @@ def test_live_rebuilds_html_and_pdf_on_save(tmp_path: Path) -> None:
         assert wait_for(lambda: state()["version"] > first["version"], 60)
         now = state()
         assert now["doc"] == "shu" and now["html"] == "/html/shu.html" and not now["error"]
+        # Each build ends with one line (`make bench` times `make live` by it).
+        ended = re.findall(
+            r"^sangokushi: preview: (\w+): built \([\d.]+ s\)$", running.said(), re.M
+        )
+        assert ended == ["index", "shu"], running.said()
         assert now["page"] > 1
         pdf = tmp_path / "got.pdf"
         pdf.write_bytes(fetch(base + now["pdf"]) or b"")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -16,13 +19,19 @@ from pathlib import Path
 
 from sangokushi.bench.report import machine
 from sangokushi.bench.run import build_env, forget_formats, peer_commands
-from sangokushi.bench.synth import edit_paragraph, make_book, pandoc_markdown
+from sangokushi.bench.synth import Book, edit_paragraph, make_book, pandoc_markdown
 from sangokushi.build import timings
+from sangokushi.build.preview import ENDED
 from sangokushi.facts import load
 
 # An edition published: ``sangokushi: NAME: PATH (N.N s)``.
 PUBLISHED = re.compile(r"^sangokushi: ([\w-]+): .* \([\d.]+ s\)$")
+# `sangokushi preview`'s line at the end of each build.
+PREVIEW_ENDED = re.compile(rf"^sangokushi: {ENDED} \S+: (built|build failed) \([\d.]+ s\)$")
 ALL = "all"
+# How long a preview build (×1) may take, and the pause before each save (the watcher at rest).
+LIVE_TIMEOUT = 120
+LIVE_SETTLE = 1.0
 
 
 @dataclass(frozen=True)
@@ -30,7 +39,9 @@ class Target:
     """One of the issue's targets: a build of a book ×``size``, until ``until`` is published."""
 
     name: str
-    scenario: str  # first (no kept preamble formats) | cold (an empty BUILDDIR) | edit
+    # first (no kept preamble formats) | cold (an empty BUILDDIR) | edit | live (an edit saved
+    # while `sangokushi preview` runs, what `make live` runs: from the save)
+    scenario: str
     size: int
     until: str  # an edition, or ALL: the build's end
     seconds: float
@@ -42,6 +53,8 @@ TARGETS = (
     Target("one paragraph edited, ×1: HTML published", "edit", 1, "html", 1.0),
     Target("one paragraph edited, ×1: every edition", "edit", 1, ALL, 2.0),
     Target("one paragraph edited, ×100: every edition", "edit", 100, ALL, 5.0),
+    Target("one paragraph saved in `make live`, ×1: HTML published", "live", 1, "html", 1.0),
+    Target("one paragraph saved in `make live`, ×1: every edition", "live", 1, ALL, 2.0),
 )
 
 
@@ -77,6 +90,83 @@ def timed(command: Sequence[str], env: dict[str, str], cwd: Path) -> Run:
         raise RuntimeError(f"{' '.join(command)} failed:\n{''.join(said)[-3000:]}")
     cpu = usage.ru_utime + usage.ru_stime
     return Run(round(wall, 3), round(cpu, 3), published, (before, os.getloadavg()[0]))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system seconds of process ``pid`` and of the children it has waited for."""
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+class Live:
+    """`sangokushi preview` of a book (what `make live` runs), its lines read as they come."""
+
+    def __init__(self, srcdir: Path, builddir: Path, env: dict[str, str], cwd: Path) -> None:
+        command = [sys.executable, "-m", "sangokushi", "preview", str(srcdir)]
+        self.process = subprocess.Popen(
+            [*command, "--builddir", str(builddir), "--port", "0"],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: queue.Queue[tuple[float, str | None]] = queue.Queue()
+        self.said: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put((time.perf_counter(), line.strip()))
+        self.lines.put((time.perf_counter(), None))
+
+    def built(self, since: float) -> tuple[dict[str, float], float]:
+        """Wait for the end of a build: each edition published, and the end, in seconds from
+        ``since`` (``time.perf_counter()``)."""
+        published: dict[str, float] = {}
+        while True:
+            at, line = self.lines.get(timeout=LIVE_TIMEOUT)
+            if line is None:
+                raise RuntimeError("sangokushi preview ended:\n" + "\n".join(self.said[-30:]))
+            self.said.append(line)
+            if ended := PREVIEW_ENDED.match(line):
+                if ended[1] != "built":
+                    raise RuntimeError("\n".join(self.said[-30:]))
+                return published, round(at - since, 3)
+            if found := PUBLISHED.match(line):
+                published[found[1]] = round(at - since, 3)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def live(book: Book, builddir: Path, env: dict[str, str], cwd: Path, rounds: int) -> list[Run]:
+    """``rounds`` paragraph edits saved while `sangokushi preview` runs on ``builddir`` (built
+    already: its first build finds every edition up to date), each timed from the save to the
+    build's end; CPU is the preview process's, its TeX included."""
+    runs: list[Run] = []
+    preview = Live(book.srcdir, builddir, env, cwd)
+    try:
+        preview.built(time.perf_counter())
+        for round_ in range(rounds):
+            time.sleep(LIVE_SETTLE)
+            before, cpu = os.getloadavg()[0], cpu_seconds(preview.process.pid)
+            saved = time.perf_counter()
+            edit_paragraph(book, f"（保存{round_}）")
+            published, wall = preview.built(saved)
+            cpu = round(cpu_seconds(preview.process.pid) - cpu, 3)
+            run = Run(wall, cpu, published, (before, os.getloadavg()[0]))
+            run.phases = [asdict(p) for p in timings.load(builddir / "work" / timings.FILE)]
+            runs.append(run)
+    finally:
+        preview.stop()
+    return runs
 
 
 def build_command(srcdir: Path, builddir: Path) -> list[str]:
@@ -155,6 +245,10 @@ def measure(
                 peer_run = Run(round(wall, 3), round(cpu, 3), {}, (before, os.getloadavg()[0]))
                 runs.setdefault(f"{peer} x{size}", []).append(asdict(peer_run))
                 log(f"x{size} {peer}: {wall:.2f} s (CPU {cpu:.2f} s)")
+        if size == 1:
+            for run in live(book, builddir, env, work, repeats):
+                runs.setdefault(f"live x{size}", []).append(asdict(run))
+                log(f"x{size} live: {run.wall:.2f} s (CPU {run.cpu:.2f} s) {run.published}")
         book.paragraph_doc.write_bytes(original)
         shutil.rmtree(builddir, ignore_errors=True)
     return runs
@@ -187,7 +281,8 @@ def markdown(runs: dict[str, list[dict]], when: str) -> str:
         "Generated by `make bench` (`python -m sangokushi.bench targets`) from",
         f"`bench/targets.json`, {when}, on {machine()}.",
         "Medians of the rounds; CPU is user + system time of every process of the build",
-        "(`sangokushi build DIR`, what `make book` runs); load is the 1-minute load average",
+        "(`sangokushi build DIR`, what `make book` runs; for `make live`, `sangokushi preview`",
+        "during the build, timed from the save); load is the 1-minute load average",
         "before → after the runs (2 cores: above 2, wall times are inflated by other work).",
         "",
         "| target | goal | wall s | CPU s | rounds | load | verdict |",
@@ -213,7 +308,7 @@ def markdown(runs: dict[str, list[dict]], when: str) -> str:
         "When each edition was published, seconds from the build's start (medians):",
         "",
     ]
-    keyed = [k for k in runs if k.startswith(("first ", "cold ", "edit "))]
+    keyed = [k for k in runs if k.startswith(("first ", "cold ", "edit ", "live "))]
     editions = sorted({e for k in keyed for r in runs[k] for e in r["published"]})
     lines.append("| build | " + " | ".join(editions) + " | all done | CPU s |")
     lines.append("|---|" + "---:|" * (len(editions) + 2))
@@ -290,20 +385,27 @@ def why(target: Target, runs: dict[str, list[dict]]) -> list[str]:
     if target.until == ALL:
         # An edition found up to date only waited: the last one built ended the build.
         built = [p for p in phases if not p.name.startswith("waits for ")]
+        if not built:
+            return ["", title, "", "No edition was built in this round."]
         edition = max(built, key=lambda p: p.end).edition
         wall = run["wall"]
     else:
         edition = target.until
         wall = run["published"].get(edition, 0.0)
     until = max(p.end for p in phases if p.edition == edition)
+    after = (
+        "the save (the watcher waits for the writes to end before the phases)"
+        if target.scenario == "live"
+        else "the command started (Python's start-up and imports come before the phases)"
+    )
     lines = [
         "",
         title,
         "",
         f"The round of median wall time ({run['wall']:.2f} s, CPU {run['cpu']:.2f} s, load "
         f"{run['load'][0]:.1f} → {run['load'][1]:.1f}): {edition} was done {until:.2f} s into "
-        f"the build's phases, {wall:.2f} s after the command started (Python's start-up and "
-        "imports come before the phases). The work that decided it, in order: the main "
+        f"the build's phases, {wall:.2f} s after {after}. The work that decided it, in "
+        "order: the main "
         "thread's, a wait for a PDF replaced by that PDF's work in the background; the other "
         "editions' background LaTeX shares the 2 cores with it:",
         "",

@@ -8,6 +8,7 @@ import logging
 import mimetypes
 import re
 import threading
+import time
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from sangokushi.build.registry import Edition
 from sangokushi.build.runner import Build
 
 HOST = "127.0.0.1"
+# The start of the line that ends each build (what the page's status says, for a terminal).
+ENDED = "preview:"
 # What a save changes: the book's own sources, not editors' scratch files.
 SOURCES = (".md", ".rst", ".py", ".toml", ".css", ".html", ".png", ".jpg", ".svg", ".txt")
 # Files of a published EPUB, read from inside it: /read/<edition>/<name in the zip>.
@@ -145,17 +148,21 @@ class Preview:
         self.stop = threading.Event()
 
     def build(self) -> None:
-        """One ``sangokushi build`` of the chosen editions (the same runner, lock and checks)."""
+        """One ``sangokushi build`` of the chosen editions (the same runner, lock and checks),
+        ending with one line: ``preview: DOC: built (N.N s)`` or ``… build failed …``."""
         runner = Build(
             self.sourcedir, self.builddir, list(self.options), self.editions, self.say, True
         )
+        start, doc = time.monotonic(), self.state.doc
         try:
             runner.run(self.chosen)
         except BuildError as exc:
             self.say(str(exc))
+            self.say(f"{ENDED} {doc}: build failed ({time.monotonic() - start:.1f} s)")
             self.state.update(status=f"build failed: {exc}", error=True)
             return
-        self.state.update(status=f"built: {self.state.doc}", error=False)
+        self.say(f"{ENDED} {doc}: built ({time.monotonic() - start:.1f} s)")
+        self.state.update(status=f"built: {doc}", error=False)
 
     def urls(self) -> dict[str, object]:
         """Where the page finds the edited document: in the HTML, the first PDF and each EPUB
