@@ -231,6 +231,26 @@ def test_publish_swaps_a_folder_whole(tmp_path: Path) -> None:
     assert [(p / "index.html").read_text() for p in handed] == ["<html>new</html>\n"]
 
 
+def test_publish_links_the_files_the_previous_folder_holds_unchanged(tmp_path: Path) -> None:
+    """A file of the new folder with the bytes the published one has is linked to it, not
+    copied (even written again since); a changed one is copied, even of the same size and
+    time (a file system that keeps whole seconds)."""
+    work, target = html_tree(tmp_path / "work", "one"), tmp_path / "html"
+    (work / "wu.html").write_text("<html>wu</html>\n")
+    publish(work, target, tmp_path / ".staging", ["index"], "html")
+    (work / "wu.html").write_text("<html>wu</html>\n")
+    then = (work / "index.html").stat()
+    (work / "index.html").write_text("<html>two</html>\n")
+    os.utime(work / "index.html", ns=(then.st_atime_ns, then.st_mtime_ns))
+    handed: list[Path] = []
+    publish(work, target, tmp_path / ".staging", ["index"], "html", discard=handed.append)
+    (previous,) = handed
+    assert (target / "wu.html").samefile(previous / "wu.html")
+    assert not (target / "index.html").samefile(previous / "index.html")
+    assert (target / "index.html").read_text() == "<html>two</html>\n"
+    assert not (target / "index.html").samefile(work / "index.html")  # never the work file's
+
+
 def test_publish_keeps_a_linked_output_a_link(tmp_path: Path) -> None:
     deployed = html_tree(tmp_path / "www" / "book", "old")
     target = tmp_path / "build" / "html"
