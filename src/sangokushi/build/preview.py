@@ -151,7 +151,7 @@ class Preview:
         """One ``sangokushi build`` of the chosen editions (the same runner, lock and checks),
         ending with one line: ``preview: DOC: built (N.N s)`` or ``… build failed …``."""
         runner = Build(
-            self.sourcedir, self.builddir, list(self.options), self.editions, self.say, True
+            self.sourcedir, self.builddir, list(self.options), self.editions, self.say, "always"
         )
         start, doc = time.monotonic(), self.state.doc
         try:
