@@ -158,6 +158,8 @@ def linking_unchanged(previous: Path, new: Path) -> Callable[[str, str], object]
 
 
 def _same_bytes(a: str | Path, b: str | Path, size: int) -> bool:
+    # Not filecmp.cmp: its cache answers again for files of the same size and time, which a
+    # page rewritten within the same second (a file system of whole seconds) has.
     if os.path.getsize(a) != size:
         return False
     with open(a, "rb") as first, open(b, "rb") as second:
