@@ -16,7 +16,7 @@ from ebooklib import epub
 from pypdf import PdfReader
 
 from sangokushi import fidelity
-from sangokushi.build import timings
+from sangokushi.build import runner, timings
 from sangokushi.build.checks import check
 from sangokushi.build.registry import Edition, with_check
 from support import BY_NAME, DOCS, EDITIONS, FACTS, make
@@ -87,7 +87,7 @@ def test_the_vertical_print_pdf_takes_the_first_free_latex_slot(book: Path) -> N
     """The PDFs an EPUB marks take the two background slots first; of the print PDFs, whose
     LaTeX ends the build, the vertical (the longer) takes the next."""
     phases = timings.load(book / "work" / timings.FILE)
-    started = {p.edition: p.start for p in phases if p.name == "latexmk"}
+    started = {p.edition: p.end for p in phases if p.name == runner.SLOT_WAIT}
     assert max(started["pdf"], started["pdf-tate"]) < started["pdf-tate-print"]
     assert started["pdf-tate-print"] < started["pdf-print"]
 

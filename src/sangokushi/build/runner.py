@@ -221,6 +221,8 @@ OUTPUT_ONLY = frozenset(
 # At most this many post-steps (LaTeX) at once, in the background, while the main thread
 # runs the next edition's Sphinx: on 2 cores LaTeX (one core each) would otherwise leave one idle.
 POST_JOBS = 2
+# The phase (sangokushi.build.timings) from a post-step's submission to its start.
+SLOT_WAIT = "waits for a LaTeX slot"
 # How long an interrupted LaTeX job gets to end after SIGTERM before it gets SIGKILL.
 STOP_GRACE = 5.0
 
@@ -531,9 +533,13 @@ class Build:
         if later is None or not edition.post:
             self.finish(edition, docnames, inputs)
         else:
-            later.submit(
-                lambda: self.failure(edition, self.finish, edition, docnames, inputs), edition.name
-            )
+            queued = time.monotonic()
+
+            def job() -> str | None:
+                self.timings.add(edition.name, SLOT_WAIT, queued, time.monotonic())
+                return self.failure(edition, self.finish, edition, docnames, inputs)
+
+            later.submit(job, edition.name)
         return target
 
     def sphinx(self, edition: Edition) -> tuple[list[str], dict[str, str]]:
