@@ -67,3 +67,20 @@ def test_templates_are_compiled_once_and_again_when_changed(
     again = sphinx_build(None, dest, builder, **overrides)
     assert "印-2" in (again.outdir / page).read_text(encoding="utf-8")
     assert "layout.html" not in compiled, compiled
+
+
+def test_code_compiled_in_another_syntax_is_kept_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LaTeX's templates write <%= %> for {{ }} (sangokushi.latexwriter): the same file under
+    the same name compiles to other code there."""
+    from sphinx.util.template import LaTeXRenderer, SphinxRenderer
+
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "both.jinja").write_text("<%= a %>|{{ a }}", encoding="utf-8")
+    monkeypatch.setattr(TemplateCache, "shared", {})
+    latex, plain = LaTeXRenderer([tmp_path / "templates"]), SphinxRenderer([tmp_path / "templates"])
+    for renderer in (latex, plain):
+        renderer.env.bytecode_cache = TemplateCache(renderer.env, tmp_path / FOLDER)
+    assert latex.render("both.jinja", {"a": 1}) == "1|{{ a }}"
+    assert plain.render("both.jinja", {"a": 1}) == "<%= a %>|1"

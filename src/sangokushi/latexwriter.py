@@ -1,4 +1,4 @@
-"""Sphinx's LaTeX translator with its Jinja table templates compiled once, not once per table."""
+"""Sphinx's LaTeX translator with its Jinja templates compiled once, not once per table."""
 
 from __future__ import annotations
 
@@ -8,35 +8,39 @@ from sphinx.application import Sphinx
 from sphinx.util.template import LaTeXRenderer
 from sphinx.writers.latex import LaTeXTranslator
 
+from sangokushi.templatecache import keep_compiled
+
 #: The builder's attribute holding this build's renderer (a Jinja environment, which keeps
 #: its compiled templates): one per build, so no state outlives it.
 RENDERER = "sangokushi_latex_renderer"
 
 
 class CachedTemplateLaTeXTranslator(LaTeXTranslator):
-    """Renders ``tabular``/``tabulary``/``longtable`` through one long-lived Jinja environment.
+    """Renders the document and its ``tabular``/``tabulary``/``longtable`` through one
+    long-lived Jinja environment, whose compiled templates are kept (sangokushi.templatecache).
 
     The stock ``render`` builds a new ``LaTeXRenderer`` for every table, so every table
-    compiles its template again. Templates a project overrides in ``templates_path`` keep the
-    stock lookup (and its legacy ``_t`` fallback).
+    compiles its template again. The templates are looked up as the stock ``render`` does, a
+    project's in ``templates_path`` first; a legacy ``_t`` one is left to it (and its warning).
     """
 
     def render(self, template_name: str, variables: dict[str, Any]) -> str:
-        if self._overridden(template_name):
-            return super().render(template_name, variables)
+        for folder in self.config.templates_path:
+            template = self.builder.confdir / folder / template_name
+            if template.exists():
+                return self.renderer().render(str(template), variables)
+            if template.with_name(template.name.removesuffix(".jinja") + "_t").exists():
+                return super().render(template_name, variables)
+        return self.renderer().render(template_name, variables)
+
+    def renderer(self) -> LaTeXRenderer:
+        """This build's renderer (one per builder, so no state outlives it)."""
         renderer: LaTeXRenderer | None = getattr(self.builder, RENDERER, None)
         if renderer is None:
             renderer = LaTeXRenderer(latex_engine=self.config.latex_engine)
+            keep_compiled(self.builder, renderer.env)
             setattr(self.builder, RENDERER, renderer)
-        return renderer.render(template_name, variables)
-
-    def _overridden(self, template_name: str) -> bool:
-        legacy = template_name.removesuffix(".jinja") + "_t"
-        return any(
-            (self.builder.confdir / folder / name).exists()
-            for folder in self.config.templates_path
-            for name in (template_name, legacy)
-        )
+        return renderer
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

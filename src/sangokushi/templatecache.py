@@ -1,4 +1,4 @@
-"""The theme's Jinja templates compiled once: kept between builds and between editions."""
+"""Jinja templates compiled once: kept between builds and between editions."""
 
 from __future__ import annotations
 
@@ -12,6 +12,21 @@ from sphinx.builders import Builder
 
 # The folder of an edition's doctrees that holds its compiled templates.
 FOLDER = "jinja"
+# What the same source compiles to differently (LaTeX's templates use <% %> for {% %}).
+SYNTAX = (
+    "block_start_string",
+    "block_end_string",
+    "variable_start_string",
+    "variable_end_string",
+    "comment_start_string",
+    "comment_end_string",
+    "line_statement_prefix",
+    "line_comment_prefix",
+    "trim_blocks",
+    "lstrip_blocks",
+    "newline_sequence",
+    "keep_trailing_newline",
+)
 
 
 class TemplateCache(BytecodeCache):
@@ -28,6 +43,7 @@ class TemplateCache(BytecodeCache):
     def __init__(self, environment: Environment, folder: Path) -> None:
         kind = [type(environment).__qualname__, sorted(environment.extensions)]
         kind += [environment.autoescape if isinstance(environment.autoescape, bool) else "?"]
+        kind += [getattr(environment, name) for name in SYNTAX]
         self.kind = hashlib.blake2b(repr(kind).encode(), digest_size=8).hexdigest()
         folder = folder / self.kind
         folder.mkdir(parents=True, exist_ok=True)
@@ -44,10 +60,11 @@ class TemplateCache(BytecodeCache):
         self.files.dump_bytecode(bucket)
 
 
-def keep_compiled(builder: Builder) -> None:
-    """Give ``builder``'s template environment (``init_templates`` done) the cache, in a folder
-    beside its doctrees."""
-    environment = getattr(builder.templates, "environment", None)
+def keep_compiled(builder: Builder, environment: object | None = None) -> None:
+    """Give a template environment of ``builder`` the cache, in a folder beside its doctrees:
+    by default its theme's (``init_templates`` done)."""
+    if environment is None:
+        environment = getattr(builder.templates, "environment", None)
     if not isinstance(environment, Environment):
         return  # a project's own template_bridge
     environment.bytecode_cache = TemplateCache(environment, Path(builder.doctreedir) / FOLDER)
