@@ -43,6 +43,7 @@ def test_tables_compiled_once_and_written_as_sphinx_does(
         return compile_(self, source, name, *args, **kwargs)
 
     monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    monkeypatch.setattr(TemplateCache, "shared", {})  # as in a new process
     stock = build_tex(make_app, rootdir, tmp_path, "stock", [])
     stock_tables = [n for n in compiled if n in TABLE_TEMPLATES]
     compiled.clear()
@@ -120,6 +121,7 @@ def test_a_projects_table_templates_are_compiled_once_too(
     templates found there go through the kept environment as well."""
     srcdir = with_own_tables(rootdir, tmp_path / "src")
     compiled = counted_compiles(monkeypatch)
+    monkeypatch.setattr(TemplateCache, "shared", {})  # as in a new process
     stock = build_own(make_app, srcdir, [], tmp_path / "stock")
     stock_tables = [n for n in compiled if n in TABLE_TEMPLATES]
     compiled.clear()
@@ -138,7 +140,7 @@ def test_the_compiled_templates_are_kept_for_the_next_build(
     srcdir = with_own_tables(rootdir, tmp_path / "src")
     builddir = tmp_path / "build"
     compiled = counted_compiles(monkeypatch)
-    monkeypatch.setattr(TemplateCache, "shared", {})  # not what other tests compiled
+    monkeypatch.setattr(TemplateCache, "shared", {})  # as in a new process
     first = build_own(make_app, srcdir, ["sangokushi.latexwriter"], builddir)
     assert "latex.tex.jinja" in compiled and set(compiled) & TABLE_TEMPLATES
     monkeypatch.setattr(TemplateCache, "shared", {})
