@@ -15,14 +15,17 @@ from sangokushi.templatecache import TemplateCache
 TABLE_TEMPLATES = {"tabular.tex.jinja", "tabulary.tex.jinja", "longtable.tex.jinja"}
 
 
-def build_tex(make_app, rootdir: Path, tmp_path: Path, name: str, extensions: list[str]) -> str:
-    srcdir = tmp_path / name
-    srcdir.mkdir()
-    for path in (rootdir / "test-latexwriter").iterdir():
-        (srcdir / path.name).write_bytes(path.read_bytes())
+def latex_tables(
+    make_app, srcdir: Path, extensions: list[str], builddir: Path | None = None, **overrides
+) -> str:
+    """``tables.tex`` as a latex build of ``srcdir`` writes it, with no warning."""
     warnings = StringIO()
     app = make_app(
-        "latex", srcdir=srcdir, warning=warnings, confoverrides={"extensions": extensions}
+        "latex",
+        srcdir=srcdir,
+        builddir=builddir,
+        warning=warnings,
+        confoverrides={"extensions": extensions, **overrides},
     )
     try:
         app.build()
@@ -32,17 +35,16 @@ def build_tex(make_app, rootdir: Path, tmp_path: Path, name: str, extensions: li
         app.cleanup()
 
 
+def build_tex(make_app, rootdir: Path, tmp_path: Path, name: str, extensions: list[str]) -> str:
+    srcdir = tmp_path / name
+    shutil.copytree(rootdir / "test-latexwriter", srcdir)
+    return latex_tables(make_app, srcdir, extensions)
+
+
 def test_tables_compiled_once_and_written_as_sphinx_does(
     make_app, rootdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    compiled: list[str | None] = []
-    compile_ = jinja2.Environment.compile
-
-    def counting(self, source, name=None, *args, **kwargs):
-        compiled.append(name)
-        return compile_(self, source, name, *args, **kwargs)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    compiled = counted_compiles(monkeypatch)
     monkeypatch.setattr(TemplateCache, "shared", {})  # as in a new process
     stock = build_tex(make_app, rootdir, tmp_path, "stock", [])
     stock_tables = [n for n in compiled if n in TABLE_TEMPLATES]
@@ -98,20 +100,7 @@ def with_own_tables(rootdir: Path, srcdir: Path) -> Path:
 
 
 def build_own(make_app, srcdir: Path, extensions: list[str], builddir: Path) -> str:
-    warnings = StringIO()
-    app = make_app(
-        "latex",
-        srcdir=srcdir,
-        builddir=builddir,
-        warning=warnings,
-        confoverrides={"extensions": extensions, "templates_path": ["_templates"]},
-    )
-    try:
-        app.build()
-        assert warnings.getvalue() == ""
-        return (Path(app.outdir) / "tables.tex").read_text(encoding="utf-8")
-    finally:
-        app.cleanup()
+    return latex_tables(make_app, srcdir, extensions, builddir, templates_path=["_templates"])
 
 
 def test_a_projects_table_templates_are_compiled_once_too(
