@@ -10,8 +10,9 @@ from sphinx.writers.latex import LaTeXTranslator
 
 from sangokushi.templatecache import keep_compiled
 
-#: The builder's attribute holding this build's renderer (a Jinja environment, which keeps
-#: its compiled templates): one per build, so no state outlives it.
+#: The builder's attribute holding this build's renderer: one per build, so its environment
+#: (the escape filter of this build's engine) does not outlive it; the compiled templates do,
+#: keyed by their source (sangokushi.templatecache).
 RENDERER = "sangokushi_latex_renderer"
 
 
@@ -34,7 +35,7 @@ class CachedTemplateLaTeXTranslator(LaTeXTranslator):
         return self.renderer().render(template_name, variables)
 
     def renderer(self) -> LaTeXRenderer:
-        """This build's renderer (one per builder, so no state outlives it)."""
+        """This build's renderer (``RENDERER``), with the compiled templates kept."""
         renderer: LaTeXRenderer | None = getattr(self.builder, RENDERER, None)
         if renderer is None:
             renderer = LaTeXRenderer(latex_engine=self.config.latex_engine)
