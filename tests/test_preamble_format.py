@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import subprocess
@@ -10,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from sangokushi.book import FORMAT_END
-from sangokushi.build.latex import FORMATS_KEPT, keep, preamble_format, texmf_environ
+from sangokushi.build.latex import (
+    FORMATS_KEPT,
+    GZIP_MAGIC,
+    keep,
+    preamble_format,
+    texmf_environ,
+)
 from sangokushi.build.stamps import FORMATS_VARIABLE
 from support import BOOK, BY_NAME
 
@@ -81,15 +88,32 @@ def test_a_format_dumped_once_serves_every_builddir(book: Path, tmp_path: Path) 
     name = preamble_format(first, env)
     assert name and (first.parent / f"{name}.log").is_file()  # TeX dumped it
     (kept,) = cache.glob("*.fmt")
-    assert kept.read_bytes() == (first.parent / f"{name}.fmt").read_bytes()
+    # Kept as TeX wrote it (gzipped), unpacked where TeX loads it on every pass.
+    unpacked = (first.parent / f"{name}.fmt").read_bytes()
+    assert kept.read_bytes()[:2] == GZIP_MAGIC and unpacked[:2] != GZIP_MAGIC
+    assert gzip.decompress(kept.read_bytes()) == unpacked
     assert preamble_format(second, env) == name
     assert not (second.parent / f"{name}.log").exists()  # copied, not dumped
-    assert (second.parent / f"{name}.fmt").read_bytes() == kept.read_bytes()
+    assert (second.parent / f"{name}.fmt").read_bytes() == unpacked
     second.write_text(second.read_text(encoding="utf-8").replace(
         FORMAT_END, f"\\newcommand{{\\sangokushitest}}{{}}{FORMAT_END}", 1),
         encoding="utf-8")  # fmt: skip
     assert preamble_format(second, env) == name
     assert (second.parent / f"{name}.log").is_file() and len(list(cache.glob("*.fmt"))) == 2
+
+
+def test_a_damaged_kept_format_is_dumped_again(book: Path, tmp_path: Path) -> None:
+    """A kept format cut short (a full disk, an interrupted copy) is no error: dumped anew."""
+    cache = tmp_path / "cache"
+    env = {**texmf_environ(dict(os.environ)), FORMATS_VARIABLE: str(cache)}
+    first, second = fresh_work(book, tmp_path / "a"), fresh_work(book, tmp_path / "b")
+    name = preamble_format(first, env)
+    (kept,) = cache.glob("*.fmt")
+    kept.write_bytes(kept.read_bytes()[: kept.stat().st_size // 2])
+    assert preamble_format(second, env) == name
+    assert (second.parent / f"{name}.log").is_file()  # dumped, not copied
+    unpacked = (second.parent / f"{name}.fmt").read_bytes()
+    assert unpacked[:2] != GZIP_MAGIC and gzip.decompress(kept.read_bytes()) == unpacked
 
 
 @pytest.mark.parametrize("reading", ["pdf", "pdf-tate"])
