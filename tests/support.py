@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
+from sangokushi.build.dvipdf import FOLDER, codes, cut_fonts, environ
+from sangokushi.build.latex import texmf_environ
 from sangokushi.build.registry import for_book
 from sangokushi.facts import load
 from sangokushi.page import PageDesign, body_band
@@ -123,3 +125,51 @@ def vertical_text(pdf_path: Path, page: PageDesign, band: tuple[float, float] = 
                 continue  # ruby (a 縦中横 digit is narrow but tall, a turned "no" short but wide)
             parts.append(html.unescape(word[4]))
     return fidelity.normalize("".join(parts))
+
+
+# updvitype's mnemonics: a font defined, a font chosen, a character set or put.
+DEFINED = re.compile(r"^\d+: fntdef\d (\d+): (\S+?)(?: \(JFM.*?\))?---")
+CHOSEN = re.compile(r"^\d+: fnt(?:num|1 )(\d+)")
+SET = re.compile(r"^\d+: (?:setchar(\d+)|(?:set|put)\d (\d+))")
+
+
+def dvitype_characters(dvi: Path) -> dict[str, set[int]]:
+    """The characters ``dvi`` sets in each font, as TeX's own updvitype reads them."""
+    listing = subprocess.run(
+        ["updvitype", "-output-level=2", dvi.name], cwd=dvi.parent, capture_output=True,
+        text=True, check=True, errors="replace",
+    ).stdout  # fmt: skip
+    names: dict[str, str] = {}
+    found: dict[str, set[int]] = {}
+    current = ""
+    for line in listing.splitlines():
+        if defined := DEFINED.match(line):
+            names[defined[1]] = defined[2]
+        elif chosen := CHOSEN.match(line):
+            current = names[chosen[1]]
+        elif char := SET.match(line):
+            found.setdefault(current, set()).add(int(char[1] or char[2]))
+    return found
+
+
+def check_cut_fonts(work: Path, dvi: Path) -> None:
+    """Every character ``dvi`` sets in a cut font is in it; dvipdfmx finds the cut fonts
+    first and makes the same PDF with them as with the whole fonts."""
+    shutil.rmtree(work / FOLDER, ignore_errors=True)
+    assert cut_fonts(dvi)
+    cut = sorted((work / FOLDER).glob("*.vf"))
+    assert cut, "no virtual font was cut"
+    used = dvitype_characters(dvi)
+    env = {**texmf_environ(dict(os.environ)), "SOURCE_DATE_EPOCH": "1700000000"}
+    for font in cut:
+        assert used[font.stem] <= codes(font), font.stem
+        where = subprocess.run(["kpsewhich", "-format=vf", font.name], cwd=work,
+                               env=environ(work, env), capture_output=True, text=True)  # fmt: skip
+        assert Path(where.stdout.strip()).resolve() == font.resolve()
+
+    def pdf(environ: dict[str, str]) -> bytes:
+        subprocess.run(["dvipdfmx", "-q", "-o", "again.pdf", dvi.name], cwd=work, env=environ,
+                       check=True)  # fmt: skip
+        return (work / "again.pdf").read_bytes()
+
+    assert pdf(environ(work, env)) == pdf(env)

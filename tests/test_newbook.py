@@ -22,7 +22,7 @@ from sangokushi import fidelity
 from sangokushi.build.registry import for_book
 from sangokushi.facts import load
 from sangokushi.page import PAPERS
-from support import pdftotext, vertical_text
+from support import check_cut_fonts, pdftotext, vertical_text
 
 pytestmark = pytest.mark.slow
 
@@ -195,6 +195,15 @@ def test_pdfs_have_the_books_page_size(built: Path) -> None:
         assert abs(float(box.width) - width * MM) < 1 and abs(float(box.height) - height * MM) < 1
     trim = PdfReader(found["pdf-print"]).pages[0].trimbox
     assert abs(float(trim.width) - width * MM) < 1 and abs(float(trim.height) - height * MM) < 1
+
+
+def test_the_cut_virtual_fonts_hold_every_character(built: Path, tmp_path: Path) -> None:
+    """Footnotes, code and figures too: dvipdfmx makes the same PDF with the cut fonts."""
+    facts = load(built)
+    for edition in (e for e in for_book(facts) if e.post == "latex"):
+        work = tmp_path / edition.name
+        shutil.copytree(edition.workdir(built / "build"), work)
+        check_cut_fonts(work, work / f"{facts.name}.dvi")
 
 
 @pytest.fixture(scope="module")

@@ -21,13 +21,15 @@ import pikepdf
 
 from sangokushi import pdfx, texlog, tounicode
 from sangokushi.book import FORMAT_END, LATEX_ENGINE
+from sangokushi.build import dvipdf
 from sangokushi.build.errors import BuildError
 from sangokushi.build.stamps import FORMATS_VARIABLE
 
 TIMEOUT = 900
-# latexmk's arguments per engine; for upLaTeX, the rc file Sphinx writes beside the LaTeX.
+# latexmk's arguments per engine; for upLaTeX, the rc file Sphinx writes beside the LaTeX,
+# and the DVI alone.
 LATEXMK = {
-    "uplatex": ("-r", "latexmkjarc", "-pdfdvi", "-dvi-", "-ps-"),
+    "uplatex": ("-r", "latexmkjarc", "-dvi", "-pdf-", "-ps-"),  # dvipdfmx: ``dvi_to_pdf``
     "lualatex": ("-lualatex",),
     "pdflatex": ("-pdf",),
 }
@@ -151,6 +153,8 @@ def preamble_format(
         return name
     stamp.unlink(missing_ok=True)
     fmt.unlink(missing_ok=True)
+    for part in workdir.glob(f"{fmt.name}.*.part"):
+        part.unlink(missing_ok=True)  # left by a build that was killed
     if shutil.disk_usage(workdir).free < PREAMBLE_FREE_BYTES:
         return None
     cache = format_cache(environ)
@@ -335,14 +339,18 @@ def build_pdf(
     start = time.monotonic()
     result = _run([*command, tex.name], workdir, texmf_environ(environ), pass_fds, track)
     record("latexmk", start, time.monotonic(), runs(result.stdout))
-    if result.returncode != 0 or not built.is_file():
+    made = tex.with_suffix(".dvi") if engine == "uplatex" else built
+    if result.returncode != 0 or not made.is_file():
         if error := texlog.first_error(log, tex):
             raise BuildError(f"{error}; see {log}")
         tail = "\n".join(result.stdout.splitlines()[-30:])
         raise BuildError(f"{tail}\nlatexmk failed (exit {result.returncode}): see {log}")
     if problems := texlog.overflows(log, tex):
         raise BuildError(texlog.report(problems, log))
-    whole(built, result.stdout)
+    output = result.stdout
+    if made != built:
+        output = dvi_to_pdf(made, built, texmf_environ(environ), pass_fds, track, record)
+    whole(built, output)
     start, alone = time.monotonic(), built.stat().st_size >= APART_BYTES
     if alone:
         flags = ("press" if press else "-", "colour" if colour else "-")
@@ -352,6 +360,29 @@ def build_pdf(
     step = "ToUnicode, PDF/X" if press else "ToUnicode"
     record(step, start, time.monotonic(), APART if alone else "")
     return built
+
+
+def dvi_to_pdf(
+    dvi: Path,
+    pdf: Path,
+    environ: Mapping[str, str],
+    pass_fds: Sequence[int] = (),
+    track: Track | None = None,
+    record: Callable[[str, float, float, str], None] | None = None,
+) -> str:
+    """dvipdfmx on ``dvi`` as Sphinx's latexmkjarc runs it, the large virtual fonts it reads
+    cut to the DVI's characters (sangokushi.build.dvipdf); what it said."""
+    start = time.monotonic()
+    pdf.unlink(missing_ok=True)
+    cut = dvipdf.cut_fonts(dvi)
+    env = dvipdf.environ(dvi.parent, environ) if cut else environ
+    result = _run(["dvipdfmx", "-o", pdf.name, dvi.name], dvi.parent, env, pass_fds, track)
+    if record:
+        record("dvipdfmx", start, time.monotonic(), dvipdf.CUT if cut else "")
+    if result.returncode != 0 or not pdf.is_file():
+        tail = "\n".join(result.stdout.splitlines()[-30:])
+        raise BuildError(f"{tail}\ndvipdfmx failed (exit {result.returncode}) on {dvi}")
+    return result.stdout
 
 
 def apart(
