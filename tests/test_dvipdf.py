@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sangokushi.build import dvipdf
 from sangokushi.build.dvipdf import FOLDER, RECORD, characters, codes, cut, cut_fonts
 from support import BOOK, BY_NAME, check_cut_fonts, dvitype_characters
 
@@ -59,3 +60,18 @@ def test_a_dvi_that_cannot_be_read_leaves_the_fonts_whole(tmp_path: Path, data: 
         characters(data)
     assert not cut_fonts(tmp_path / "cut.dvi")
     assert not (tmp_path / FOLDER).exists()
+
+
+@pytest.mark.slow
+def test_a_dvi_too_large_to_list_leaves_the_fonts_whole(
+    book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ``LARGEST_DVI`` (a ×100 book) listing the characters would cost more than it saves."""
+    work = tmp_path / "work"
+    shutil.copytree(BY_NAME["pdf"].workdir(book), work)
+    shutil.rmtree(work / FOLDER, ignore_errors=True)
+    dvi = work / f"{BOOK}.dvi"
+    monkeypatch.setattr(dvipdf, "LARGEST_DVI", dvi.stat().st_size - 1)
+    assert not cut_fonts(dvi) and not (work / FOLDER).exists()
+    monkeypatch.setattr(dvipdf, "LARGEST_DVI", dvi.stat().st_size)
+    assert cut_fonts(dvi)
