@@ -510,7 +510,8 @@ def test_a_pdf_cut_short_on_a_disk_freed_since_is_a_full_disk(small_disk: Path) 
     @contextmanager
     def then_free(process: subprocess.Popen[str]) -> Iterator[None]:
         yield
-        (small_disk / "filler").unlink()
+        if process.args[0] == "dvipdfmx":  # once the PDF's writer has ended
+            (small_disk / "filler").unlink()
 
     with pytest.raises(BuildError) as raised:
         latex.build_pdf(tex, "uplatex", preamble=False, track=then_free)
@@ -518,6 +519,19 @@ def test_a_pdf_cut_short_on_a_disk_freed_since_is_a_full_disk(small_disk: Path) 
         str(raised.value)
         == f"{tex.with_suffix('.pdf')}: No space left on device (the PDF is cut short)"
     )
+
+
+def test_virtual_fonts_not_cut_on_a_full_disk_are_read_whole(small_disk: Path, book: Path) -> None:
+    """Cutting the fonts only saves time: on a full disk dvipdfmx reads them whole (and then
+    says the disk is full itself), no part file is left."""
+    from sangokushi.build.dvipdf import FOLDER, cut_fonts
+
+    dvi = small_disk / "book.dvi"
+    dvi.write_bytes((BY_NAME["pdf"].workdir(book) / f"{BY_NAME['pdf'].tex[:-4]}.dvi").read_bytes())
+    (small_disk / FOLDER).mkdir()
+    fill(small_disk, 0)
+    assert not cut_fonts(dvi)
+    assert list((small_disk / FOLDER).iterdir()) == []
 
 
 def test_full_disk_inside_sphinx_is_one_line(small_disk: Path, docs: Path) -> None:

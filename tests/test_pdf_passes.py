@@ -12,7 +12,7 @@ import pytest
 
 from sangokushi import ruby
 from sangokushi.book import LATEX_ENGINE
-from sangokushi.build.latex import LATEXMK, texmf_environ
+from sangokushi.build.latex import LATEXMK, dvi_to_pdf, texmf_environ
 from support import BOOK, DOCS, ROOT, pdftotext
 
 SPHINX = ROOT / ".venv" / "bin" / "sphinx-build"
@@ -37,7 +37,7 @@ def latex(srcdir: Path, outdir: Path, *options: str) -> None:
 
 
 def latexmk(workdir: Path) -> int:
-    """How many TeX passes latexmk ran (as sangokushi.pdf runs it)."""
+    """How many TeX passes latexmk ran (as sangokushi.build.latex runs it, then dvipdfmx)."""
     env = texmf_environ(dict(os.environ))
     out = subprocess.run(
         [
@@ -53,6 +53,8 @@ def latexmk(workdir: Path) -> int:
         text=True,
         check=True,
     ).stdout
+    if LATEX_ENGINE == "uplatex":
+        dvi_to_pdf(workdir / f"{BOOK}.dvi", workdir / f"{BOOK}.pdf", env)
     return len(re.findall(r"^Run number \d+ of rule '(?:lua)?latex", out, re.M))
 
 

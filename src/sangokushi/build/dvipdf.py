@@ -202,14 +202,21 @@ def cut_fonts(dvi: Path) -> bool:
             if codes <= set(kept["codes"]) and copy.is_file():
                 continue
             codes = codes | set(kept["codes"])  # a character taken out and put back: no rewrite
-        folder.mkdir(exist_ok=True)
         part = copy.with_name(f"{copy.name}.{os.getpid()}.part")
-        part.write_bytes(cut(path, codes))
-        part.replace(copy)  # whole or not at all: dvipdfmx reads it before the font's own
+        try:
+            folder.mkdir(exist_ok=True)
+            part.write_bytes(cut(path, codes))
+            part.replace(copy)  # whole or not at all: dvipdfmx reads it before the font's own
+        except OSError:  # a full disk: the fonts are read whole (and dvipdfmx says it)
+            part.unlink(missing_ok=True)
+            return False
         record[name] = {"source": source, "codes": sorted(codes)}
         changed = True
     if changed:
-        record_path.write_text(json.dumps(record), encoding="utf-8")
+        try:
+            record_path.write_text(json.dumps(record), encoding="utf-8")
+        except OSError:  # the cut fonts hold at least what it said before
+            record_path.unlink(missing_ok=True)
     return True
 
 
