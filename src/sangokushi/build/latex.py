@@ -159,7 +159,7 @@ def preamble_format(
         return None
     cache = format_cache(environ)
     kept = cache / f"{digest}.fmt" if cache else None
-    if kept and _unpacked_whole(kept, fmt):
+    if kept and _copy_whole(kept, fmt, unpack=True):
         with suppress(OSError):
             os.utime(kept)
         return name if _stamp(stamp, fmt, digest) else None
@@ -177,7 +177,7 @@ def preamble_format(
         raise BuildError(texlog.report(problems, log))
     if kept:
         keep(fmt, kept)
-    _unpacked_whole(fmt, fmt)  # on a full disk the passes inflate it, as TeX wrote it
+    _copy_whole(fmt, fmt, unpack=True)  # on a full disk the passes inflate it, as TeX wrote it
     return name if _stamp(stamp, fmt, digest) else None
 
 
@@ -187,27 +187,18 @@ def format_cache(environ: Mapping[str, str]) -> Path | None:
     return Path(where) if where else None
 
 
-def _copy_whole(source: Path, target: Path) -> bool:
-    """Copy ``source`` to ``target`` whole, or leave no ``target`` (False)."""
-    part = target.with_name(f"{target.name}.{os.getpid()}.part")
-    try:
-        shutil.copyfile(source, part)
-        part.replace(target)
-    except OSError:
-        part.unlink(missing_ok=True)
-        return False
-    return True
-
-
-def _unpacked_whole(source: Path, target: Path) -> bool:
-    """``source``, a format as TeX wrote it (gzipped), unpacked to ``target`` whole; or no
-    change to ``target`` (False: a full disk, a truncated or damaged file)."""
+def _copy_whole(source: Path, target: Path, *, unpack: bool = False) -> bool:
+    """Copy ``source`` to ``target`` whole (``unpack``: a format TeX gzipped, unpacked), or
+    leave ``target`` as it was (False: a full disk, a truncated or damaged file)."""
     part = target.with_name(f"{target.name}.{os.getpid()}.part")
     try:
         with source.open("rb") as head:
-            packed = head.read(len(GZIP_MAGIC)) == GZIP_MAGIC
-        with gzip.open(source) if packed else source.open("rb") as read, part.open("wb") as out:
-            shutil.copyfileobj(read, out, 1024 * 1024)
+            packed = unpack and head.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+        if packed:
+            with gzip.open(source) as read, part.open("wb") as out:
+                shutil.copyfileobj(read, out, 1024 * 1024)
+        else:
+            shutil.copyfile(source, part)
         part.replace(target)
     except (OSError, EOFError, zlib.error):
         part.unlink(missing_ok=True)
