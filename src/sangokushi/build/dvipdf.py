@@ -8,7 +8,10 @@ import os
 import re
 import subprocess
 from collections.abc import Mapping
+from contextlib import suppress
 from pathlib import Path
+
+from sangokushi.build.publish import write_whole
 
 # jlreq's virtual fonts map every character upTeX may set (ujlreq.vf: 1.6 MB, 95,920 of them),
 # and dvipdfmx (TeX Live 2022) reads a virtual font whole for each size a document sets it at:
@@ -202,21 +205,16 @@ def cut_fonts(dvi: Path) -> bool:
             if codes <= set(kept["codes"]) and copy.is_file():
                 continue
             codes = codes | set(kept["codes"])  # a character taken out and put back: no rewrite
-        part = copy.with_name(f"{copy.name}.{os.getpid()}.part")
         try:
             folder.mkdir(exist_ok=True)
-            part.write_bytes(cut(path, codes))
-            part.replace(copy)  # whole or not at all: dvipdfmx reads it before the font's own
+            write_whole(copy, cut(path, codes))  # dvipdfmx reads it before the font's own
         except OSError:  # a full disk: the fonts are read whole (and dvipdfmx says it)
-            part.unlink(missing_ok=True)
             return False
         record[name] = {"source": source, "codes": sorted(codes)}
         changed = True
     if changed:
-        try:
-            record_path.write_text(json.dumps(record), encoding="utf-8")
-        except OSError:  # the cut fonts hold at least what it said before
-            record_path.unlink(missing_ok=True)
+        with suppress(OSError):  # the record kept says no more than the cut fonts hold
+            write_whole(record_path, json.dumps(record))
     return True
 
 

@@ -128,12 +128,15 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def write_whole(path: Path, text: str) -> None:
+def write_whole(path: Path, text: str | bytes) -> None:
     """Write ``path`` whole or not at all: beside it first, then renamed into place; what a
     failed write left beside it (a full disk, an interrupt) is removed."""
     partial = path.with_name(path.name + ".part")
     try:
-        partial.write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            partial.write_bytes(text)
+        else:
+            partial.write_text(text, encoding="utf-8")
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
