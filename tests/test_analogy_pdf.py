@@ -47,7 +47,7 @@ JLREQ = {
 
 @pytest.fixture(scope="module", params=["ltjsbook", "jlreq"])
 def pdf(request, rootdir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The test root built once per class: Sphinx's LaTeX, then latexmk as for the book."""
+    """The test root built once per class: Sphinx's LaTeX, then TeX as for the book."""
     dest = tmp_path_factory.mktemp(f"analogy-pdf-{request.param}")
     overrides = JLREQ if request.param == "jlreq" else {}
     built = sphinx_build(rootdir / "test-analogy-pdf", dest, "latex", **overrides)

@@ -13,6 +13,7 @@ from sangokushi.bench import loop, synth
 from sangokushi.bench.__main__ import main
 from sangokushi.bench.run import SCENARIOS
 from sangokushi.build.dvipdf import CUT
+from sangokushi.build.latex import PASSES
 from sangokushi.build.timings import Phase
 from support import DOCS, EDITIONS, make
 
@@ -114,7 +115,7 @@ def test_targets_quick_run_says_met_or_missed_with_cpu_and_load(tmp_path: Path) 
     assert {("html", "Sphinx read"), ("html", "Sphinx write"), ("epub", "waits for pdf")} <= set(
         phases
     )
-    assert re.fullmatch(r"latex ×\d \(.*\)", phases["pdf", "latexmk"]["detail"])
+    assert re.fullmatch(r"uplatex ×1 \([\d.]+ s\)", phases["pdf", PASSES]["detail"])
     assert phases["pdf", "dvipdfmx"]["detail"] == CUT
     assert phases["html", "Sphinx read"]["detail"] == "1 documents read"
     # After an edit the HTML's Sphinx runs first; from nothing, the PDFs' (their LaTeX sooner).
@@ -156,13 +157,13 @@ def test_a_missed_target_says_which_work_ended_it() -> None:
     phases = [
         _phase("html", "Sphinx write", 0.1, 1.0),
         _phase("pdf", "Sphinx write", 1.0, 2.0),
-        _phase("pdf", "latexmk", 2.0, 6.0, main=False),
+        _phase("pdf", PASSES, 2.0, 6.0, main=False),
         _phase("pdf-print", "Sphinx write", 2.0, 3.0),
-        _phase("pdf-print", "latexmk", 3.0, 9.0, main=False),
+        _phase("pdf-print", PASSES, 3.0, 9.0, main=False),
         _phase("epub", "waits for pdf", 3.0, 6.0),
         _phase("epub", "Sphinx write", 6.0, 8.0),
         _phase("cover", "waits for pdf-print", 8.0, 9.0),
-        _phase("cover", "latexmk", 9.0, 9.5, main=False),
+        _phase("cover", PASSES, 9.0, 9.5, main=False),
     ]
     run = {"wall": 10.0, "cpu": 12.0, "published": {"html": 1.2}, "load": [1.0, 1.0]}
     runs = {"edit x1": [{**run, "phases": phases}]}
@@ -175,12 +176,12 @@ def test_a_missed_target_says_which_work_ended_it() -> None:
         ("html", "Sphinx write"),
         ("pdf", "Sphinx write"),
         ("pdf-print", "Sphinx write"),
-        ("pdf", "latexmk"),
+        ("pdf", PASSES),
         ("epub", "waits for pdf"),
         ("epub", "Sphinx write"),
-        ("pdf-print", "latexmk"),
+        ("pdf-print", PASSES),
         ("cover", "waits for pdf-print"),
-        ("cover", "latexmk"),
+        ("cover", PASSES),
     ]
     html = loop.why(loop.Target("html", "edit", 1, "html", 1.0), runs)
     assert "html was done 1.00 s into the build's phases, 1.20 s after" in "".join(html)

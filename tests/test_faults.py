@@ -222,7 +222,7 @@ def test_interrupted_pdf_keeps_the_previous_one_and_the_next_build_succeeds(
         assert pdf.read_bytes() == good, f"{sig.name}: the previous PDF is gone or changed"
         assert leftovers(build) == [], sig.name
     # A TeX orphaned by SIGKILL still holds BUILDDIR's lock: this build waits for it,
-    # then builds afresh (latexmk's "Nothing to do … gave an error" state is not trusted).
+    # then builds afresh (no TeX state it left is trusted).
     result = make("pdf", SOURCEDIR=docs, BUILDDIR=build)
     assert check_pdf(pdf) is None
     assert pdf.read_bytes() != good
@@ -501,9 +501,6 @@ def test_a_pdf_cut_short_on_a_disk_freed_since_is_a_full_disk(small_disk: Path) 
         "\\documentclass[uplatex,dvipdfmx]{ujarticle}\\usepackage{graphicx}\\begin{document}"
         f"満杯の試し。\\par\\includegraphics[width=3cm]{{{noise}}}\\end{{document}}\n",
         encoding="utf-8",
-    )
-    (small_disk / "latexmkjarc").write_text(  # Sphinx's, but for its index and glossary
-        "$latex = 'uplatex %O %S';\n$dvipdf = 'dvipdfmx %O -o %D %S';\n", encoding="utf-8"
     )
     fill(small_disk, 64 * 1024)
 

@@ -16,6 +16,7 @@ from test_faults import descendants, leftovers, start, wait_until
 from test_rebuild import EPOCH, Project, edit
 
 from sangokushi import fidelity
+from sangokushi.book import LATEX_ENGINE
 from sangokushi.build.publish import check_pdf
 from sangokushi.build.runner import run_sphinx
 from sangokushi.build.stamps import RUNNING
@@ -143,9 +144,9 @@ def test_latex_runs_beside_sphinx_and_an_interrupt_ends_it(tmp_path: Path) -> No
 
     def overlapping() -> bool:
         sphinx_html = any(line.startswith("sangokushi: html: building") for line in lines)
-        return sphinx_html and "latexmk" in descendants(process.pid).values()
+        return sphinx_html and LATEX_ENGINE in descendants(process.pid).values()
 
-    wait_until(overlapping, 180, "the HTML's Sphinx run while a PDF's latexmk runs")
+    wait_until(overlapping, 180, "the HTML's Sphinx run while a PDF's TeX runs")
     os.killpg(process.pid, signal.SIGINT)
     process.wait(timeout=60)
     reader.join(timeout=10)

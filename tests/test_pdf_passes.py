@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -12,7 +11,7 @@ import pytest
 
 from sangokushi import ruby
 from sangokushi.book import LATEX_ENGINE
-from sangokushi.build.latex import LATEXMK, dvi_to_pdf, texmf_environ
+from sangokushi.build.latex import PASSES, build_pdf
 from support import BOOK, DOCS, ROOT, pdftotext
 
 SPHINX = ROOT / ".venv" / "bin" / "sphinx-build"
@@ -36,26 +35,15 @@ def latex(srcdir: Path, outdir: Path, *options: str) -> None:
     )
 
 
-def latexmk(workdir: Path) -> int:
-    """How many TeX passes latexmk ran (as sangokushi.build.latex runs it, then dvipdfmx)."""
-    env = texmf_environ(dict(os.environ))
-    out = subprocess.run(
-        [
-            "latexmk",
-            *LATEXMK[LATEX_ENGINE],
-            "-interaction=nonstopmode",
-            "-halt-on-error",
-            f"{BOOK}.tex",
-        ],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    if LATEX_ENGINE == "uplatex":
-        dvi_to_pdf(workdir / f"{BOOK}.dvi", workdir / f"{BOOK}.pdf", env)
-    return len(re.findall(r"^Run number \d+ of rule '(?:lua)?latex", out, re.M))
+def passes(workdir: Path) -> int:
+    """How many TeX passes the PDF took (as the build runs them, then dvipdfmx)."""
+    said: dict[str, str] = {}
+    build_pdf(
+        workdir / f"{BOOK}.tex", record=lambda name, _, __, detail: said.update({name: detail})
+    )
+    found = re.fullmatch(rf"{LATEX_ENGINE} ×(\d) \(.*\)", said[PASSES])
+    assert found, said
+    return int(found[1])
 
 
 def test_ltjruby_seeded_once(tmp_path: Path) -> None:
@@ -75,7 +63,7 @@ def test_cold_pdf_two_passes_edit_one(tmp_path: Path) -> None:
     shutil.copytree(DOCS, src)
     outdir = tmp_path / "latex"
     latex(src, outdir)
-    assert latexmk(outdir) == 2
+    assert passes(outdir) == 2
     text = pdftotext(outdir / f"{BOOK}.pdf")
     assert "??" not in text  # every cross-reference and page number resolved
     chapter = src / "wu.md"
@@ -83,4 +71,4 @@ def test_cold_pdf_two_passes_edit_one(tmp_path: Path) -> None:
     first = next(p for p in body.split("\n\n") if p and p[0] not in "#:(>")
     chapter.write_text(body.replace(first, first + "（改稿）", 1), encoding="utf-8")
     latex(src, outdir)
-    assert latexmk(outdir) == 1
+    assert passes(outdir) == 1

@@ -29,7 +29,7 @@ KINDS = ("numbered", "unnumbered", "appendix", "colophon")
 SOURCE_MARK = "% sangokushi-source: "
 
 
-# The book's LaTeX engine (sangokushi.build.latex runs latexmk for it): upLaTeX with dvipdfmx,
+# The book's LaTeX engine (sangokushi.build.latex runs it): upLaTeX with dvipdfmx,
 # a third of LuaLaTeX's time a pass with the same jlreq class. LuaLaTeX stays supported for
 # the extensions' own test roots.
 LATEX_ENGINE = "uplatex"

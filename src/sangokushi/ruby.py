@@ -260,7 +260,7 @@ def seed_ltjruby(app: Sphinx) -> None:
     """Give every LaTeX document an empty ``.ltjruby`` before its first LuaLaTeX pass.
 
     luatexja-ruby reads the file at the start of a pass and writes it at the end. Without
-    it, the second pass is the first to read it, and latexmk runs a third pass for a file
+    it, the second pass is the first to read it, and a third pass runs for a file
     "newly in use" although its content no longer changes. A file left by an earlier run
     is kept: it holds that run's line breaks.
     """

@@ -15,7 +15,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     # upLaTeX, dvipdfmx and the Japanese packages (jlreq, pxchfon, pxrubrica, HaranoAji fonts,
     # also used for the EPUB cover) for the book's PDFs; LuaLaTeX with LuaTeX-ja, the other
     # engine the extensions are tested on; the LaTeX packages Sphinx's writer loads, the Latin
-    # fonts of the PDF, latexmk; poppler's pdftotext, which reads a PDF's pages back for the
+    # fonts of the PDF; poppler's pdftotext, which reads a PDF's pages back for the
     # EPUB's page list (sangokushi.pagemap).
     "book": (
         "texlive-luatex",
@@ -26,7 +26,6 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "texlive-plain-generic",
         "tex-gyre",
         "fonts-texgyre",
-        "latexmk",
         "fonts-dejavu-core",
         "poppler-utils",
     ),

@@ -83,7 +83,7 @@ def timed(command: Sequence[str], env: dict[str, str], cwd: Path) -> Run:
         said.append(line)
         if found := PUBLISHED.match(line.strip()):
             published[found[1]] = round(time.perf_counter() - start, 3)
-    # wait4's rusage covers the child and every descendant it waited for (latexmk, TeX).
+    # wait4's rusage covers the child and every descendant it waited for (TeX, dvipdfmx).
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:

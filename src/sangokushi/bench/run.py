@@ -74,7 +74,7 @@ def run(
         )
         assert proc.stdout is not None
         output = proc.stdout.read()
-        # wait4's rusage covers the child and every descendant it waited for (make, latexmk).
+        # wait4's rusage covers the child and every descendant it waited for (make, TeX).
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         peak = max(peak, usage.ru_maxrss)

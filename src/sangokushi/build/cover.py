@@ -10,11 +10,6 @@ from sangokushi.build.errors import BuildError
 from sangokushi.ebook.cover import COLORS
 from sangokushi.facts import Facts
 
-# latexmk's recipe for the cover: upLaTeX and dvipdfmx, as Sphinx's latexmkjarc has it.
-LATEXMKRC = """$latex = 'uplatex -kanji=utf8 %O %S';
-$dvipdf = 'dvipdfmx %O -o %D %S';
-"""
-
 
 @dataclass(frozen=True)
 class Plan:
@@ -83,13 +78,12 @@ def plan(sourcedir: Path, facts: Facts, pdf: Path, right_bound: bool) -> Plan:
 
 
 def write(plan: Plan, facts: Facts, workdir: Path) -> Path:
-    """The cover's LaTeX (and latexmk's recipe) in ``workdir``; the ``.tex``'s path."""
+    """The cover's LaTeX in ``workdir``; the ``.tex``'s path."""
     workdir.mkdir(parents=True, exist_ok=True)
     binding = "縦書き・右綴じ" if plan.sheet.right_bound else "横書き・左綴じ"
     title = f"{facts.title}（表紙・{binding}）"
     tex = workdir / f"{facts.name}-cover.tex"
     tex.write_text(printcover.latex(plan.text, plan.sheet, title, facts.language), "utf-8")
-    (workdir / "latexmkjarc").write_text(LATEXMKRC, encoding="utf-8")
     return tex
 
 

@@ -1,4 +1,4 @@
-"""The PDF editions' post-step: latexmk (upLaTeX and dvipdfmx, or LuaLaTeX) on Sphinx's LaTeX."""
+"""The PDF editions' post-step: TeX (upLaTeX and dvipdfmx, or LuaLaTeX) on Sphinx's LaTeX."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -21,18 +22,16 @@ import pikepdf
 
 from sangokushi import pdfx, texlog, tounicode
 from sangokushi.book import FORMAT_END, LATEX_ENGINE
-from sangokushi.build import dvipdf
+from sangokushi.build import dvipdf, reruns
 from sangokushi.build.errors import BuildError
 from sangokushi.build.stamps import FORMATS_VARIABLE
 
 TIMEOUT = 900
-# latexmk's arguments per engine; for upLaTeX, the rc file Sphinx writes beside the LaTeX,
-# and the DVI alone.
-LATEXMK = {
-    "uplatex": ("-r", "latexmkjarc", "-dvi", "-pdf-", "-ps-"),  # dvipdfmx: ``dvi_to_pdf``
-    "lualatex": ("-lualatex",),
-    "pdflatex": ("-pdf",),
-}
+# An engine's own options, as Sphinx's latexmkjarc gives them (upLaTeX makes a DVI, which
+# ``dvi_to_pdf`` turns into the PDF).
+ENGINE_OPTIONS = {"uplatex": ("-kanji=utf8",)}
+# The step's name in the build's timings: every pass of TeX until its files settle.
+PASSES = "TeX passes"
 # LuaLaTeX's font cache: a known place that outlives `make clean` and fresh clones.
 TEXMF_CACHE = Path.home() / ".cache" / "sangokushi" / "texmf-var"
 # Preamble formats by digest, for every BUILDDIR and clone on this machine (FORMATS_VARIABLE
@@ -48,7 +47,7 @@ def texmf_environ(environ: dict[str, str]) -> dict[str, str]:
         **environ,
         "TEXMFCACHE": cache,
         "TEXMFVAR": environ.get("TEXMFVAR") or cache,
-        # Sphinx's latexmkrc reads it; unset, Perl warns about it on every run.
+        # Options for every TeX pass (Sphinx's convention, its Makefile's and latexmkrc's).
         "LATEXOPTS": environ.get("LATEXOPTS", ""),
     }
 
@@ -58,8 +57,8 @@ def trailer_id(tex: Path, environ: Mapping[str, str]) -> str:
 
     LuaTeX derives the ID from the output's full path by default, so the same book built in
     another BUILDDIR (or in `make site`'s temporary checkouts) came out with other bytes.
-    (dvipdfmx derives it from SOURCE_DATE_EPOCH and the file names latexmk gives it, which
-    are relative.)
+    (dvipdfmx derives it from SOURCE_DATE_EPOCH and the file names it is given, which are
+    relative.)
     """
     digest = hashlib.md5(tex.read_bytes(), usedforsecurity=False)
     digest.update(environ.get("SOURCE_DATE_EPOCH", "").encode())
@@ -137,7 +136,7 @@ def preamble_format(
     """The name of a format holding ``tex``'s preamble (up to ``FORMAT_END``), dumped when it
     changed.
 
-    None when the preamble cannot be dumped: latexmk then reads it as before (and reports
+    None when the preamble cannot be dumped: the passes then read it as before (and report
     its errors). Warnings in the preamble (a substituted font) are checked as the pages' are.
     """
     source = tex.read_text(encoding="utf-8")
@@ -259,7 +258,7 @@ def _run(
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
-    """End latexmk and the LuaLaTeX it started (their own process group)."""
+    """End a TeX program and what it started (their own process group)."""
     for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 30)):
         try:
             os.killpg(process.pid, sig)
@@ -285,9 +284,10 @@ def build_pdf(
     read_back: bool = False,
     record: Callable[[str, float, float, str], None] | None = None,
 ) -> Path:
-    """Compile ``tex`` with latexmk in its folder; return the PDF, or raise ``BuildError``.
+    """Compile ``tex`` in its folder, in as many passes as its cross-references need
+    (sangokushi.build.reruns); return the PDF, or raise ``BuildError``.
 
-    latexmk gets ``environ`` (default: this process's) and keeps the descriptors
+    Each TeX program gets ``environ`` (default: this process's) and keeps the descriptors
     ``pass_fds`` (BUILDDIR's lock); ``track`` is told of it while it runs. Without
     ``preamble`` no preamble format is dumped (a one-page document: it would cost more).
     ``press``: a print shop's PDF, made PDF/X-1a and read back (sangokushi.pdfx), in black
@@ -297,11 +297,10 @@ def build_pdf(
     """
     record = record or (lambda *phase: None)
     environ = dict(os.environ if environ is None else environ)
-    missing = [p for p in ("latexmk", engine) if shutil.which(p) is None]
-    if missing:
+    if shutil.which(engine) is None:
         raise BuildError(
-            f"{' and '.join(missing)} not found: the PDF editions need TeX Live "
-            "(Debian: texlive-lang-japanese texlive-latex-extra latexmk; `make sysdeps` installs "
+            f"{engine} not found: the PDF editions need TeX Live "
+            "(Debian: texlive-lang-japanese texlive-latex-extra; `make sysdeps` installs "
             "them); the HTML edition does not"
         )
     if read_back and shutil.which("pdftotext") is None:
@@ -309,38 +308,53 @@ def build_pdf(
             "pdftotext not found: this PDF's pages are read back with poppler for the EPUB's "
             "page list (Debian: poppler-utils; `make sysdeps` installs it)"
         )
-    workdir = tex.parent
     built = tex.with_suffix(".pdf")
     log = tex.with_suffix(".log")
-    command = ["latexmk", *LATEXMK[engine], "-interaction=nonstopmode", "-halt-on-error", "-f-"]
-    command.append("-time")  # each run's time, for ``record``
-    environ = texmf_environ(dict(os.environ))
-    if engine == "lualatex":
-        command.append(f"-usepretex={trailer_id(tex, environ)}")
+    environ = texmf_environ(environ)
+    command = [engine, *shlex.split(environ["LATEXOPTS"]), *ENGINE_OPTIONS.get(engine, ())]
+    command += ["-interaction=nonstopmode", "-halt-on-error", "-recorder"]
     start = time.monotonic()
     if (
         engine == "uplatex"
         and preamble
-        and (fmt := preamble_format(tex, texmf_environ(environ), pass_fds=pass_fds, track=track))
+        and (fmt := preamble_format(tex, environ, pass_fds=pass_fds, track=track))
     ):
-        command.append(f"-latexoption=-fmt={fmt}")
+        command.append(f"-fmt={fmt}")
         record("TeX preamble format", start, time.monotonic(), "")
-    # Its own process group, so that an interrupt ends LuaLaTeX too; BUILDDIR's lock is
-    # inherited, so a LuaLaTeX outliving this process still keeps other builds out.
-    start = time.monotonic()
-    result = _run([*command, tex.name], workdir, texmf_environ(environ), pass_fds, track)
-    record("latexmk", start, time.monotonic(), runs(result.stdout))
+    if engine == "lualatex":
+        command += [f"-jobname={tex.stem}", f"{trailer_id(tex, environ)}\\input{{{tex.name}}}"]
+    else:
+        command.append(tex.name)
+    said: list[str] = []
+
+    def one_pass() -> bool:
+        # Its own process group, so that an interrupt ends TeX too; BUILDDIR's lock is
+        # inherited, so a TeX outliving this process still keeps other builds out.
+        result = _run(command, tex.parent, environ, pass_fds, track)
+        said[:] = [result.stdout]
+        return result.returncode == 0
+
     made = tex.with_suffix(".dvi") if engine == "uplatex" else built
-    if result.returncode != 0 or not made.is_file():
+    made.unlink(missing_ok=True)  # a pass with no pages writes none: not the last build's
+    start = time.monotonic()
+    passes = reruns.run_passes(tex, one_pass)
+    record(PASSES, start, time.monotonic(), passes.detail(engine))
+    if passes.failed or not made.is_file():
         if error := texlog.first_error(log, tex):
             raise BuildError(f"{error}; see {log}")
-        tail = "\n".join(result.stdout.splitlines()[-30:])
-        raise BuildError(f"{tail}\nlatexmk failed (exit {result.returncode}): see {log}")
+        tail = "\n".join(said[-1].splitlines()[-30:])
+        raise BuildError(f"{tail}\n{engine} failed on {tex.name}: see {log}")
+    if passes.unsettled:
+        names = ", ".join(path.name for path in passes.unsettled)
+        raise BuildError(
+            f"{tex}: {names} still changed after {reruns.MOST} {engine} passes "
+            f"(a page reference that moves its own page?); see {log}"
+        )
     if problems := texlog.overflows(log, tex):
         raise BuildError(texlog.report(problems, log))
-    output = result.stdout
+    output = said[-1]
     if made != built:
-        output = dvi_to_pdf(made, built, texmf_environ(environ), pass_fds, track, record)
+        output = dvi_to_pdf(made, built, environ, pass_fds, track, record)
     whole(built, output)
     start, alone = time.monotonic(), built.stat().st_size >= APART_BYTES
     if alone:
@@ -361,7 +375,7 @@ def dvi_to_pdf(
     track: Track | None = None,
     record: Callable[[str, float, float, str], None] | None = None,
 ) -> str:
-    """dvipdfmx on ``dvi`` as Sphinx's latexmkjarc runs it, the large virtual fonts it reads
+    """dvipdfmx on ``dvi`` as Sphinx's latexmkjarc ran it, the large virtual fonts it reads
     cut to the DVI's characters (sangokushi.build.dvipdf); what it said."""
     start = time.monotonic()
     pdf.unlink(missing_ok=True)
@@ -394,21 +408,6 @@ def apart(
     if result.returncode != 0:
         tail = "\n".join(result.stdout.splitlines()[-20:])
         raise BuildError(f"{tail}\n{pdf.name}: {args[0]} failed (exit {result.returncode})")
-
-
-# latexmk -time: "'uplatex': time = 0.85" after each run of a program.
-RUN_TIME = re.compile(r"^'([^']+)': time = ([\d.]+)$", re.M)
-
-
-def runs(output: str) -> str:
-    """What latexmk ran, each program's runs and their time (``-time``'s report)."""
-    found: dict[str, list[float]] = {}
-    for program, seconds in RUN_TIME.findall(output):
-        found.setdefault(program, []).append(float(seconds))
-    return ", ".join(
-        f"{program} ×{len(times)} ({' + '.join(f'{t:.2f}' for t in times)} s)"
-        for program, times in found.items()
-    )
 
 
 def whole(built: Path, output: str) -> None:

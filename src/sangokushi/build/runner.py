@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
 # What TeX leaves in a work folder: after a run cut short, any of them may be half written.
-TEX_STATE = (".aux", ".toc", ".out", ".fdb_latexmk", ".fls", ".dvi", ".log", ".xdv", ".idx")
+TEX_STATE = (".aux", ".toc", ".out", ".fls", ".dvi", ".log", ".xdv", ".idx")
 
 
 @dataclass(frozen=True)
@@ -238,7 +238,7 @@ class PostSteps:
         self.named: dict[str, Future[None]] = {}
         self.failures: list[str] = []
         self.stopping = stopping
-        # The process groups the jobs started (latexmk runs in its own), for ``stop``.
+        # The process groups the jobs started (each TeX program runs in its own), for ``stop``.
         self.processes: set[subprocess.Popen[str]] = set()
         self._guard = threading.Lock()
 

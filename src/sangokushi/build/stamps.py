@@ -47,7 +47,7 @@ FORMATS_VARIABLE = "SANGOKUSHI_FORMATS"
 # Read as the command's arguments, which are inputs of their own (``Build.fingerprint``), or
 # where a cache is kept.
 ARGUMENTS = frozenset({"SPHINXOPTS", "SOURCEDIR", "BUILDDIR", FORMATS_VARIABLE})
-# What the Debian packages (TeX Live, fonts, latexmk) changed last: dpkg's status file.
+# What the Debian packages (TeX Live, fonts) changed last: dpkg's status file.
 DPKG_STATUS = Path("/var/lib/dpkg/status")
 _NOT_INPUTS = frozenset({"__pycache__", ".git", ".mypy_cache", ".ruff_cache", ".pytest_cache"})
 # Files of a source folder that are code, not text: a change re-reads the whole book.
