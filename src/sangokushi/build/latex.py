@@ -325,24 +325,18 @@ def build_pdf(
         command += [f"-jobname={tex.stem}", f"{trailer_id(tex, environ)}\\input{{{tex.name}}}"]
     else:
         command.append(tex.name)
-    said: list[str] = []
-
-    def one_pass() -> bool:
-        # Its own process group, so that an interrupt ends TeX too; BUILDDIR's lock is
-        # inherited, so a TeX outliving this process still keeps other builds out.
-        result = _run(command, tex.parent, environ, pass_fds, track)
-        said[:] = [result.stdout]
-        return result.returncode == 0
-
     made = tex.with_suffix(".dvi") if engine == "uplatex" else built
     made.unlink(missing_ok=True)  # a pass with no pages writes none: not the last build's
     start = time.monotonic()
-    passes = reruns.run_passes(tex, one_pass)
+    # Each pass in its own process group, so that an interrupt ends TeX too; BUILDDIR's lock
+    # is inherited, so a TeX outliving this process still keeps other builds out.
+    passes = reruns.run_passes(tex, lambda: _run(command, tex.parent, environ, pass_fds, track))
     record(PASSES, start, time.monotonic(), passes.detail(engine))
+    output = passes.last.stdout if passes.last else ""
     if passes.failed or not made.is_file():
         if error := texlog.first_error(log, tex):
             raise BuildError(f"{error}; see {log}")
-        tail = "\n".join(said[-1].splitlines()[-30:])
+        tail = "\n".join(output.splitlines()[-30:])
         raise BuildError(f"{tail}\n{engine} failed on {tex.name}: see {log}")
     if passes.unsettled:
         names = ", ".join(path.name for path in passes.unsettled)
@@ -352,7 +346,6 @@ def build_pdf(
         )
     if problems := texlog.overflows(log, tex):
         raise BuildError(texlog.report(problems, log))
-    output = said[-1]
     if made != built:
         output = dvi_to_pdf(made, built, environ, pass_fds, track, record)
     whole(built, output)

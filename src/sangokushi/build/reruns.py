@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,11 +21,16 @@ TRIVIAL_AUX = "\\relax \n\\gdef \\@abspage@last{1}\n"
 
 @dataclass
 class Passes:
-    """The passes run (their wall times), and what still changed after the last one."""
+    """The passes run (their wall times), the last one's result, and what still changed after
+    it."""
 
     times: list[float] = field(default_factory=list)
+    last: subprocess.CompletedProcess[str] | None = None
     unsettled: list[Path] = field(default_factory=list)
-    failed: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return self.last is None or self.last.returncode != 0
 
     def detail(self, engine: str) -> str:
         """``uplatex ×2 (0.41 + 0.25 s)``: for the build's timings."""
@@ -60,8 +66,10 @@ def fingerprints(paths: Iterable[Path]) -> dict[Path, str | None]:
     return found
 
 
-def run_passes(tex: Path, one_pass: Callable[[], bool], most: int = MOST) -> Passes:
-    """Run ``one_pass`` (TeX on ``tex`` with ``-recorder``; False: it failed) until no file
+def run_passes(
+    tex: Path, one_pass: Callable[[], subprocess.CompletedProcess[str]], most: int = MOST
+) -> Passes:
+    """Run ``one_pass`` (TeX on ``tex`` with ``-recorder``) until it fails or no file
     it wrote and reads back changed, as latexmk did: a file written that did not exist
     before the pass counts as read (TeX looked for it: ``.toc``), so does one the list
     before the pass did not name (its earlier content is unknown)."""
@@ -73,10 +81,9 @@ def run_passes(tex: Path, one_pass: Callable[[], bool], most: int = MOST) -> Pas
         before.update(fingerprints([aux]))
     for _ in range(most):
         start = time.monotonic()
-        ok = one_pass()
+        passes.last = one_pass()
         passes.times.append(time.monotonic() - start)
-        if not ok:
-            passes.failed = True
+        if passes.failed:
             return passes
         read, wrote = recorded(fls)
         after = fingerprints(_kept(wrote))
