@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
+from sangokushi.book import LATEX_ENGINE
 from sangokushi.build.dvipdf import FOLDER, codes, cut_fonts, environ
-from sangokushi.build.latex import texmf_environ
+from sangokushi.build.latex import PASSES, build_pdf, texmf_environ
 from sangokushi.build.registry import for_book
 from sangokushi.facts import load
 from sangokushi.page import PageDesign, body_band
@@ -173,3 +174,16 @@ def check_cut_fonts(work: Path, dvi: Path) -> None:
         return (work / "again.pdf").read_bytes()
 
     assert pdf(environ(work, env)) == pdf(env)
+
+
+def tex_passes(tex: Path, *, preamble: bool = True) -> int:
+    """Build ``tex``'s PDF as the build does (``latex.build_pdf``); how many TeX passes it took."""
+    said: dict[str, str] = {}
+
+    def record(name: str, start: float, end: float, detail: str) -> None:
+        said[name] = detail
+
+    build_pdf(tex, preamble=preamble, record=record)
+    found = re.fullmatch(rf"{LATEX_ENGINE} ×(\d) \(.*\)", said[PASSES])
+    assert found, said
+    return int(found[1])

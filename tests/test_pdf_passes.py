@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from sangokushi import ruby
-from sangokushi.book import LATEX_ENGINE
-from sangokushi.build.latex import PASSES, build_pdf
-from support import BOOK, DOCS, ROOT, pdftotext
+from support import BOOK, DOCS, ROOT, pdftotext, tex_passes
 
 SPHINX = ROOT / ".venv" / "bin" / "sphinx-build"
 
@@ -35,17 +32,6 @@ def latex(srcdir: Path, outdir: Path, *options: str) -> None:
     )
 
 
-def passes(workdir: Path) -> int:
-    """How many TeX passes the PDF took (as the build runs them, then dvipdfmx)."""
-    said: dict[str, str] = {}
-    build_pdf(
-        workdir / f"{BOOK}.tex", record=lambda name, _, __, detail: said.update({name: detail})
-    )
-    found = re.fullmatch(rf"{LATEX_ENGINE} ×(\d) \(.*\)", said[PASSES])
-    assert found, said
-    return int(found[1])
-
-
 def test_ltjruby_seeded_once(tmp_path: Path) -> None:
     # On LuaLaTeX (the extension's other engine): luatexja-ruby's memory between passes.
     outdir = tmp_path / "latex"
@@ -63,7 +49,7 @@ def test_cold_pdf_two_passes_edit_one(tmp_path: Path) -> None:
     shutil.copytree(DOCS, src)
     outdir = tmp_path / "latex"
     latex(src, outdir)
-    assert passes(outdir) == 2
+    assert tex_passes(outdir / f"{BOOK}.tex") == 2
     text = pdftotext(outdir / f"{BOOK}.pdf")
     assert "??" not in text  # every cross-reference and page number resolved
     chapter = src / "wu.md"
@@ -71,4 +57,4 @@ def test_cold_pdf_two_passes_edit_one(tmp_path: Path) -> None:
     first = next(p for p in body.split("\n\n") if p and p[0] not in "#:(>")
     chapter.write_text(body.replace(first, first + "（改稿）", 1), encoding="utf-8")
     latex(src, outdir)
-    assert passes(outdir) == 1
+    assert tex_passes(outdir / f"{BOOK}.tex") == 1

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from sangokushi.build.errors import BuildError
-from sangokushi.build.latex import PASSES, build_pdf
+from sangokushi.build.latex import build_pdf
 from sangokushi.build.reruns import MOST, recorded
-from support import pdftotext
+from support import pdftotext, tex_passes
 
 # A contents list and a page reference: the first pass writes what the second reads.
 REFERENCES = r"""\documentclass[uplatex,dvipdfmx]{ujarticle}
@@ -51,12 +50,8 @@ RESTLESS = r"""\documentclass[uplatex,dvipdfmx]{ujarticle}
 
 
 def passes(tex: Path) -> int:
-    """Build ``tex``'s PDF as the book's are built (no preamble format); the passes it took."""
-    said: dict[str, str] = {}
-    build_pdf(tex, preamble=False, record=lambda name, _, __, detail: said.update({name: detail}))
-    found = re.fullmatch(r"uplatex ×(\d) \(.*\)", said[PASSES])
-    assert found, said
-    return int(found[1])
+    """The passes ``tex`` takes, built as the book's covers are (no preamble format)."""
+    return tex_passes(tex, preamble=False)
 
 
 def write(folder: Path, text: str) -> Path:
