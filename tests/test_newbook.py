@@ -499,6 +499,20 @@ def test_no_page_is_left_part_empty(built: Path) -> None:
         assert underfilled(found[edition], tate, page) == []
 
 
+def test_the_root_documents_own_text_is_front_matter(built: Path) -> None:
+    """The starter's introduction above its toctree is set on the 扉裏 (page ii), facing the
+    目次 (iii), not alone on page 1 under the running head 目次 (sangokushi.book.Contents);
+    the plain book's root has no text of its own: its 目次 is on iii all the same."""
+    starter = load(built).name == "hajimete"
+    intro = "この本は、sangokushiで本を作り始めるための雛形です。" if starter else ""
+    for edition in ("pdf", "pdf-tate", "pdf-print", "pdf-tate-print"):
+        pdf = outputs(built)[edition]
+        page = [re.sub(r"\s", "", pdftotext(pdf, "-f", str(n), "-l", str(n))) for n in (2, 3)]
+        assert "目次" in page[1], (edition, page[1][:40])
+        assert intro in page[0], (edition, page[0][:80])
+        assert re.sub(r"\s", "", pdftotext(pdf)).count(intro or "目次") == 1, edition
+
+
 def test_the_correspondence_table_is_a_table_in_every_pdf(built: Path) -> None:
     """The starter's 対照表 (one box) is a table with its plain heads in all four PDFs, as the
     essay's is (tests/test_analogy_book.py)."""

@@ -302,6 +302,58 @@ def _raw(tex: str) -> nodes.raw:
     return nodes.raw("", tex, format="latex")
 
 
+# 扉 and 目次 counted in roman (i, ii: 扉; iii: 目次, a recto), the text from a recto in
+# arabic: every page has its own label in a viewer's page box.
+CONTENTS = r"""
+\cleardoublepage
+\begingroup\parskip=0pt\renewcommand{\contentsname}{目次}\tableofcontents\endgroup
+\cleardoublepage\pagenumbering{arabic}
+"""
+# The ``tableofcontents`` LaTeX element of a book (sangokushi.conf): ``Contents`` places the
+# 目次 in the body instead.
+CONTENTS_PLACED = "% the contents: sangokushi.book.Contents\n"
+
+
+class Contents(BookTransform):
+    """The 目次 before the first chapter, after the root document's own text.
+
+    Sphinx's template sets the 目次 before the whole body, so the root document's text (an
+    introduction above its toctree) came after it, alone on page 1 under the running head
+    目次. That text is front matter: it is set on the 扉裏 (the title page's back, facing the
+    目次 on the next recto) with the folio alone, as a note on this book often is.
+    """
+
+    default_priority = 413  # after Sphinx's OnlyNodeTransform: text for other formats is gone
+
+    def is_supported(self) -> bool:
+        placed = self.config.latex_elements.get("tableofcontents") == CONTENTS_PLACED
+        return super().is_supported() and placed
+
+    def run(self, **kwargs: Any) -> None:
+        contents = _raw(r"\pagestyle{plain}" + CONTENTS + r"\pagestyle{normal}" + "\n")
+        own = False
+        for node in self.document.findall(nodes.Element):  # in reading order
+            if isinstance(node, addnodes.start_of_file):
+                node.parent.insert(node.parent.index(node), contents)
+                break
+            own = own or _own_text(node)
+        else:
+            self.document.insert(0, contents)  # a book of one document
+            return
+        if own:
+            self.document.insert(0, _raw("\n\\pagestyle{plain}\n"))
+
+
+def _own_text(node: nodes.Element) -> bool:
+    """Whether ``node`` is text to set (not a heading, raw LaTeX or a link target)."""
+    skipped = (nodes.title, nodes.raw, nodes.target)
+    return (
+        isinstance(node, nodes.TextElement)
+        and not isinstance(node, skipped)
+        and bool(node.astext().strip())
+    )
+
+
 def mark_chapter(app: Sphinx, doctree: nodes.document) -> None:
     """Wrap a document's chapter in LaTeX switches chosen by its ``book-chapter`` field."""
     docname = app.env.docname
@@ -764,6 +816,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(CodeWords)
     app.add_post_transform(LoneImages)
     app.add_post_transform(FootnoteNumbers)
+    app.add_post_transform(Contents)
     app.add_post_transform(FootnoteRule)
     # Read only when writing (config-inited, post-transforms): the PDFs share one environment.
     app.add_config_value("book_pdf_variant", "", "latex", str)

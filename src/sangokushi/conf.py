@@ -10,7 +10,7 @@ from typing import Any
 from sphinx.util.texescape import escape as tex_escape
 
 from sangokushi import buildinfo, tate
-from sangokushi.book import BOOK_CLASS, LATEX_ENGINE
+from sangokushi.book import BOOK_CLASS, CONTENTS_PLACED, LATEX_ENGINE
 from sangokushi.facts import Facts, load
 
 HERE = Path(__file__).resolve().parent
@@ -109,15 +109,6 @@ def title_page(facts: Facts) -> str:
 """
 
 
-# 扉 and 目次 counted in roman (i, ii: 扉; iii: 目次, a recto), the text from a recto in
-# arabic: every page has its own label in a viewer's page box.
-CONTENTS = r"""
-\cleardoublepage
-\begingroup\parskip=0pt\renewcommand{\contentsname}{目次}\tableofcontents\endgroup
-\cleardoublepage\pagenumbering{arabic}
-"""
-
-
 def book_settings(conffile: str | os.PathLike[str]) -> dict[str, Any]:
     """The Sphinx settings of the book whose ``conf.py`` is ``conffile``.
 
@@ -208,7 +199,7 @@ def book_settings(conffile: str | os.PathLike[str]) -> dict[str, Any]:
             "fontpkg": FONTS,
             "preamble": document_info(facts, creator),
             "maketitle": title_page(facts),
-            "tableofcontents": CONTENTS,
+            "tableofcontents": CONTENTS_PLACED,
         },
         # The correspondence table is a table in every edition: it stacks on a phone (HTML,
         # EPUB); in the PDFs its columns are sized to their content and a place's page stands
