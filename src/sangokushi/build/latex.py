@@ -25,6 +25,7 @@ from sangokushi.book import FORMAT_END, LATEX_ENGINE
 from sangokushi.build import dvipdf, reruns
 from sangokushi.build.errors import BuildError
 from sangokushi.build.stamps import FORMATS_VARIABLE
+from sangokushi.build.timings import Record
 
 TIMEOUT = 900
 # An engine's own options, as Sphinx's latexmkjarc gives them (upLaTeX makes a DVI, which
@@ -277,12 +278,12 @@ def build_pdf(
     *,
     environ: Mapping[str, str] | None = None,
     pass_fds: Sequence[int] = (),
-    track: Callable[[subprocess.Popen[str]], AbstractContextManager[object]] | None = None,
+    track: Track | None = None,
     preamble: bool = True,
     press: bool = False,
     colour: bool = False,
     read_back: bool = False,
-    record: Callable[[str, float, float, str], None] | None = None,
+    record: Record | None = None,
 ) -> Path:
     """Compile ``tex`` in its folder, in as many passes as its cross-references need
     (sangokushi.build.reruns); return the PDF, or raise ``BuildError``.
@@ -366,7 +367,7 @@ def dvi_to_pdf(
     environ: Mapping[str, str],
     pass_fds: Sequence[int] = (),
     track: Track | None = None,
-    record: Callable[[str, float, float, str], None] | None = None,
+    record: Record | None = None,
 ) -> str:
     """dvipdfmx on ``dvi`` as Sphinx's latexmkjarc ran it, the large virtual fonts it reads
     cut to the DVI's characters (sangokushi.build.dvipdf); what it said."""

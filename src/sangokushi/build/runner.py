@@ -41,7 +41,7 @@ from sangokushi.build.stamps import (
     touch_changed,
 )
 from sangokushi.build.timings import FILE as TIMINGS
-from sangokushi.build.timings import Timings
+from sangokushi.build.timings import Record, Timings
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -91,10 +91,6 @@ def parse_options(args: Sequence[str]) -> argparse.Namespace:
     if parsed.force_all and parsed.filenames:
         raise BuildError("SPHINXOPTS: -a cannot be combined with file names")
     return parsed
-
-
-# What a Sphinx run is told to record of its phases: name, start, end (time.monotonic), detail.
-Record = Callable[[str, float, float, str], None]
 
 
 def _record_phases(app: Sphinx, record: Record, started: float) -> Callable[[], None]:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 # In BUILDDIR's work folder after every build (`make bench` reads it): the last build's phases.
 FILE = "timings.json"
+# What a step is told to record of its phases (``Timings.add`` of one edition): name, start,
+# end (``time.monotonic()``), detail.
+Record = Callable[[str, float, float, str], None]
 
 
 @dataclass(frozen=True)
