@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -405,6 +406,30 @@ def test_find_font_uses_kpsewhich() -> None:
     if shutil.which("kpsewhich") is None:
         pytest.skip("TeX Live is not installed")
     assert cover.find_font("HaranoAjiMincho-Regular.otf").name == "HaranoAjiMincho-Regular.otf"
+
+
+def test_the_cover_font_is_looked_up_and_read_once_per_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both EPUBs of a build, and every build of a preview, draw from one lookup and digest."""
+    if shutil.which("kpsewhich") is None:
+        pytest.skip("TeX Live is not installed")
+    monkeypatch.setattr(cover, "_found", {})
+    runs: list[list[str]] = []
+    run = subprocess.run
+    monkeypatch.setattr(
+        cover.subprocess, "run", lambda args, **kw: runs.append(args) or run(args, **kw)
+    )
+    first = cover.find_font("HaranoAjiMincho-Regular.otf")
+    assert cover.find_font("HaranoAjiMincho-Regular.otf") == first
+    assert len(runs) == 1
+    font = tmp_path / "font.otf"
+    font.write_bytes(b"one")
+    before = cover.font_digest(font)
+    assert cover.font_digest(font) == before
+    font.write_bytes(b"two")  # the same size: read again for its time
+    os.utime(font, ns=(font.stat().st_mtime_ns + 10**9,) * 2)
+    assert cover.font_digest(font) != before
 
 
 def test_check_command(

@@ -30,6 +30,12 @@ class CoverFontError(LookupError):
     """The cover font is neither a file nor known to kpsewhich."""
 
 
+# Kept for the process (both EPUBs of a build, every build of a preview): the fonts kpsewhich
+# found, by name, and each font file's digest, by its path, size and time.
+_found: dict[str, Path] = {}
+_digests: dict[tuple[str, int, int], bytes] = {}
+
+
 @dataclass(frozen=True)
 class CoverSpec:
     """What a cover shows and how it looks."""
@@ -48,13 +54,16 @@ def find_font(name: str) -> Path:
     path = Path(name).expanduser()
     if path.is_file():
         return path
+    if name in _found and _found[name].is_file():
+        return _found[name]
     kpsewhich = shutil.which("kpsewhich")
     if kpsewhich and not path.is_absolute():
         found = subprocess.run(
             [kpsewhich, name], capture_output=True, text=True, check=False
         ).stdout.strip()
         if found and Path(found).is_file():
-            return Path(found)
+            _found[name] = Path(found)
+            return _found[name]
     where = "kpsewhich found nothing" if kpsewhich else "kpsewhich is not installed"
     raise CoverFontError(
         f"cover font {name!r} not found ({where}); install TeX Live's Japanese fonts "
@@ -191,8 +200,17 @@ def cover_key(spec: CoverSpec, fontfile: Path | None) -> str:
     digest.update(json.dumps(asdict(spec), ensure_ascii=False, sort_keys=True).encode())
     digest.update(Path(__file__).read_bytes())
     digest.update(PILLOW_VERSION.encode())
-    digest.update(fontfile.read_bytes() if fontfile is not None else b"no font")
+    digest.update(font_digest(fontfile) if fontfile is not None else b"no font")
     return digest.hexdigest()[:32]
+
+
+def font_digest(fontfile: Path) -> bytes:
+    """The digest of the font's bytes, read again only when its size or time changes."""
+    info = fontfile.stat()
+    key = (str(fontfile.resolve()), info.st_size, info.st_mtime_ns)
+    if key not in _digests:
+        _digests[key] = hashlib.blake2b(fontfile.read_bytes()).digest()
+    return _digests[key]
 
 
 def cached_cover(spec: CoverSpec, fontfile: Path | None, cache: Path) -> bytes:
