@@ -1,8 +1,10 @@
-"""The PDF variants of one writing mode share one assembled and resolved book."""
+"""The PDF variants of one writing mode share one assembled and resolved book; a LaTeX folder
+holds Sphinx's support files, copied again only when they would change."""
 
 from __future__ import annotations
 
 import shutil
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -47,3 +49,39 @@ def test_the_variants_write_what_each_alone_writes(
     assert shared == ["", "tate"]
     assert len(assembled) == len(shared) + len(PDFS)
     assert together["pdf"] != together["pdf-print"] != together["pdf-tate"]
+
+
+def test_support_files_are_copied_again_only_when_they_would_change(
+    make_app, rootdir: Path, tmp_path: Path
+) -> None:
+    srcdir = tmp_path / "src"
+    shutil.copytree(rootdir / "test-latexwriter", srcdir)
+
+    def build(**overrides: object) -> Path:
+        warnings = StringIO()
+        app = make_app(
+            "latex",
+            srcdir=srcdir,
+            builddir=tmp_path / "out",
+            warning=warnings,
+            confoverrides={"extensions": ["sangokushi.latexshare"], **overrides},
+        )
+        try:
+            app.build()
+        finally:
+            app.cleanup()
+        assert warnings.getvalue() == ""
+        return Path(app.outdir)
+
+    out = build()
+    rendered, copied = out / "latexmkrc", out / "sphinx.sty"  # a template, a file
+    assert "$pdflatex = 'pdflatex" in rendered.read_text(encoding="utf-8")
+    times = rendered.stat().st_mtime_ns, copied.stat().st_mtime_ns
+    build()
+    # Sphinx renders every template and compares every file again on each build.
+    assert (rendered.stat().st_mtime_ns, copied.stat().st_mtime_ns) == times
+    copied.unlink()
+    build()
+    assert copied.is_file()
+    build(latex_engine="xelatex")
+    assert "$pdflatex = 'xelatex" in rendered.read_text(encoding="utf-8")
