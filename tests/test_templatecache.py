@@ -8,7 +8,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from sangokushi.templatecache import FOLDER, TemplateCache
+from sangokushi.templatecache import FOLDER, CompiledOnceBridge, TemplateCache
 from support import sphinx_build
 
 LAYOUT = (
@@ -84,3 +84,51 @@ def test_code_compiled_in_another_syntax_is_kept_apart(
         renderer.env.bytecode_cache = TemplateCache(renderer.env, tmp_path / FOLDER)
     assert latex.render("both.jinja", {"a": 1}) == "1|{{ a }}"
     assert plain.render("both.jinja", {"a": 1}) == "<%= a %>|1"
+
+
+@pytest.mark.parametrize(
+    ("builder", "extensions", "static"),
+    [
+        ("html", ["myst_parser", "sangokushi.ruby", "sangokushi.pages"], "html"),
+        ("epub", [], "epub"),
+    ],
+)
+def test_static_templates_are_compiled_once_per_process(
+    rootdir: Path,
+    tmp_path: Path,
+    builder: str,
+    extensions: list[str],
+    static: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``basic.css.jinja`` and the other templates among the theme's static files: compiled
+    by the first build of a process, not by the next; rendered as Sphinx's bridge renders
+    them."""
+    import sphinx
+
+    source = (Path(sphinx.package_dir) / "themes/basic/static/basic.css.jinja").read_text("utf-8")
+    compiled: list[str] = []
+    compile_ = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, text: str, *args, **kw):
+        compiled.append(text)
+        return compile_(self, text, *args, **kw)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    monkeypatch.setattr(CompiledOnceBridge, "compiled", {})  # as in a new process
+    overrides = {"extensions": extensions} if extensions else {}
+    first = sphinx_build(rootdir / "test-ebook", tmp_path / "first", builder, **overrides)
+    assert source in compiled
+    compiled.clear()
+    second = sphinx_build(rootdir / "test-ebook", tmp_path / "second", builder, **overrides)
+    assert source not in compiled
+    stock = sphinx_build(
+        rootdir / "test-ebook",
+        tmp_path / "stock",
+        builder,
+        template_bridge="sphinx.jinja2glue.BuiltinTemplateLoader",
+        **overrides,
+    )
+    assert first.warnings == second.warnings == stock.warnings == ""
+    css = [b.outdir / "_static" / "basic.css" for b in (first, second, stock)]
+    assert css[0].read_bytes() == css[1].read_bytes() == css[2].read_bytes()

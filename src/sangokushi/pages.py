@@ -17,7 +17,7 @@ from sphinx.util import logging
 from sangokushi import navigation
 from sangokushi.build.publish import write_whole
 from sangokushi.build.stamps import file_digest
-from sangokushi.templatecache import keep_compiled
+from sangokushi.templatecache import CompiledOnceBridge, keep_compiled
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +84,12 @@ class KeptPagesHTMLBuilder(StandaloneHTMLBuilder):
     """
 
     name = "html"
+
+    def create_template_bridge(self) -> None:
+        if self.config.template_bridge:
+            super().create_template_bridge()
+        else:
+            self.templates = CompiledOnceBridge()
 
     def init_templates(self) -> None:
         super().init_templates()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import ClassVar
+from types import CodeType
+from typing import Any, ClassVar
 
 from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache
 from jinja2.bccache import Bucket
 from sphinx.builders import Builder
+from sphinx.jinja2glue import BuiltinTemplateLoader
 
 # The folder of an edition's doctrees that holds its compiled templates.
 FOLDER = "jinja"
@@ -29,6 +31,14 @@ SYNTAX = (
 )
 
 
+def kind(environment: Environment) -> str:
+    """What the code ``environment`` compiles a source to depends on besides the source."""
+    parts = [type(environment).__qualname__, sorted(environment.extensions)]
+    parts += [environment.autoescape if isinstance(environment.autoescape, bool) else "?"]
+    parts += [getattr(environment, name) for name in SYNTAX]
+    return hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()
+
+
 class TemplateCache(BytecodeCache):
     """Jinja's bytecode cache in this process and in a folder.
 
@@ -41,10 +51,7 @@ class TemplateCache(BytecodeCache):
     shared: ClassVar[dict[tuple[str, str], bytes]] = {}
 
     def __init__(self, environment: Environment, folder: Path) -> None:
-        kind = [type(environment).__qualname__, sorted(environment.extensions)]
-        kind += [environment.autoescape if isinstance(environment.autoescape, bool) else "?"]
-        kind += [getattr(environment, name) for name in SYNTAX]
-        self.kind = hashlib.blake2b(repr(kind).encode(), digest_size=8).hexdigest()
+        self.kind = kind(environment)
         folder = folder / self.kind
         folder.mkdir(parents=True, exist_ok=True)
         self.files = FileSystemBytecodeCache(str(folder))
@@ -68,3 +75,19 @@ def keep_compiled(builder: Builder, environment: object | None = None) -> None:
     if not isinstance(environment, Environment):
         return  # a project's own template_bridge
     environment.bytecode_cache = TemplateCache(environment, Path(builder.doctreedir) / FOLDER)
+
+
+class CompiledOnceBridge(BuiltinTemplateLoader):
+    """Sphinx's template bridge, whose ``render_string`` compiles a source once per process:
+    the templates among the theme's static files (``basic.css.jinja``…), rendered by every
+    HTML and EPUB build, are strings to Jinja, which no bytecode cache keeps."""
+
+    compiled: ClassVar[dict[tuple[str, str], CodeType]] = {}
+
+    def render_string(self, source: str, context: dict[str, Any]) -> str:
+        environment = self.environment
+        key = (kind(environment), source)
+        if (code := self.compiled.get(key)) is None:
+            code = self.compiled[key] = environment.compile(source)
+        globals_ = environment.make_globals(None)
+        return environment.template_class.from_code(environment, code, globals_).render(context)

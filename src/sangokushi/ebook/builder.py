@@ -22,7 +22,7 @@ from sangokushi.ebook import cover, package, readback
 from sangokushi.ebook.tategaki import orient_tree
 from sangokushi.pages import context_parts, parts_digest, read_record, write_record
 from sangokushi.tate import orient
-from sangokushi.templatecache import keep_compiled
+from sangokushi.templatecache import CompiledOnceBridge, keep_compiled
 
 logger = logging.getLogger(__name__)
 
@@ -169,6 +169,12 @@ class EbookBuilder(Epub3Builder):
         # After the theme's epub.css, before the project's own stylesheets.
         self.add_css_file(CSS_FILE, priority=300)
 
+    def create_template_bridge(self) -> None:
+        if self.config.template_bridge:
+            super().create_template_bridge()
+        else:
+            self.templates = CompiledOnceBridge()
+
     def init_templates(self) -> None:
         super().init_templates()
         # Last in the chain: a project's templates_path or theme may still override it.
@@ -238,7 +244,11 @@ class EbookBuilder(Epub3Builder):
                 theme_css.write_text(SEARCH_ICON.sub("", text), encoding="utf-8")
         context = {"vertical": self.vertical}
         copy_asset_file(
-            HERE / "static" / "ebook.css.jinja", self._static_dir, context=context, force=True
+            HERE / "static" / "ebook.css.jinja",
+            self._static_dir,
+            context=context,
+            renderer=self.templates,
+            force=True,
         )
         if self.config.epub_cover and self.config.epub_cover[0] == COVER_IMAGE:
             self.write_cover(self.outdir / COVER_IMAGE)
