@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import json
+import logging
 import os
 import re
 import shlex
@@ -364,6 +365,34 @@ def test_sphinx_runs_with_every_sphinx_build_option(tmp_path: Path) -> None:
         run_sphinx(["-b", "html", "--no-such", str(src), str(out)])
     with pytest.raises(SphinxWarning):
         run_sphinx(["-b", "html", "-q", "--exception-on-warning", str(src), str(out / "x")])
+
+
+def test_sphinx_makes_its_debug_messages_with_vv_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text('project = "試し"\n')
+    (src / "index.rst").write_text("試し\n====\n", encoding="utf-8")
+    made: list[int] = []
+    factory = logging.getLogRecordFactory()
+
+    def counted(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        made.append(record.levelno)
+        return record
+
+    logging.setLogRecordFactory(counted)
+    try:
+        run_sphinx(["-b", "html", "-q", str(src), str(tmp_path / "quiet")])
+        assert made and logging.DEBUG not in made  # its INFO messages are still made
+        assert logging.root.manager.disable == logging.NOTSET  # as it was
+        made.clear()
+        run_sphinx(["-b", "html", "-vv", str(src), str(tmp_path / "debug")])
+        assert logging.DEBUG in made
+    finally:
+        logging.setLogRecordFactory(factory)
+    assert "[app] setting up extension: 'sphinx.builders.html'" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
