@@ -142,19 +142,14 @@ def test_markers_stand_where_each_printed_page_begins(book: Path, edition: str) 
     assert wrong == []
 
 
-@pytest.mark.parametrize("epub", sorted(PAIRS))
-def test_phrase_alignment_places_the_pages_as_difflib_does(
-    book: Path, epub: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """``pagemap.matching`` (phrases first, so that ×100 takes seconds, not half an hour)
-    puts each page where difflib's character alignment of the whole texts puts it."""
+def spine_text(epub: Path) -> str:
+    """The text of an EPUB's documents in reading order, as ``pagemap.place`` reads it."""
     from lxml import etree
 
     from sangokushi import pagemap
 
-    pages = pagemap.load(BY_NAME[PAIRS[epub]].page_map(book))[1]
     text = ""
-    with zipfile.ZipFile(BY_NAME[epub].published(book)) as ocf:
+    with zipfile.ZipFile(epub) as ocf:
         opf = ocf.read("content.opf").decode("utf-8")
         hrefs = dict(re.findall(r'<item id="([^"]+)" href="([^"]+\.xhtml)"', opf))
         for idref in re.findall(r'<itemref idref="([^"]+)"', opf):
@@ -163,11 +158,55 @@ def test_phrase_alignment_places_the_pages_as_difflib_does(
                 root = etree.fromstring(ocf.read(name))
                 pagemap.unmark(root)
                 text += pagemap.document_text(root)[0]
+    return text
+
+
+@pytest.mark.parametrize("epub", sorted(PAIRS))
+def test_phrase_alignment_places_the_pages_as_difflib_does(
+    book: Path, epub: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``pagemap.matching`` (phrases first, so that ×100 takes seconds, not half an hour)
+    puts each page where difflib's character alignment of the whole texts puts it."""
+    from sangokushi import pagemap
+
+    pages = pagemap.load(BY_NAME[PAIRS[epub]].page_map(book))[1]
+    text = spine_text(BY_NAME[epub].published(book))
     placed = pagemap.locate(pages, text)
     assert sum(at is not None for at in placed) > len(pages) * 0.8
     whole = lambda a, b: SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()  # noqa: E731
     monkeypatch.setattr(pagemap, "matching", whole)
     assert pagemap.locate(pages, text) == placed
+
+
+def test_placing_an_edited_text_again_aligns_only_what_changed(
+    book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The texts between phrases are aligned once per process (``pagemap.gap_blocks``): after
+    an edit, as in the next build of a preview, only the gaps the edit touched again, and
+    the pages go where a fresh alignment puts them."""
+    from sangokushi import pagemap
+
+    pages = pagemap.load(BY_NAME["pdf"].page_map(book))[1]
+    text = spine_text(BY_NAME["epub"].published(book))
+    made: list[str] = []  # the texts between phrases aligned character by character
+
+    class Counted(SequenceMatcher):
+        def __init__(self, junk: object, a: object, b: object, **kwargs: object) -> None:
+            if isinstance(a, str):
+                made.append(a)
+            super().__init__(junk, a, b, **kwargs)
+
+    monkeypatch.setattr(pagemap, "SequenceMatcher", Counted)
+    pagemap.gap_blocks.cache_clear()
+    middle = len(text) // 2
+    pagemap.locate(pages, text[:middle] + "〔改〕" + text[middle:])
+    first = len(made)
+    made.clear()
+    edited = text[:middle] + "〔再改〕" + text[middle:]
+    placed = pagemap.locate(pages, edited)
+    assert first > 5 and len(made) <= 2, (len(made), first)
+    pagemap.gap_blocks.cache_clear()
+    assert pagemap.locate(pages, edited) == placed
 
 
 def test_chapters_that_say_the_same_things_align_piece_by_piece(

@@ -147,6 +147,13 @@ def phrase_blocks(pa: list[str], pb: list[str]) -> list[Match]:
     return blocks
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def gap_blocks(a: str, b: str) -> tuple[Match, ...]:
+    """difflib's matching blocks of two short texts, without the end: kept for the process,
+    as the next build of a preview has the same texts between the phrases it did not edit."""
+    return tuple(SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()[:-1])
+
+
 def matching(a: str, b: str) -> list[Match]:
     """The runs ``a`` and ``b`` have in common, in order, as difflib's matching blocks: the
     phrases in common, and the runs in common between them."""
@@ -163,8 +170,7 @@ def matching(a: str, b: str) -> list[Match]:
     def between(end_a: int, end_b: int) -> None:
         if (end_a - done_a) * (end_b - done_b) > GAP:
             return
-        gap = SequenceMatcher(None, a[done_a:end_a], b[done_b:end_b], autojunk=False)
-        for m in gap.get_matching_blocks()[:-1]:
+        for m in gap_blocks(a[done_a:end_a], b[done_b:end_b]):
             blocks.append(Match(done_a + m.a, done_b + m.b, m.size))
 
     phrases = phrase_blocks(pa, pb)
