@@ -112,6 +112,42 @@ def plain_book(folder: Path) -> Path:
     return folder
 
 
+ONE_DOCUMENT = """\
+# 一枚の本
+
+この本は一つの文書だけでできている。節の前に置いたこの前書きは、扉の裏に組まれる。
+
+## 始まり
+
+最初の節では、一つの文書で本を作るときに何が起きるかを確かめる。脚注もひとつ置く[^a]。
+
+[^a]: 脚注の文はここにある。
+
+## 続き
+
+二つ目の節には表を置く。
+
+| 項目 | 内容 |
+|---|---|
+| 文書 | 一つ |
+| 節 | 二つ |
+
+最後の段落で本文が終わる。
+"""
+
+
+def one_document_book(folder: Path) -> Path:
+    """A book written as one document: its sections are its chapters."""
+    sangokushi(
+        "new", str(folder), "--title", "一枚の本", "--author", "鈴木一郎", "--name", "ichimai"
+    )
+    for child in list(folder.iterdir()):
+        if child.name not in ("book.toml", "conf.py"):
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    (folder / "index.md").write_text(ONE_DOCUMENT, encoding="utf-8")
+    return folder
+
+
 @pytest.fixture(scope="module", params=["starter", "plain"])
 def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The book's folder, every edition built into its own build/ by `sangokushi build`."""
@@ -511,6 +547,31 @@ def test_the_root_documents_own_text_is_front_matter(built: Path) -> None:
         assert "目次" in page[1], (edition, page[1][:40])
         assert intro in page[0], (edition, page[0][:80])
         assert re.sub(r"\s", "", pdftotext(pdf)).count(intro or "目次") == 1, edition
+
+
+def test_a_book_of_one_document(tmp_path: Path) -> None:
+    """Every edition built and checked (every sentence in each); in the PDFs the text before
+    the first section is front matter on the 扉裏 (ii), the 目次 faces it (iii), and the
+    first section opens page 1 (sangokushi.book.Contents)."""
+    folder = one_document_book(tmp_path / "book")
+    sangokushi("build", str(folder))
+    checked = sangokushi("check", str(folder)).stdout
+    said = [line for line in checked.splitlines() if "sentences" in line]
+    assert len(said) == 5, checked  # the HTML, both EPUBs and the horizontal PDFs
+    for line in said:
+        done, total = map(int, re.search(r"(\d+)/(\d+)", line).groups())
+        assert done == total > 5, line
+    sentences = fidelity.book_sentences(folder / "build" / "doctrees")
+    text = vertical_text(outputs(folder)["pdf-tate"], load(folder).tate_page)
+    assert fidelity.lost_sentences(sentences, text) == []
+    intro = "この本は一つの文書だけでできている。"
+    for edition in ("pdf", "pdf-tate", "pdf-print", "pdf-tate-print"):
+        pdf = outputs(folder)[edition]
+        page = [re.sub(r"\s", "", pdftotext(pdf, "-f", str(n), "-l", str(n))) for n in (2, 3, 5)]
+        assert intro in page[0] and "目次" not in page[0], (edition, page[0][:80])
+        assert "目次" in page[1], (edition, page[1][:40])
+        assert intro not in page[1] and "始まり" in page[2], (edition, page[2][:40])
+        assert re.sub(r"\s", "", pdftotext(pdf)).count(intro) == 1, edition
 
 
 def test_the_correspondence_table_is_a_table_in_every_pdf(built: Path) -> None:

@@ -315,7 +315,8 @@ CONTENTS_PLACED = "% the contents: sangokushi.book.Contents\n"
 
 
 class Contents(BookTransform):
-    """The 目次 before the first chapter, after the root document's own text.
+    """The 目次 before the first chapter (the first document of the root's toctree; in a book
+    of one document, its first section), after the root document's own text.
 
     Sphinx's template sets the 目次 before the whole body, so the root document's text (an
     introduction above its toctree) came after it, alone on page 1 under the running head
@@ -333,15 +334,25 @@ class Contents(BookTransform):
         contents = _raw(r"\pagestyle{plain}" + CONTENTS + r"\pagestyle{normal}" + "\n")
         own = False
         for node in self.document.findall(nodes.Element):  # in reading order
-            if isinstance(node, addnodes.start_of_file):
+            if isinstance(node, addnodes.start_of_file) or self.chapter(node):
                 node.parent.insert(node.parent.index(node), contents)
                 break
             own = own or _own_text(node)
         else:
-            self.document.insert(0, contents)  # a book of one document
+            self.document.insert(0, contents)  # a book of no chapter
             return
         if own:
             self.document.insert(0, _raw("\n\\pagestyle{plain}\n"))
+
+    def chapter(self, node: nodes.Element) -> bool:
+        """Whether ``node`` is a section of the root document's own that LaTeX sets as a
+        chapter: one under its title (the book's), as in a book of one document."""
+        parent = node.parent
+        return (
+            isinstance(node, nodes.section)
+            and isinstance(parent, nodes.section)
+            and parent.parent is self.document
+        )
 
 
 def _own_text(node: nodes.Element) -> bool:
