@@ -523,3 +523,23 @@ def test_a_line_holds_at_most_about_forty_characters(
         )
     assert 20 < found["measure"] <= 42, found
     assert found["underline"] == ("left" if mode == "vertical" else "auto"), found
+
+
+def test_an_index_page_only_where_the_book_has_an_index(ebook_root: Path, tmp_path: Path) -> None:
+    """No index entry: no empty 索引 page in the e-book; listed in a toctree, the page stays
+    (the contents would link to nothing)."""
+    unlisted = build_edition(ebook_root, tmp_path / "unlisted", "horizontal", epub_use_index=True)
+    root = tmp_path / "root"
+    shutil.copytree(ebook_root, root)
+    index = root / "index.md"
+    index.write_text(
+        index.read_text(encoding="utf-8").replace("chapter2\n:::", "chapter2\ngenindex\n:::"),
+        encoding="utf-8",
+    )
+    listed = build_edition(root, tmp_path / "listed", "horizontal", epub_use_index=True)
+    assert unlisted.warnings == listed.warnings == ""
+    with zipfile.ZipFile(unlisted.epub) as epub:
+        assert "genindex.xhtml" not in epub.namelist()
+    with zipfile.ZipFile(listed.epub) as epub:
+        assert "genindex.xhtml" in epub.namelist()
+        assert 'href="genindex.xhtml"' in epub.read("nav.xhtml").decode("utf-8")

@@ -323,7 +323,8 @@ def test_colophon_from_the_books_facts(built: Path) -> None:
     for fact in ("奥付", facts.title, f"著者：{facts.author}", "第1版第1刷"):
         assert fidelity.normalize(fact) in last, (fact, last)
     # EPUB: the starter's own 奥付 page last, after the index; a book without one gets it at
-    # the end of its last document, on a page of its own (the index page follows it).
+    # the end of its last document, on a page of its own (the plain book has no index entry:
+    # no empty index page follows it).
     with zipfile.ZipFile(outputs(built)["epub"]) as epub:
         opf = epub.read("content.opf").decode()
         items = dict(re.findall(r'<item id="([^"]+)" href="([^"]+)"', opf))
@@ -333,7 +334,7 @@ def test_colophon_from_the_books_facts(built: Path) -> None:
             assert pages[-2:] == ["genindex.xhtml", "appendix/okuzuke.xhtml"], pages
             last = pages[-1]
         else:
-            pages.remove("genindex.xhtml")
+            assert "genindex.xhtml" not in pages, pages
             marked = [p for p in pages if 'id="sangokushi-colophon"' in epub.read(p).decode()]
             assert marked == [pages[-1]], (marked, pages)
             last = pages[-1]
@@ -552,7 +553,8 @@ def test_the_root_documents_own_text_is_front_matter(built: Path) -> None:
 def test_a_book_of_one_document(tmp_path: Path) -> None:
     """Every edition built and checked (every sentence in each); in the PDFs the text before
     the first section is front matter on the 扉裏 (ii), the 目次 faces it (iii), and the
-    first section opens page 1 (sangokushi.book.Contents)."""
+    first section opens page 1 (sangokushi.book.Contents); the EPUBs' contents list the
+    sections, and no empty index page."""
     folder = one_document_book(tmp_path / "book")
     sangokushi("build", str(folder))
     checked = sangokushi("check", str(folder)).stdout
@@ -564,6 +566,18 @@ def test_a_book_of_one_document(tmp_path: Path) -> None:
     sentences = fidelity.book_sentences(folder / "build" / "doctrees")
     text = vertical_text(outputs(folder)["pdf-tate"], load(folder).tate_page)
     assert fidelity.lost_sentences(sentences, text) == []
+    # Each EPUB's contents list the sections under the title, as the PDF's 目次 lists them;
+    # it has no index page, the book having no index entry.
+    for edition in ("epub", "epub-tate"):
+        with zipfile.ZipFile(outputs(folder)[edition]) as epub:
+            nav = epub.read("nav.xhtml").decode("utf-8")
+            ncx = epub.read("toc.ncx").decode("utf-8")
+            assert not [n for n in epub.namelist() if "genindex" in n], edition
+        toc = nav[nav.index('epub:type="toc"') : nav.index("</nav>")]
+        hrefs = re.findall(r'<a href="([^"]+)">([^<]+)</a>', toc)
+        assert [text for _, text in hrefs] == ["一枚の本", "始まり", "続き"], hrefs
+        assert all(href.startswith("index.xhtml#") for href, _ in hrefs[1:]), hrefs
+        assert "<text>続き</text>" in ncx, edition
     intro = "この本は一つの文書だけでできている。"
     for edition in ("pdf", "pdf-tate", "pdf-print", "pdf-tate-print"):
         pdf = outputs(folder)[edition]

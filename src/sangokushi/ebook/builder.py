@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.builders.epub3 import Epub3Builder, NavPoint
 from sphinx.jinja2glue import SphinxFileSystemLoader
 from sphinx.locale import _
@@ -182,6 +183,9 @@ class EbookBuilder(Epub3Builder):
         keep_compiled(self)
 
     def prepare_writing(self, docnames: Set[str]) -> None:
+        # An index page with no entry would be an empty page of the e-book (Sphinx then leaves
+        # it out of the spine and the files), unless a toctree lists it.
+        self.use_index = self.use_index and self.has_index()
         super().prepare_writing(docnames)
         self.last_pages = self.load_record()
         self.page_digests: dict[str, str] = {}
@@ -189,6 +193,17 @@ class EbookBuilder(Epub3Builder):
         self.ruby_seen = False
         self.globalcontext["cover_title"] = self.cover_spec().title.replace("\n", "")
         self.globalcontext["cover_alt"] = self.cover_alt()
+
+    def has_index(self) -> bool:
+        """Whether the book has an index entry, or a toctree that lists the index page."""
+        if any(self.env.get_domain("index").entries.values()):
+            return True
+        return any(
+            ref == "genindex"
+            for toc in self.env.tocs.values()
+            for toctree in toc.findall(addnodes.toctree)
+            for _title, ref in toctree["entries"]
+        )
 
     def get_doc_context(self, docname: str, body: str, metatags: str) -> dict[str, Any]:
         # The theme's layout has its viewport meta; docutils adds a second one.
@@ -422,6 +437,37 @@ class EbookBuilder(Epub3Builder):
             for p in sorted(static.rglob("*"))
             if p.is_file() and (name := p.relative_to(self.outdir).as_posix()) not in used
         ]
+
+    def toc_add_files(self, refnodes: list[dict[str, Any]]) -> None:
+        # No toctree: a book of one document, whose sections are its chapters.
+        alone = not refnodes
+        super().toc_add_files(refnodes)
+        if alone:
+            root = html.escape(self.config.root_doc + self.out_suffix)
+            at = next(i for i, node in enumerate(refnodes) if node["refuri"] == root) + 1
+            refnodes[at:at] = self.root_sections()
+
+    def root_sections(self) -> list[dict[str, Any]]:
+        """The root document's sections as entries of the contents, under its title (as deep
+        as ``epub_tocdepth``)."""
+        root, entries = self.config.root_doc, []
+
+        def walk(bullets: nodes.Element, level: int) -> None:
+            for item in bullets.children:
+                for child in item.children:
+                    if isinstance(child, addnodes.compact_paragraph) and level > 1:
+                        ref = next(child.findall(nodes.reference))
+                        refuri = root + self.out_suffix + ref["anchorname"]
+                        text = html.escape(ref.astext())
+                        entries.append(
+                            {"level": level, "refuri": html.escape(refuri), "text": text}
+                        )
+                    elif isinstance(child, nodes.bullet_list) and level < self.config.epub_tocdepth:
+                        walk(child, level + 1)
+
+        if root in self.env.tocs:
+            walk(self.env.tocs[root], 1)
+        return entries
 
     def bodymatter_href(self) -> str:
         if self.config.ebook_bodymatter:
