@@ -588,6 +588,58 @@ def test_a_book_of_one_document(tmp_path: Path) -> None:
         assert re.sub(r"\s", "", pdftotext(pdf)).count(intro) == 1, edition
 
 
+NOTE_MARKS = """() => {
+  const found = [];
+  let refs = 0;
+  for (const ref of document.querySelectorAll('a.footnote-reference')) {
+    let before = ref.previousSibling;
+    if (!before) before = ref.parentElement.previousSibling;  // kept with it: its own line
+    if (!before || before.nodeType !== 3 || !before.textContent.length) continue;
+    refs += 1;
+    const range = document.createRange();
+    range.setStart(before, before.textContent.length - 1);
+    range.setEnd(before, before.textContent.length);
+    const mark = range.getBoundingClientRect(), note = ref.getClientRects()[0];
+    const vertical = getComputedStyle(ref).writingMode.startsWith('vertical');
+    const apart = vertical ? Math.abs(mark.left - note.left) > mark.width / 2
+                           : Math.abs(mark.top - note.top) > mark.height / 2;
+    if (apart) found.push(before.textContent.slice(-8) + ref.textContent);
+  }
+  return [refs, found];
+}"""
+
+
+def test_no_line_begins_with_a_note_reference(tmp_path: Path, browser: object) -> None:
+    """A 合印 stays on the line of what it marks (sangokushi.jatext.keep_note_marks), in the
+    HTML and both EPUBs, at every width from a small phone's to a tablet's."""
+    folder = one_document_book(tmp_path / "book")
+    sentences = [
+        f"これは{n}番目の文で、注の印が行の頭に来ないかを確かめる[^n{n}]。" for n in range(1, 13)
+    ]
+    notes = [f"[^n{n}]: {n}番目の注。" for n in range(1, 13)]
+    text = ONE_DOCUMENT.replace("最後の段落で本文が終わる。", "".join(sentences))
+    (folder / "index.md").write_text(text + "\n" + "\n\n".join(notes) + "\n", encoding="utf-8")
+    sangokushi("build", str(folder))
+    found = outputs(folder)
+    documents = {"html": [found["html"] / "index.html"]}
+    for name in ("epub", "epub-tate"):
+        documents[name] = unpack(found[name], tmp_path / name)
+    page = browser.new_page(viewport={"width": 300, "height": 844})
+    for name, pages in documents.items():
+        refs, starts = 0, []
+        for doc in pages:
+            page.goto(doc.as_uri())
+            page.wait_for_load_state("load")
+            for width in range(300, 430, 4):  # the lines fall otherwise at each width
+                page.set_viewport_size({"width": width, "height": 844})
+                counted, at_start = page.evaluate(NOTE_MARKS)
+                refs += counted
+                starts += [f"{width}px {doc.name}: {s}" for s in at_start]
+        assert refs > 300, (name, refs)
+        assert starts == [], (name, starts[:5])
+    page.close()
+
+
 def test_the_correspondence_table_is_a_table_in_every_pdf(built: Path) -> None:
     """The starter's 対照表 (one box) is a table with its plain heads in all four PDFs, as the
     essay's is (tests/test_analogy_book.py)."""

@@ -1,4 +1,5 @@
-"""Japanese text: soft line breaks dropped at read time, headings broken between phrases."""
+"""Japanese text: soft line breaks dropped at read time, headings broken between phrases, note
+references kept on the line of what they mark."""
 
 from __future__ import annotations
 
@@ -190,6 +191,41 @@ def break_between(text: nodes.Text, parts: list[str]) -> None:
             replacement.append(nodes.raw("", WBR, format="html"))
         replacement.append(nodes.Text(part))
     text.parent.replace(text, replacement)
+
+
+# What a note reference (合印) is kept with: a run of Latin letters or digits, else one character.
+MARKED = re.compile(r"[A-Za-z0-9]+$|\S$")
+# An inline that no line breaks inside (sangokushi-book.css).
+KEEP_CLASS = "sangokushi-keep"
+
+
+def keep_note_marks(doctree: nodes.document) -> None:
+    """Keep each note reference on the line of what it marks: a line may not begin with a 合印.
+
+    The reference and the character (or Latin word, or inline element) before it become one
+    unbreakable inline. HTML and EPUB, as a page is written: the search index has read the
+    text whole.
+    """
+    references = (nodes.footnote_reference, nodes.citation_reference)
+    for ref in list(doctree.findall(lambda node: isinstance(node, references))):
+        parent = ref.parent
+        at = parent.index(ref)
+        before = parent[at - 1] if at else None
+        if isinstance(before, nodes.Text):
+            match = MARKED.search(str(before))
+            if match is None:
+                continue
+            kept: list[nodes.Node] = [nodes.Text(match.group())]
+            head = str(before)[: match.start()]
+            parent.replace(before, [nodes.Text(head)] if head else [])
+        elif isinstance(before, nodes.inline):
+            kept = [before]
+            parent.remove(before)
+        else:
+            continue
+        at = parent.index(ref)
+        parent.remove(ref)
+        parent.insert(at, nodes.inline("", "", *kept, ref, classes=[KEEP_CLASS]))
 
 
 def logo_title(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:

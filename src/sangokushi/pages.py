@@ -17,6 +17,7 @@ from sphinx.util import logging
 from sangokushi import navigation
 from sangokushi.build.publish import write_whole
 from sangokushi.build.stamps import file_digest
+from sangokushi.jatext import keep_note_marks
 from sangokushi.templatecache import CompiledOnceBridge, keep_compiled
 
 logger = logging.getLogger(__name__)
@@ -181,6 +182,7 @@ class KeptPagesHTMLBuilder(StandaloneHTMLBuilder):
 
     def write_doc(self, docname: str, doctree: nodes.document) -> None:
         if docname not in self.unchanged:
+            keep_note_marks(doctree)
             super().write_doc(docname, doctree)
 
     def finish(self) -> None:

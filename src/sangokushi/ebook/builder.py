@@ -21,6 +21,7 @@ from sangokushi.aria import AriaHTML5Translator
 from sangokushi.build.stamps import file_digest
 from sangokushi.ebook import cover, package, readback
 from sangokushi.ebook.tategaki import orient_tree
+from sangokushi.jatext import keep_note_marks
 from sangokushi.pages import context_parts, parts_digest, read_record, write_record
 from sangokushi.tate import orient
 from sangokushi.templatecache import CompiledOnceBridge, keep_compiled
@@ -246,6 +247,7 @@ class EbookBuilder(Epub3Builder):
         if self.vertical and self.config.ebook_tate_chu_yoko:
             # Toctrees are resolved after the post-transforms: orient their entries too.
             orient_tree(doctree, self.config.ebook_tcy_digits)
+        keep_note_marks(doctree)
         super().write_doc(docname, doctree)
 
     # -- static files: the stylesheet and the cover ------------------------------------
