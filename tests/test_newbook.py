@@ -604,6 +604,9 @@ NOTE_MARKS = """() => {
     const apart = vertical ? Math.abs(mark.left - note.left) > mark.width / 2
                            : Math.abs(mark.top - note.top) > mark.height / 2;
     if (apart) found.push(before.textContent.slice(-8) + ref.textContent);
+    // Written once, as text ([1]): no stylesheet adds them again ([[1]]).
+    const added = ['::before', '::after'].map((at) => getComputedStyle(ref, at).content);
+    if (added.some((c) => c !== 'none' && c !== 'normal')) found.push('brackets ' + added);
   }
   return [refs, found];
 }"""
