@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sangokushi.build.stamps import file_digest
 
 # latexmk's limit ($max_repeat): a document still changing after this many passes never settles.
 MOST = 5
@@ -57,13 +58,7 @@ def recorded(fls: Path) -> tuple[set[Path], set[Path]]:
 
 def fingerprints(paths: Iterable[Path]) -> dict[Path, str | None]:
     """Each file's digest (None: absent)."""
-    found: dict[Path, str | None] = {}
-    for path in paths:
-        try:
-            found[path] = hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
-        except (FileNotFoundError, IsADirectoryError):
-            found[path] = None
-    return found
+    return {path: file_digest(path) or None for path in paths}
 
 
 def run_passes(

@@ -15,6 +15,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 from PIL import __version__ as PILLOW_VERSION
 
+from sangokushi.build.stamps import file_digest
 from sangokushi.jatext import NO_LINE_START
 
 TOKEN = re.compile(r"[A-Za-z0-9]+|.")
@@ -33,7 +34,7 @@ class CoverFontError(LookupError):
 # Kept for the process (both EPUBs of a build, every build of a preview): the fonts kpsewhich
 # found, by name, and each font file's digest, by its path, size and time.
 _found: dict[str, Path] = {}
-_digests: dict[tuple[str, int, int], bytes] = {}
+_digests: dict[tuple[str, int, int], str] = {}
 
 
 @dataclass(frozen=True)
@@ -200,16 +201,16 @@ def cover_key(spec: CoverSpec, fontfile: Path | None) -> str:
     digest.update(json.dumps(asdict(spec), ensure_ascii=False, sort_keys=True).encode())
     digest.update(Path(__file__).read_bytes())
     digest.update(PILLOW_VERSION.encode())
-    digest.update(font_digest(fontfile) if fontfile is not None else b"no font")
+    digest.update(font_digest(fontfile).encode() if fontfile is not None else b"no font")
     return digest.hexdigest()[:32]
 
 
-def font_digest(fontfile: Path) -> bytes:
+def font_digest(fontfile: Path) -> str:
     """The digest of the font's bytes, read again only when its size or time changes."""
     info = fontfile.stat()
     key = (str(fontfile.resolve()), info.st_size, info.st_mtime_ns)
     if key not in _digests:
-        _digests[key] = hashlib.blake2b(fontfile.read_bytes()).digest()
+        _digests[key] = file_digest(fontfile)
     return _digests[key]
 
 
