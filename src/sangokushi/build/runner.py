@@ -1,10 +1,11 @@
-"""Building editions: Sphinx in this process, LaTeX in the background, then publishing."""
+"""Building editions: Sphinx in this process (or forked beside it), LaTeX in the background."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import hashlib
+import importlib
 import io
 import json
 import logging
@@ -18,11 +19,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
-from contextlib import ExitStack, contextmanager, redirect_stderr, suppress
+from contextlib import ExitStack, contextmanager, redirect_stderr, redirect_stdout, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
 
+from sangokushi.build import ahead
 from sangokushi.build.errors import BuildError
 from sangokushi.build.lock import locked
 from sangokushi.build.publish import publish
@@ -42,7 +44,7 @@ from sangokushi.build.stamps import (
     touch_changed,
 )
 from sangokushi.build.timings import FILE as TIMINGS
-from sangokushi.build.timings import Record, Timings
+from sangokushi.build.timings import Phase, Record, Timings
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -212,6 +214,20 @@ def run_sphinx(args: Sequence[str], record: Record | None = None) -> SphinxRun:
         return SphinxRun(app.statuscode, sorted(app.env.found_docs), frozenset(read))
 
 
+@dataclass(frozen=True)
+class Apart:
+    """An edition's Sphinx run in the process forked beside the HTML's (sangokushi.build.ahead):
+    what it said (``say``, stdout, stderr), its phases, its documents and sources, or the
+    ``BuildError`` or ``OSError`` that ended it."""
+
+    said: list[str]
+    out: str
+    err: str
+    phases: list[Phase]
+    result: tuple[list[str], dict[str, str]] | None = None
+    error: BuildError | OSError | None = None
+
+
 # sphinx-build's options (``dest``) that change what it says, never what it writes; and the
 # forced rebuilds, which rebuild whatever the stamps say.
 OUTPUT_ONLY = frozenset(
@@ -225,6 +241,8 @@ OUTPUT_ONLY = frozenset(
 POST_JOBS = 2
 # The phase (sangokushi.build.timings) from a post-step's submission to its start.
 SLOT_WAIT = "waits for a LaTeX slot"
+# The phase of the main thread waiting for an edition's Sphinx run in the forked process.
+AHEAD_WAIT = "waits for its Sphinx beside the HTML"
 # How long an interrupted LaTeX job gets to end after SIGTERM before it gets SIGKILL.
 STOP_GRACE = 5.0
 
@@ -349,6 +367,8 @@ class Build:
     _environ: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _lock: int = field(default=-1, init=False, repr=False)
     _later: PostSteps | None = field(default=None, init=False, repr=False)
+    _ahead: ahead.Ahead | None = field(default=None, init=False, repr=False)
+    _ahead_fresh: dict[str, Path] = field(default_factory=dict, init=False, repr=False)
     _count: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     timings: Timings = field(default_factory=Timings, init=False, repr=False)
 
@@ -527,7 +547,7 @@ class Build:
         self._started[edition.name] = time.monotonic()
         self.say(f"{edition.name}: building ({self._count.get(edition.name, '?')})")
         if edition.builder:
-            docnames, sources = self.sphinx(edition)
+            docnames, sources = self.sphinx_or_taken(edition)
         else:
             with self.timings.phase(edition.name, "cover LaTeX written"):
                 docnames, sources = self.prepare_cover(edition)
@@ -586,14 +606,95 @@ class Build:
             share = hashlib.blake2b(json.dumps([code, sorted(sources.items())]).encode())
             options += ["-D", f"book_latex_share={share.hexdigest()}"]
         args = edition.sphinx_args(self.sourcedir, self.builddir, options)
-        run = run_sphinx(args, lambda *phase: self.timings.add(edition.name, *phase))
-        if run.status:
-            raise BuildError("Sphinx reported the warnings above (with -W they fail the build)")
+        try:
+            run = run_sphinx(args, lambda *phase: self.timings.add(edition.name, *phase))
+            if run.status:
+                raise BuildError("Sphinx reported the warnings above (with -W they fail the build)")
+        except BuildError:
+            # A failure, not a build cut short: the next reads every source again all the same
+            # (READ is gone), and no TeX ran.
+            marker.unlink(missing_ok=True)
+            raise
         for path in outside(run.dependencies, self.sourcedir):
             sources.setdefault(str(path), file_digest(path))
         doctrees.mkdir(parents=True, exist_ok=True)
         Read(code, sources).save(doctrees)
         return run.docnames, sources
+
+    def sphinx_apart(self, edition: Edition) -> Apart:
+        """``sphinx(edition)`` in the forked process: what it said and did, for the main one."""
+        said: list[str] = []
+        self.say = said.append
+        self.timings = Timings(origin=self.timings.origin)
+        out, err = io.StringIO(), io.StringIO()
+        result, error = None, None
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                result = self.sphinx(edition)
+            except (BuildError, OSError) as exc:
+                error = exc
+        phases = [dataclasses.replace(p, main=False) for p in self.timings.phases]
+        return Apart(said, out.getvalue(), err.getvalue(), phases, result, error)
+
+    def sphinx_or_taken(self, edition: Edition) -> tuple[list[str], dict[str, str]]:
+        """``sphinx(edition)``, or its run ahead in the forked process, told as it would be."""
+        if self._ahead is None or edition.name not in self._ahead:
+            return self.sphinx(edition)
+        with self.timings.phase(edition.name, AHEAD_WAIT):
+            apart = self._ahead.take(edition.name)
+        if not isinstance(apart, Apart):
+            return self.sphinx(edition)
+        for text in apart.said:
+            self.say(text)
+        sys.stdout.write(apart.out)
+        sys.stderr.write(apart.err)
+        self.timings.extend(apart.phases)
+        if apart.error is not None:
+            raise apart.error
+        assert apart.result is not None
+        return apart.result
+
+    def start_ahead(self, ordered: Sequence[Edition]) -> None:
+        """Fork a process that runs the PDFs' Sphinx (``sphinx_apart``) beside the HTML's.
+
+        Only when the HTML is built first and is not up to date (else nothing runs beside),
+        where a fork is safe (``ahead.AVAILABLE``), and when no option needs this process
+        alone (``--pdb``, a warning file both would write).
+        """
+        parsed = parse_options([*self.options, "source", "output"])
+        if not ahead.AVAILABLE or parsed.pdb or parsed.warnfile or not ordered:
+            return
+        if ordered[0].form != "html" or self.up_to_date(ordered[0]):
+            return
+        steps = [e for e in ordered if e.builder and e.post == "latex" and not self.up_to_date(e)]
+        if not steps:
+            return
+        self.code(steps[0])  # the toolkit's digest and the sources' scan, for both processes
+        from sangokushi.conf import EXTENSIONS
+
+        # What both processes' Sphinx would import (0.5 s): once, before the fork.
+        for module in ("sphinx.application", "sphinx.builders.latex", *EXTENSIONS):
+            importlib.import_module(module)
+        markers = {e.name: e.workdir(self.builddir).with_name(e.name + RUNNING) for e in steps}
+        self._ahead_fresh = {n: m for n, m in markers.items() if not m.exists()}
+        self._ahead = ahead.Ahead(
+            [(e.name, lambda e=e: self.sphinx_apart(e)) for e in steps],
+            last=lambda apart: apart.error is not None,
+        )
+        self._ahead.start()
+
+    def stop_ahead(self, interrupted: bool) -> None:
+        """End the forked process. An edition it ran that was not taken is not built: it leaves
+        no sign of a build cut short (its environment is re-read if its run was)."""
+        if self._ahead is None:
+            return
+        left = self._ahead.stop()
+        self._ahead = None
+        if interrupted:
+            return
+        for name in left:
+            if name in self._ahead_fresh:
+                self._ahead_fresh[name].unlink(missing_ok=True)
 
     def write_key(self, edition: Edition, code: str, sources: Mapping[str, str]) -> str:
         """What an EPUB's or HTML's pages are written from besides their doctrees
@@ -714,6 +815,8 @@ class Build:
 
             ordered = sorted(editions, key=order)
             self._count = {e.name: f"{n}/{len(ordered)}" for n, e in enumerate(ordered, 1)}
+            if first:
+                self.start_ahead(ordered)
             for edition in ordered:
                 self.told()
                 # The PDF it needs first: an EPUB reads where that PDF's pages begin, a cover's
@@ -737,8 +840,10 @@ class Build:
                 if failure := self.failure(edition, self.edition, edition, later):
                     failures.append(failure)
                     break
+            self.stop_ahead(interrupted=False)
             later.wait(self.told)
         except BaseException:
+            self.stop_ahead(interrupted=True)
             later.stop()
             self.told()
             raise

@@ -45,6 +45,11 @@ class Timings:
         with self._guard:
             self.phases.append(Phase(edition, name, *since, detail, main))
 
+    def extend(self, phases: list[Phase]) -> None:
+        """Phases recorded elsewhere with the same ``origin`` (another process's)."""
+        with self._guard:
+            self.phases.extend(phases)
+
     @contextmanager
     def phase(self, edition: str, name: str) -> Iterator[list[str]]:
         """Time what runs inside; a text put in the list yielded is the phase's detail."""
