@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import gc
 import os
 import pickle
 import signal
@@ -53,9 +54,15 @@ class Ahead:
         # An interrupt in the forked process must reach it inside ``_run``, never in the
         # caller's code it was forked from.
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+        # The forked process's collections then leave the objects it was forked with alone,
+        # and with them the pages it shares with this one (each one it wrote to, it copies).
+        frozen = gc.get_freeze_count()
+        gc.freeze()
         pid = os.fork()
         if pid == 0:  # the forked process: never returns
             self._run(read, write, blocked)
+        if not frozen:
+            gc.unfreeze()
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         os.close(write)
         self.pid, self._reader = pid, read
