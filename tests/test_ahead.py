@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import signal
@@ -17,6 +18,7 @@ from test_rebuild import EPOCH, Project, edit
 from sangokushi import fidelity
 from sangokushi.build import timings
 from sangokushi.build.ahead import Ahead
+from sangokushi.build.errors import STOPPING
 from sangokushi.build.runner import AHEAD_WAIT
 from sangokushi.build.stamps import RUNNING
 from support import BOOK, BY_NAME
@@ -50,6 +52,19 @@ def test_the_forked_process_leaves_the_objects_it_shares_to_its_parent() -> None
     steps.start()
     assert steps.take("frozen") > 1000
     steps.stop()
+
+
+def test_a_fork_refused_leaves_this_process_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused() -> int:
+        raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refused)
+    fds = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(OSError):
+        Ahead([("never", int)]).start()
+    assert gc.get_freeze_count() == 0
+    assert not signal.pthread_sigmask(signal.SIG_BLOCK, []) & set(STOPPING)
+    assert len(os.listdir("/proc/self/fd")) == fds
 
 
 def test_a_step_that_raises_or_ends_the_steps_leaves_the_rest_to_the_taker() -> None:

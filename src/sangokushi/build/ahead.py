@@ -1,4 +1,4 @@
-"""Steps run ahead in a forked process, their results taken in order by the process that forked."""
+"""Steps run ahead in a forked process, each result taken when the process that forked needs it."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ import sys
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 
+from sangokushi.build.errors import STOPPING
+
 # Where a process forked with threads running is safe enough for steps that start no thread
 # and touch no lock another thread may hold (Linux). macOS's system libraries are not safe to
 # use after fork, and Windows has none.
 AVAILABLE = hasattr(os, "fork") and sys.platform.startswith("linux")
 _SIZE = struct.Struct("<Q")
 PIPE_BYTES = 1 << 20
-# The signals that end a build (sangokushi.build.cli): held while the process forks.
-STOPPING = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
 class Ahead:
@@ -45,6 +45,7 @@ class Ahead:
         self._ended = False
 
     def start(self) -> None:
+        """Fork the process that runs the steps (``OSError`` if none can be forked)."""
         read, write = os.pipe()
         with suppress(OSError, AttributeError):
             # Room for a large book's results while the taker is busy: else the steps wait.
@@ -58,12 +59,18 @@ class Ahead:
         # and with them the pages it shares with this one (each one it wrote to, it copies).
         frozen = gc.get_freeze_count()
         gc.freeze()
-        pid = os.fork()
-        if pid == 0:  # the forked process: never returns
-            self._run(read, write, blocked)
-        if not frozen:
-            gc.unfreeze()
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        try:
+            pid = os.fork()
+            if pid == 0:  # the forked process: never returns, nor leaves this block
+                self._run(read, write, blocked)
+        except OSError:
+            os.close(read)
+            os.close(write)
+            raise
+        finally:
+            if not frozen:
+                gc.unfreeze()
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         os.close(write)
         self.pid, self._reader = pid, read
 

@@ -14,11 +14,10 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from sangokushi.build.errors import BuildError, Interrupted
+from sangokushi.build.errors import STOPPING, BuildError, Interrupted
 from sangokushi.facts import FactsError, load
 from sangokushi.page import PAPERS
 
-STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 PROG = "sangokushi"
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import signal
+
+# The signals that end a build (``Interrupted``).
+STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
 
 class BuildError(Exception):
     """A build that failed for a reason worth one line (no traceback)."""

@@ -681,7 +681,10 @@ class Build:
             [(e.name, lambda e=e: self.sphinx_apart(e)) for e in steps],
             last=lambda apart: apart.error is not None,
         )
-        self._ahead.start()
+        try:
+            self._ahead.start()
+        except OSError:  # no process to spare: each runs here, in turn, as without the fork
+            self._ahead = None
 
     def stop_ahead(self, interrupted: bool) -> None:
         """End the forked process. An edition it ran that was not taken is not built: it leaves
