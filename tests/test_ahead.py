@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import gc
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -194,3 +195,26 @@ def test_an_interrupt_while_the_pdfs_sphinx_runs_beside_ends_both(tmp_path: Path
         assert f"{name}: the last build was cut short; building it afresh" in result.stdout
     text = fidelity.pdf_edition_text(BY_NAME["pdf"].published(project.build))
     assert fidelity.normalize(SENTENCE) in fidelity.normalize(text)
+
+
+@pytest.mark.slow
+def test_what_the_forked_sphinx_says_is_coloured_on_a_terminal(tmp_path: Path) -> None:
+    project = Project(tmp_path, EDITIONS)
+    assert project.run() == dict.fromkeys(EDITIONS, "built")
+    edit(project.docs / "wei.md", ANCHOR, ANCHOR + SENTENCE)
+    with (project.docs / "conf.py").open("a", encoding="utf-8") as f:
+        f.write('\nlatex_documents = [("no-such-doc", "b.tex", "", "", "manual")]\n')
+    env = {k: v for k, v in os.environ.items() if "COLO" not in k and k != "CI"}
+    env.update(PYTHONPATH=str(project.src), SOURCE_DATE_EPOCH=EPOCH, TERM="xterm")
+    command = [sys.executable, "-m", "sangokushi", "build", str(project.docs)]
+    command += ["--builddir", str(project.build)]
+    # A terminal of its own (util-linux script): what a pseudo-terminal showed.
+    shown = subprocess.run(
+        ["script", "-qec", shlex.join(command), "/dev/null"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    ).stdout
+    warning = next(line for line in shown.splitlines() if "no-such-doc" in line)
+    assert "\x1b[" in warning, shown

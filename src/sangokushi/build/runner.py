@@ -623,6 +623,11 @@ class Build:
 
     def sphinx_apart(self, edition: Edition) -> Apart:
         """``sphinx(edition)`` in the forked process: what it said and did, for the main one."""
+        from sphinx.util.console import color_terminal
+
+        if parse_options([*self.options, "source", "output"]).color == "auto" and color_terminal():
+            # Coloured as on the terminal it is shown on, though written to a buffer.
+            self.options = [*self.options, "--color"]
         said: list[str] = []
         self.say = said.append
         self.timings = Timings(origin=self.timings.origin)
