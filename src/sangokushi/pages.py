@@ -18,7 +18,7 @@ from sangokushi import navigation
 from sangokushi.build.publish import write_whole
 from sangokushi.build.stamps import file_digest
 from sangokushi.jatext import keep_note_marks
-from sangokushi.templatecache import CompiledOnceBridge, keep_compiled
+from sangokushi.templatecache import CompiledOnceTemplates, keep_compiled
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def write_record(path: Path, record: dict[str, Any]) -> None:
     write_whole(path, json.dumps(record))
 
 
-class KeptPagesHTMLBuilder(StandaloneHTMLBuilder):
+class KeptPagesHTMLBuilder(CompiledOnceTemplates, StandaloneHTMLBuilder):
     """Sphinx's HTML builder; a page whose digest and file are as last written is kept.
 
     Every page is still resolved and fed to the search index (``write_doc_serialized``): only
@@ -85,12 +85,6 @@ class KeptPagesHTMLBuilder(StandaloneHTMLBuilder):
     """
 
     name = "html"
-
-    def create_template_bridge(self) -> None:
-        if self.config.template_bridge:
-            super().create_template_bridge()
-        else:
-            self.templates = CompiledOnceBridge()
 
     def init_templates(self) -> None:
         super().init_templates()

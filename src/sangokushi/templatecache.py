@@ -91,3 +91,14 @@ class CompiledOnceBridge(BuiltinTemplateLoader):
             code = self.compiled[key] = environment.compile(source)
         globals_ = environment.make_globals(None)
         return environment.template_class.from_code(environment, code, globals_).render(context)
+
+
+class CompiledOnceTemplates(Builder):
+    """A builder whose template bridge is a ``CompiledOnceBridge``, unless the project names
+    its own (``template_bridge``): mixed in before Sphinx's builder class."""
+
+    def create_template_bridge(self) -> None:
+        if self.config.template_bridge:
+            super().create_template_bridge()
+        else:
+            self.templates = CompiledOnceBridge()

@@ -24,7 +24,7 @@ from sangokushi.ebook.tategaki import orient_tree
 from sangokushi.jatext import keep_note_marks
 from sangokushi.pages import context_parts, parts_digest, read_record, write_record
 from sangokushi.tate import orient
-from sangokushi.templatecache import CompiledOnceBridge, keep_compiled
+from sangokushi.templatecache import CompiledOnceTemplates, keep_compiled
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ def linked_files(outdir: Path, names: list[str]) -> set[str]:
     return found
 
 
-class EbookBuilder(Epub3Builder):
+class EbookBuilder(CompiledOnceTemplates, Epub3Builder):
     """Sphinx's EPUB 3 builder, made into an e-reader edition.
 
     Adds ``lang``/``xml:lang`` and a writing-mode class to every document's root,
@@ -170,12 +170,6 @@ class EbookBuilder(Epub3Builder):
         )
         # After the theme's epub.css, before the project's own stylesheets.
         self.add_css_file(CSS_FILE, priority=300)
-
-    def create_template_bridge(self) -> None:
-        if self.config.template_bridge:
-            super().create_template_bridge()
-        else:
-            self.templates = CompiledOnceBridge()
 
     def init_templates(self) -> None:
         super().init_templates()
