@@ -243,6 +243,9 @@ POST_JOBS = 2
 SLOT_WAIT = "waits for a LaTeX slot"
 # The phase of the main thread waiting for an edition's Sphinx run in the forked process.
 AHEAD_WAIT = "waits for its Sphinx beside the HTML"
+# Imported by the setup of an extension of ``sangokushi.conf.EXTENSIONS`` (MyST's Sphinx part),
+# before the PDFs' Sphinx is forked (``Build.start_ahead``).
+SETUP_IMPORTS = ("myst_parser.sphinx_ext.main",)
 # How long an interrupted LaTeX job gets to end after SIGTERM before it gets SIGKILL.
 STOP_GRACE = 5.0
 
@@ -675,10 +678,14 @@ class Build:
         if not steps:
             return
         self.code(steps[0])  # the toolkit's digest and the sources' scan, for both processes
+        from sphinx.application import builtin_extensions
+
         from sangokushi.conf import EXTENSIONS
 
-        # What both processes' Sphinx would import (0.5 s): once, before the fork.
-        for module in ("sphinx.application", "sphinx.builders.latex", *EXTENSIONS):
+        # What both processes' Sphinx would import (0.8 s): once, before the fork. Each
+        # application loads Sphinx's own extensions too; without them the fork imported some
+        # 400 modules again (0.3 CPU-s).
+        for module in ("sphinx.builders.latex", *builtin_extensions, *EXTENSIONS, *SETUP_IMPORTS):
             importlib.import_module(module)
         markers = {e.name: e.workdir(self.builddir).with_name(e.name + RUNNING) for e in steps}
         self._ahead_fresh = {n: m for n, m in markers.items() if not m.exists()}
