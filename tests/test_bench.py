@@ -155,7 +155,8 @@ def _phase(edition: str, name: str, start: float, end: float, main: bool = True)
 
 def test_a_missed_target_says_which_work_ended_it() -> None:
     """The "why" of a missed target follows the main thread's Sphinx runs to the edition
-    built last, a wait for a PDF replaced by that PDF's LaTeX; a met target says nothing."""
+    built last, a wait for a PDF replaced by that PDF's LaTeX; for a whole build, whether its CPU
+    time on the cores it had leaves any order that meets the goal; a met target says nothing."""
     phases = [
         _phase("html", "Sphinx write", 0.1, 1.0),
         _phase("pdf", "Sphinx write", 1.0, 2.0),
@@ -167,7 +168,7 @@ def test_a_missed_target_says_which_work_ended_it() -> None:
         _phase("cover", "waits for pdf-print", 8.0, 9.0),
         _phase("cover", PASSES, 9.0, 9.5, main=False),
     ]
-    run = {"wall": 10.0, "cpu": 12.0, "published": {"html": 1.2}, "load": [1.0, 1.0]}
+    run = {"wall": 10.0, "cpu": 12.0, "published": {"html": 1.2}, "load": [1.0, 1.0], "cores": 4}
     runs = {"edit x1": [{**run, "phases": phases}]}
     rows = [
         tuple(c.strip() for c in line.split("|")[1:3])
@@ -185,7 +186,14 @@ def test_a_missed_target_says_which_work_ended_it() -> None:
         ("cover", "waits for pdf-print"),
         ("cover", PASSES),
     ]
+    text = "\n".join(loop.why(loop.Target("all", "edit", 1, loop.ALL, 2.0), runs))
+    assert "CPU time, 12.00 s on 4 cores, is 3.00 s for each core" in text
+    assert "needs less work (under 8.00 CPU-s)" in text
+    idle = {"edit x1": [{**run, "cpu": 3.0, "phases": phases}]}
+    text = "\n".join(loop.why(loop.Target("all", "edit", 1, loop.ALL, 2.0), idle))
+    assert "0.75 s for each core" in text and "stood idle 37.00 core-s of the 10.00 s" in text
     html = loop.why(loop.Target("html", "edit", 1, "html", 1.0), runs)
+    assert not any("for each core" in line for line in html)
     assert "html was done 1.00 s into the build's phases, 1.20 s after" in "".join(html)
     assert loop.why(loop.Target("met", "edit", 1, loop.ALL, 60.0), runs) == []
     assert [loop.chain([Phase(**p) for p in phases], "html")[0].name] == ["Sphinx write"]

@@ -67,6 +67,7 @@ class Run:
     published: dict[str, float] = field(default_factory=dict)
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
     phases: list[dict] = field(default_factory=list)  # what the build left (build.timings)
+    cores: int = field(default_factory=lambda: os.cpu_count() or 1)
 
 
 def timed(command: Sequence[str], env: dict[str, str], cwd: Path) -> Run:
@@ -412,6 +413,8 @@ def why(target: Target, runs: dict[str, list[dict]]) -> list[str]:
         "| edition | phase | from s | to s | s | detail |",
         "|---|---|---:|---:|---:|---|",
     ]
+    if target.until == ALL:
+        lines[3:3] = [*floor(run, target.seconds), ""]
     for p in chain(phases, edition):
         if p.end - p.start >= 0.01:
             lines.append(
@@ -431,6 +434,26 @@ def why(target: Target, runs: dict[str, list[dict]]) -> list[str]:
         + ".",
     ]
     return lines
+
+
+def floor(run: dict, goal: float) -> list[str]:
+    """Whether a whole build's CPU time alone misses ``goal``: spread over every core with none
+    idle, the work of ``run`` takes CPU ÷ cores; above the goal, no order of it meets the goal."""
+    cores = run.get("cores") or os.cpu_count() or 1
+    least = run["cpu"] / cores
+    said = (
+        f"Its CPU time, {run['cpu']:.2f} s on {cores} cores, is {least:.2f} s for each core: "
+        "no order of the same work ends sooner. "
+    )
+    if least > goal:
+        said += f"The goal needs less work (under {goal * cores:.2f} CPU-s), not another order."
+    else:
+        idle = run["wall"] * cores - run["cpu"]
+        said += (
+            f"That is within the goal: the cores stood idle {idle:.2f} core-s of the "
+            f"{run['wall']:.2f} s, while work waited for other work (the chain below)."
+        )
+    return [said]
 
 
 def merged(kept: dict[str, list[dict]], runs: dict[str, list[dict]], quick: bool) -> dict:
