@@ -1,4 +1,5 @@
-"""The PDFs' Sphinx runs in a process forked beside the HTML's, told as if it ran after it."""
+"""The PDFs' Sphinx runs in a process forked beside the HTML's, told as if it ran after it;
+an EPUB's Sphinx runs beside the LaTeX of the PDF whose pages it marks."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -153,6 +155,35 @@ def test_the_pdfs_sphinx_runs_beside_the_htmls_and_says_what_it_would_after(
     assert said[:2] == ["html", "html"] and said[2:] in (["pdf"], ["pdf-tate"]), result.stdout
     failed = f"sangokushi: {said[2]}: Sphinx reported the warnings above"
     assert failed in result.stderr, result.stderr
+
+
+@pytest.mark.slow
+def test_an_epubs_sphinx_runs_beside_its_pdfs_latex_and_marks_the_new_pages(
+    tmp_path: Path,
+) -> None:
+    """After an edit that moves the page breaks, the EPUB's Sphinx starts before its PDF is
+    published and waits for that PDF's page map only when it reads it: its page list and
+    markers are those of a build from nothing."""
+    names = ("html", "pdf", "epub")
+    project = Project(tmp_path, names)
+    assert project.run() == dict.fromkeys(names, "built")
+    edit(project.docs / "wei.md", ANCHOR, ANCHOR + "頁を送る一文を足す。" * 40)
+    assert project.run() == dict.fromkeys(names, "built")
+    phases = timings.load(project.build / "work" / timings.FILE)
+
+    def phase(edition: str, name: str) -> timings.Phase:
+        return next(p for p in phases if p.edition == edition and p.name == name)
+
+    write, wait = phase("epub", "Sphinx write"), phase("epub", "waits for pdf")
+    assert write.main and write.start < phase("pdf", "publish (check, rename)").start
+    assert write.start < wait.start and wait.end >= phase("pdf", "page map").end
+    fresh = project.root / "fresh"
+    assert project.run("epub", builddir=fresh) == {"epub": "built"}
+    epub = BY_NAME["epub"]
+    kept, new = (zipfile.ZipFile(epub.published(b)) for b in (project.build, fresh))
+    assert "page-list" in kept.read("nav.xhtml").decode()
+    for name in sorted(n for n in new.namelist() if n.endswith(".xhtml")):
+        assert kept.read(name) == new.read(name), name
 
 
 @pytest.mark.slow

@@ -357,6 +357,7 @@ def test_an_epub_whose_pdf_failed_is_not_built_and_the_next_editions_are_tried(
     make("epub", SOURCEDIR=docs, BUILDDIR=build)
     names = ("pdf", "pdf-tate", "epub", "epub-tate")
     before = {name: BY_NAME[name].published(build).read_bytes() for name in names}
+    good = (docs / "wu.md").read_text(encoding="utf-8")
     with (docs / "wu.md").open("a", encoding="utf-8") as f:
         f.write("\n```{raw} latex\n\\sangokushinosuchmacro\n```\n")  # both PDFs fail
     errors = error_lines(make("epub", check=False, SOURCEDIR=docs, BUILDDIR=build))
@@ -369,6 +370,11 @@ def test_an_epub_whose_pdf_failed_is_not_built_and_the_next_editions_are_tried(
         assert f"{line}; the previous {shown} is kept" in errors, errors
     for name in names:
         assert BY_NAME[name].published(build).read_bytes() == before[name], name
+    # The EPUBs' Sphinx had run beside their PDFs' LaTeX: not a build cut short (a PDF whose
+    # TeX failed is: its LaTeX starts afresh).
+    (docs / "wu.md").write_text(good, encoding="utf-8")
+    said = make("epub", SOURCEDIR=docs, BUILDDIR=build).stdout
+    assert [line for line in said.splitlines() if "afresh" in line and "epub" in line] == []
 
 
 # -- a full or read-only disk ------------------------------------------------------------

@@ -18,6 +18,10 @@ from sangokushi.page import PageDesign, body_band
 
 # The page map a PDF edition leaves beside its stamp (sangokushi.build.registry.Edition).
 SUFFIX = ".pages.json"
+# The Sphinx event an EPUB's builder (sangokushi.ebook) emits, with the map's path, before it
+# first reads its page map: a handler may wait until the map is written (the build's runner
+# waits for the PDF's LaTeX), and returns False when it never will be (no page list then).
+WANTED = "page-map-wanted"
 WORD = re.compile(
     r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
 )

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
 
+from sangokushi import pagemap
 from sangokushi.build import ahead
 from sangokushi.build.errors import BuildError
 from sangokushi.build.lock import locked
@@ -133,12 +134,16 @@ def _record_phases(app: Sphinx, record: Record, started: float) -> Callable[[], 
     return done
 
 
-def run_sphinx(args: Sequence[str], record: Record | None = None) -> SphinxRun:
+def run_sphinx(
+    args: Sequence[str],
+    record: Record | None = None,
+    connect: Mapping[str, Callable[..., object]] | None = None,
+) -> SphinxRun:
     """Run Sphinx in this process as ``sphinx-build ARGS`` does (``sphinx.cmd.build.build_main``).
 
     Every option works as there; only an error ends differently: a ``BuildError`` of one
     line (with ``-T`` the exception itself, with ``--pdb`` after the debugger). ``record``
-    is told how long each phase took.
+    is told how long each phase took; ``connect`` names handlers of the application's events.
     """
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
@@ -195,6 +200,8 @@ def run_sphinx(args: Sequence[str], record: Record | None = None) -> SphinxRun:
                 exception_on_warning=parsed.exception_on_warning,
             )
             done = _record_phases(app, record, started) if record else None
+            for event, handler in (connect or {}).items():
+                app.connect(event, handler)
             app.build(parsed.force_all, parsed.filenames)
             if done:
                 done()
@@ -243,6 +250,14 @@ POST_JOBS = 2
 SLOT_WAIT = "waits for a LaTeX slot"
 # The phase of the main thread waiting for an edition's Sphinx run in the forked process.
 AHEAD_WAIT = "waits for its Sphinx beside the HTML"
+# Why an EPUB waits for a PDF (and is not built when that PDF fails).
+PAGES_WHY = "it marks the printed pages of"
+
+
+class Unbuilt(Exception):
+    """An edition not built because an edition it needs failed: why (``PAGES_WHY`` …)."""
+
+
 # Imported by the setup of an extension of ``sangokushi.conf.EXTENSIONS`` (MyST's Sphinx part),
 # before the PDFs' Sphinx is forked (``Build.start_ahead``).
 SETUP_IMPORTS = ("myst_parser.sphinx_ext.main",)
@@ -537,6 +552,35 @@ class Build:
         page_map(pdf, book, edition.vertical, source, out)
         return False
 
+    def failed(self, name: str) -> bool:
+        """Whether edition ``name`` failed in this build (its Sphinx, its post-step, or an
+        edition it needs)."""
+        return self._later is not None and any(
+            f.startswith(f"{name}: ") for f in self._later.failures
+        )
+
+    def marks_later(self, edition: Edition) -> bool:
+        """Whether ``edition`` (an EPUB) runs its Sphinx while the PDF whose pages it marks is
+        still being built, and waits for that PDF's page map only when it reads it
+        (``page_map_wanted``): when it must be built whatever the new map says."""
+        later = self._later
+        return bool(edition.pages and later and edition.pages in later.named) and (
+            not self.up_to_date(edition)
+        )
+
+    def page_map_wanted(self, edition: Edition) -> Callable[..., bool]:
+        """The handler of ``edition``'s ``pagemap.WANTED``: it waits for the PDF whose pages
+        ``edition`` marks, if that PDF is being built; False if it failed."""
+
+        def wanted(app: Sphinx, path: Path) -> bool:
+            if self._later is None:
+                return True
+            with self.timings.phase(edition.name, f"waits for {edition.pages}"):
+                self._later.wait_for(edition.pages, self.told)
+            return not self.failed(edition.pages)
+
+        return wanted
+
     def edition(self, edition: Edition, later: PostSteps | None = None) -> Path:
         """Build ``edition`` and publish it, unless it is up to date; return where it is.
 
@@ -554,6 +598,10 @@ class Build:
         else:
             with self.timings.phase(edition.name, "cover LaTeX written"):
                 docnames, sources = self.prepare_cover(edition)
+        if edition.pages and self.failed(edition.pages):
+            # It ran while that PDF's LaTeX did (``marks_later``), and made no page list.
+            edition.workdir(self.builddir).with_name(edition.name + RUNNING).unlink()
+            raise Unbuilt(f"{PAGES_WHY} {edition.pages}")
         inputs = self.fingerprint(edition, sources)
         if later is None or not edition.post:
             self.finish(edition, docnames, inputs)
@@ -609,8 +657,9 @@ class Build:
             share = hashlib.blake2b(json.dumps([code, sorted(sources.items())]).encode())
             options += ["-D", f"book_latex_share={share.hexdigest()}"]
         args = edition.sphinx_args(self.sourcedir, self.builddir, options)
+        connect = {pagemap.WANTED: self.page_map_wanted(edition)} if edition.pages else {}
         try:
-            run = run_sphinx(args, lambda *phase: self.timings.add(edition.name, *phase))
+            run = run_sphinx(args, lambda *phase: self.timings.add(edition.name, *phase), connect)
             if run.status:
                 raise BuildError("Sphinx reported the warnings above (with -W they fail the build)")
         except BuildError:
@@ -834,25 +883,27 @@ class Build:
                 self.start_ahead(ordered)
             for edition in ordered:
                 self.told()
-                # The PDF it needs first: an EPUB reads where that PDF's pages begin, a cover's
+                # The PDF it needs first: an EPUB reads where that PDF's pages begin (one built
+                # whatever they are waits as its Sphinx reads them: ``marks_later``), a cover's
                 # spine is as wide as that PDF is thick.
                 needs = (
-                    (edition.pages, "it marks the printed pages of"),
+                    (edition.pages if not self.marks_later(edition) else "", PAGES_WHY),
                     (edition.spine, "its spine is the pages of"),
                 )
-                failed = ""
-                for source, why in needs:
-                    if source and not failed:
-                        with self.timings.phase(edition.name, f"waits for {source}"):
-                            later.wait_for(source, self.told)
-                        if any(f.startswith(f"{source}: ") for f in failures):
-                            failed = f"{why} {source}"
-                if failed:
+                try:
+                    for source, why in needs:
+                        if source:
+                            with self.timings.phase(edition.name, f"waits for {source}"):
+                                later.wait_for(source, self.told)
+                            if self.failed(source):
+                                raise Unbuilt(f"{why} {source}")
+                    failure = self.failure(edition, self.edition, edition, later)
+                except Unbuilt as why:
                     failures.append(
-                        f"{edition.name}: not built: {failed}, which failed{self.kept(edition)}"
+                        f"{edition.name}: not built: {why}, which failed{self.kept(edition)}"
                     )
                     continue
-                if failure := self.failure(edition, self.edition, edition, later):
+                if failure:
                     failures.append(failure)
                     break
             self.stop_ahead(interrupted=False)

@@ -7,7 +7,7 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.config import ENUM, Config
 
-from sangokushi import __version__
+from sangokushi import __version__, pagemap
 from sangokushi.ebook.builder import COVER_IMAGE, COVER_TEMPLATE, EbookBuilder
 from sangokushi.ebook.cover import COLORS, FONT
 from sangokushi.ebook.tategaki import VerticalText
@@ -70,6 +70,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # The page map of the PDF whose pages the EPUB marks (sangokushi.pagemap; the build's
     # registry passes it): a page list and page break markers; empty, none.
     app.add_config_value("ebook_page_map", "", "epub", types=str_)
+    app.add_event(pagemap.WANTED)
     # What the pages are written with besides their doctrees (code, options, templates, CSS),
     # as a digest (the build's runner passes it): a page whose doctree and context are those
     # of the last build with the same key is not written again. Empty: every page is written.

@@ -371,6 +371,9 @@ class EbookBuilder(CompiledOnceTemplates, Epub3Builder):
             return "", []
         if not hasattr(self, "_page_map"):
             path = Path(self.config.ebook_page_map)
+            if self.events.emit_firstresult(pagemap.WANTED, path) is False:
+                self._page_map = ("", [])
+                return self._page_map
             try:
                 self._page_map = pagemap.load(path)
             except (OSError, ValueError, KeyError) as err:
