@@ -568,16 +568,20 @@ class Build:
             not self.up_to_date(edition)
         )
 
+    def waited(self, edition: Edition, source: str) -> bool:
+        """Wait for edition ``source``, if it is being built (a phase of ``edition``); whether
+        it did not fail."""
+        if self._later is not None:
+            with self.timings.phase(edition.name, f"waits for {source}"):
+                self._later.wait_for(source, self.told)
+        return not self.failed(source)
+
     def page_map_wanted(self, edition: Edition) -> Callable[..., bool]:
-        """The handler of ``edition``'s ``pagemap.WANTED``: it waits for the PDF whose pages
-        ``edition`` marks, if that PDF is being built; False if it failed."""
+        """The handler of ``edition``'s ``pagemap.WANTED``: ``waited`` for the PDF whose pages
+        ``edition`` marks."""
 
         def wanted(app: Sphinx, path: Path) -> bool:
-            if self._later is None:
-                return True
-            with self.timings.phase(edition.name, f"waits for {edition.pages}"):
-                self._later.wait_for(edition.pages, self.told)
-            return not self.failed(edition.pages)
+            return self.waited(edition, edition.pages)
 
         return wanted
 
@@ -892,11 +896,8 @@ class Build:
                 )
                 try:
                     for source, why in needs:
-                        if source:
-                            with self.timings.phase(edition.name, f"waits for {source}"):
-                                later.wait_for(source, self.told)
-                            if self.failed(source):
-                                raise Unbuilt(f"{why} {source}")
+                        if source and not self.waited(edition, source):
+                            raise Unbuilt(f"{why} {source}")
                     failure = self.failure(edition, self.edition, edition, later)
                 except Unbuilt as why:
                     failures.append(
