@@ -99,8 +99,11 @@ def test_a_cover_comes_with_its_print_pdf() -> None:
     # No download; fonts checked, PDF/X-1a preflighted, in process colour (no black-ink test).
     assert all(not e.label and e.checks == ("pdf", "press") and e.colour for e in covers)
     chosen = registry.select(EDITIONS, [], ["cover"])
+    # Each print PDF carries its reading PDF's pages (sangokushi.build.impose).
     assert [e.name for e in registry.with_sources(EDITIONS, chosen)] == [
+        "pdf",
         "pdf-print",
+        "pdf-tate",
         "pdf-tate-print",
         "cover",
         "cover-tate",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sangokushi.build import latex
+from sangokushi.build import impose, latex
 from sangokushi.build.errors import BuildError
 from sangokushi.build.runner import Build
 from support import BY_NAME, DOCS, EDITIONS
@@ -33,7 +33,8 @@ def test_steps_run_apart_give_the_same_pdfs_and_page_maps(
         assert edition.page_map(tmp_path).read_bytes() == edition.page_map(book).read_bytes()
     apart = {(p.edition, p.name) for p in build.timings.phases if p.detail == latex.APART}
     assert apart == {
-        ("pdf", "ToUnicode"), ("pdf", "page map"), ("pdf-print", "ToUnicode, PDF/X"),
+        ("pdf", "ToUnicode"), ("pdf", "page map"), ("pdf-print", "ToUnicode"),
+        ("pdf-print", impose.LAID),
         ("pdf-tate", "ToUnicode"), ("pdf-tate", "page map"),
     }  # fmt: skip
 

@@ -49,7 +49,7 @@ class PdfVariant(NamedTuple):
     def latex_preamble(self) -> str:
         """What the variant adds to the book's preamble: its own, then (after ``FORMAT_END``)
         the print shop's."""
-        return self.preamble + FORMAT_END + (PRESS_PREAMBLE if self.press else "")
+        return TINTS + self.preamble + FORMAT_END + (PRESS_PREAMBLE if self.press else "")
 
 
 # Where a preamble format stops (mylatexformat's \endofdump; \relax when no format is used):
@@ -63,50 +63,55 @@ FORMAT_END = "\n\\csname endofdump\\endcsname\n"
 # REFERENCE.md). sangokushi.pdfx raises any lighter flat tint of a print PDF to it.
 MIN_TINT = 0.10
 
+# Table stripes in every PDF as a print shop's PDF needs them (its pages are the reading PDF's:
+# sangokushi.build.impose): no lighter than MIN_TINT, the even rows white (no ink).
+TINTS = rf"""
+\sphinxsetup{{TableRowColorHeader={{gray}}{{{1 - 2 * MIN_TINT:g}}},
+  TableRowColorOdd={{gray}}{{{1 - MIN_TINT:g}}},TableRowColorEven={{gray}}{{1}}}}
+"""
+
 # The print shop's PDFs: trimmed to the paper, trim marks and 3 mm bleed on every side,
-# TrimBox/BleedBox set, no link annotations; table stripes no lighter than MIN_TINT (the
-# even rows white, no ink); a 隠しノンブル (5 pt, 1 mm from the fold, 5 mm above the foot's
-# trim line) on every page whose design shows no folio (扉, blank pages, 奥付); blank pages
-# before the 奥付 up to a multiple of 4 pages, the 奥付 last (its length read from the last
-# pass's .aux; LaTeX with no 奥付 gets them at its end).
-PRESS_PREAMBLE = rf"""
+# TrimBox/BleedBox set, no link annotations; a 隠しノンブル (5 pt, 1 mm from the fold, 5 mm
+# above the foot's trim line) on every page whose design shows no folio (扉, blank pages,
+# 奥付); blank pages before the 奥付 up to a multiple of 4 pages, the 奥付 last (its length
+# read from the last pass's .aux; LaTeX with no 奥付 gets them at its end). A book's print PDF
+# sets only these marks, on its reading PDF's pages (sangokushi.build.impose).
+PRESS_PREAMBLE = r"""
 % jlreq-trimmarks (2022/11/28) has one ')' too many in its test of which side is the gutter of
 % a vertical book ("Missing number" while it loads, then on every page): it loads as for a
 % horizontal book (its other choices are made later), then gets the same test balanced.
 \makeatletter\let\sangokushi@iftate\if@tate\let\if@tate\iffalse\makeatother
-\usepackage[show={{trimmarks,banner,digital}},trimmarks_paper=+{{26mm,26mm}},bleed_margin=3mm]{{jlreq-trimmarks}}
+\usepackage[show={trimmarks,banner,digital},trimmarks_paper=+{26mm,26mm},bleed_margin=3mm]{jlreq-trimmarks}
 \makeatletter\let\if@tate\sangokushi@iftate\makeatother
 \ExplSyntaxOn\makeatletter
-\def\ifjlreq@trimmarks@leftisgutter{{
+\def\ifjlreq@trimmarks@leftisgutter{
   \ifjlreq@trimmarks@tate
-    {{ \bool_if:nTF {{ ! ( \int_if_odd_p:n {{ \c@page }} || ! \legacy_if_p:n {{ @twoside }} ) }} }}
-    {{ \bool_if:nTF {{ \int_if_odd_p:n {{ \c@page }} || ! \legacy_if_p:n {{ @twoside }} }} }}
-}}
+    { \bool_if:nTF { ! ( \int_if_odd_p:n { \c@page } || ! \legacy_if_p:n { @twoside } ) } }
+    { \bool_if:nTF { \int_if_odd_p:n { \c@page } || ! \legacy_if_p:n { @twoside } } }
+}
 \makeatother\ExplSyntaxOff
-\hypersetup{{draft}}
-\sphinxsetup{{TableRowColorHeader={{gray}}{{{1 - 2 * MIN_TINT:g}}},
-  TableRowColorOdd={{gray}}{{{1 - MIN_TINT:g}}},TableRowColorEven={{gray}}{{1}}}}
+\hypersetup{draft}
 \makeatletter
-\newcommand{{\sangokushi@hiddenfolio}}{{%
+\newcommand{\sangokushi@hiddenfolio}{%
   \ifx\@oddhead\@empty\ifx\@oddfoot\@empty\ifx\@evenhead\@empty\ifx\@evenfoot\@empty
-    \kern1mm\raise5mm\hbox{{\fontsize{{5pt}}{{5pt}}\usefont{{T1}}{{qhv}}{{m}}{{n}}\thepage}}\kern1mm
-  \fi\fi\fi\fi}}
-\jlreqtrimmarkssetup{{banner={{bottom-gutter={{in-horizontal={{\sangokushi@hiddenfolio}}}}}},banner_font={{}}}}
-\def\sangokushi@colophonpages{{1}}
+    \kern1mm\raise5mm\hbox{\fontsize{5pt}{5pt}\usefont{T1}{qhv}{m}{n}\thepage}\kern1mm
+  \fi\fi\fi\fi}
+\jlreqtrimmarkssetup{banner={bottom-gutter={in-horizontal={\sangokushi@hiddenfolio}}},banner_font={}}
+\def\sangokushi@colophonpages{1}
 \newcount\sangokushi@colophonstart
 \newcount\sangokushi@pages
-\newcommand{{\sangokushi@fillfours}}[1]{{% blank pages until the pages shipped plus #1 are 4n
+\newcommand{\sangokushi@fillfours}[1]{% blank pages until the pages shipped plus #1 are 4n
   \sangokushi@pages=\numexpr\sphinxbook@shipped+#1\relax
   \loop\ifnum\numexpr\sangokushi@pages-4*((\sangokushi@pages+2)/4-1)\relax>0
-    \sphinxbook@blankpage\advance\sangokushi@pages by 1 \repeat}}
-\renewcommand{{\sphinxbook@beforecolophon}}{{%
-  \sangokushi@fillfours{{\sangokushi@colophonpages}}%
-  \global\sangokushi@colophonstart=\sphinxbook@shipped}}
+    \sphinxbook@blankpage\advance\sangokushi@pages by 1 \repeat}
+\renewcommand{\sphinxbook@beforecolophon}{%
+  \sangokushi@fillfours{\sangokushi@colophonpages}%
+  \global\sangokushi@colophonstart=\sphinxbook@shipped}
 % LaTeX of a project with no 奥付 (no book facts): the blank pages at the end.
-\AtEndDocument{{\clearpage\ifnum\sangokushi@colophonstart=0 \sangokushi@fillfours{{0}}\fi}}
-\AddToHook{{enddocument/afterlastpage}}{{\if@filesw\ifnum\sangokushi@colophonstart>0
-  \immediate\write\@auxout{{\gdef\string\sangokushi@colophonpages{{%
-    \the\numexpr\sphinxbook@shipped-\sangokushi@colophonstart\relax}}}}\fi\fi}}
+\AtEndDocument{\clearpage\ifnum\sangokushi@colophonstart=0 \sangokushi@fillfours{0}\fi}
+\AddToHook{enddocument/afterlastpage}{\if@filesw\ifnum\sangokushi@colophonstart>0
+  \immediate\write\@auxout{\gdef\string\sangokushi@colophonpages{%
+    \the\numexpr\sphinxbook@shipped-\sangokushi@colophonstart\relax}}\fi\fi}
 \makeatother
 """
 
@@ -612,6 +617,9 @@ def check_toctree(app: Sphinx, env: BuildEnvironment) -> None:
             )
 
 
+# What the book's LaTeX writes of the pages it ships, beside its .tex (STYLE): their folios.
+FOLIOS = ".folios"
+
 # The book's LaTeX style on the jlreq class (loaded after hyperref). Lengths of the 版面 are
 # jlreq class options (latex_class_options); this only styles what sits in it.
 STYLE = r"""
@@ -779,14 +787,29 @@ STYLE = r"""
 % 奥付: the last page, a verso, unnumbered and not an appendix; in the bookmarks, not in 目次.
 % Before it, a blank page if need be (print shop PDFs: up to a multiple of 4 pages).
 \newcommand{\sphinxbook@beforecolophon}{\ifodd\sphinxbook@shipped\else\sphinxbook@blankpage\fi}
+% The pages as shipped, for the print shop's PDF that carries them (sangokushi.build.impose):
+% in \jobname@FOLIOS@ a line for each page, "page SHIPPED COUNTER empty|full FOLIO" (empty: no
+% head or foot in its page style, read before the output routine applies it), and "colophon
+% SHIPPED" where the 奥付 begins, before the blank page that may come first.
+\newwrite\sphinxbook@folios
+\AtBeginDocument{\immediate\openout\sphinxbook@folios=\jobname@FOLIOS@\relax
+  \let\sphinxbook@outputpage\@outputpage
+  \def\@outputpage{\sphinxbook@headfoot\sphinxbook@outputpage}}
+\newcommand{\sphinxbook@headfoot}{\gdef\sphinxbook@style{full}\begingroup
+  \if@specialpage\@nameuse{ps@\@specialstyle}\fi
+  \ifx\@oddhead\@empty\ifx\@oddfoot\@empty\ifx\@evenhead\@empty\ifx\@evenfoot\@empty
+    \gdef\sphinxbook@style{empty}\fi\fi\fi\fi\endgroup}
+\AddToHook{shipout/before}{\immediate\write\sphinxbook@folios{page \the\sphinxbook@shipped
+  \space\the\c@page\space\sphinxbook@style\space\thepage}}
 \newcommand{\sphinxbookcolophon}{%
-  \clearpage\sphinxbook@beforecolophon
+  \clearpage\immediate\write\sphinxbook@folios{colophon \the\sphinxbook@shipped}%
+  \sphinxbook@beforecolophon
   \addtocontents{toc}{\protect\setcounter{tocdepth}{-2}}%
   \ModifyHeading{chapter}{lines=2,pagestyle=empty,
     font={\jlreq@keepbaselineskip{\large\sffamily\gtfamily\bfseries}}}%
   \let\chaptermark\sphinxbook@chaptermark}
 \makeatother
-"""
+""".replace("@FOLIOS@", FOLIOS)
 
 
 # The book's document class: jlreq, with Computer Modern scalable while the class sets its

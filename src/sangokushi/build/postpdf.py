@@ -26,7 +26,8 @@ def page_map(pdf: Path, book: Facts, tate: bool, source: str, out: Path) -> None
 
 
 def main(argv: list[str]) -> int:
-    """``finish PDF ENGINE press|- colour|-`` or ``page-map PDF SOURCEDIR tate|yoko SOURCE OUT``."""
+    """``finish PDF ENGINE press|- colour|-``, ``page-map PDF SOURCEDIR tate|yoko SOURCE OUT``
+    or ``impose PDF READING MARKS FOLIOS`` (sangokushi.build.impose)."""
     command, pdf, *args = argv
     try:
         if command == "finish":
@@ -34,6 +35,12 @@ def main(argv: list[str]) -> int:
 
             engine, press, colour = args
             finish_pdf(Path(pdf), engine, press == "press", colour == "colour")
+        elif command == "impose":
+            from sangokushi.build import impose
+
+            reading, marks, folios = args
+            order = impose.plan(Path(folios)).order
+            impose.make(Path(pdf), Path(reading), Path(marks), order)
         else:
             from sangokushi import facts
 

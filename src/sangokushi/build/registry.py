@@ -43,6 +43,8 @@ class Edition:
     ``spine`` names the print PDF whose page count sets this cover's 背幅: a cover (no Sphinx
     builder, post-step ``cover``) is built after that PDF, and comes with it in every book
     that builds it. ``colour``: a print shop's PDF in process colour (a cover), not black alone.
+    ``imposes`` names the reading PDF whose pages this print shop's PDF carries: its own LaTeX
+    sets only the marks around them (sangokushi.build.impose), after that PDF is built.
     """
 
     name: str
@@ -62,6 +64,7 @@ class Edition:
     pages: str = ""
     spine: str = ""
     colour: bool = False
+    imposes: str = ""
 
     def __post_init__(self) -> None:
         unknown = set(self.checks) - CHECKS
@@ -137,6 +140,7 @@ class Edition:
             "environment": self.environment,
             "pages": self.pages,
             "spine": self.spine,
+            "imposes": self.imposes,
         }
 
 
@@ -191,6 +195,7 @@ EDITIONS: tuple[Edition, ...] = (
         post="latex",
         checks=("fidelity", "pdf", "press"),
         environment="pdf",
+        imposes="pdf",
     ),
     Edition(
         "pdf-tate",
@@ -217,6 +222,7 @@ EDITIONS: tuple[Edition, ...] = (
         checks=("pdf", "press"),
         vertical=True,
         environment="pdf",
+        imposes="pdf-tate",
     ),
     # The print covers (sangokushi.printcover), one for each binding: drawn after their print
     # PDF, whose pages give the spine's width. No Sphinx: the book's facts and conf.py.
@@ -267,6 +273,8 @@ def for_book(facts: Facts) -> tuple[Edition, ...]:
                 book=facts.name,
                 # A book without that PDF has no printed pages to mark.
                 pages=edition.pages if edition.pages in facts.editions else "",
+                # Without its reading PDF a print PDF sets its own pages.
+                imposes=edition.imposes if edition.imposes in facts.editions else "",
             )
         )
     return tuple(bound)
@@ -292,8 +300,14 @@ def select(
 
 
 def with_sources(editions: Sequence[Edition], chosen: Sequence[Edition]) -> list[Edition]:
-    """``chosen`` and the PDFs whose pages they mark or bind (built first, or found up to date)."""
-    names = {e.name for e in chosen} | {e.pages or e.spine for e in chosen}
+    """``chosen`` and the PDFs whose pages they mark, bind or carry (built first, or found up
+    to date)."""
+    names: set[str] = set()
+    wanted = {e.name for e in chosen}
+    while wanted - names:  # a cover's print PDF carries the reading PDF's pages
+        names |= wanted
+        wanted = {s for e in editions if e.name in names for s in (e.pages, e.spine, e.imposes)}
+        wanted.discard("")
     return [e for e in editions if e.name in names]
 
 

@@ -252,6 +252,8 @@ SLOT_WAIT = "waits for a LaTeX slot"
 AHEAD_WAIT = "waits for its Sphinx beside the HTML"
 # Why an EPUB waits for a PDF (and is not built when that PDF fails).
 PAGES_WHY = "it marks the printed pages of"
+# Why a print shop's PDF waits for its reading PDF (sangokushi.build.impose).
+IMPOSES_WHY = "it carries the pages of"
 
 
 class Unbuilt(Exception):
@@ -463,6 +465,14 @@ class Build:
             source = dataclasses.replace(edition, name=edition.pages)
             with suppress(OSError):
                 own.append(hashlib.blake2b(source.page_map(self.builddir).read_bytes()).hexdigest())
+        if edition.imposes:
+            # The pages it carries, and where the reading PDF's LaTeX said they are.
+            from sangokushi.build import impose
+
+            source = self.named(edition.imposes)
+            with suppress(OSError):
+                own.append(file_digest(source.published(self.builddir)))
+                own.append(file_digest(impose.folios(source.workdir(self.builddir) / source.tex)))
         if edition.spine:
             # The cover's spine: the pages of its print PDF.
             with suppress(OSError, BuildError):
@@ -489,6 +499,8 @@ class Build:
         marker = edition.workdir(self.builddir).with_name(edition.name + RUNNING)
         if self.forced or marker.exists():
             return False
+        if edition.imposes and self._later and edition.imposes in self._later.named:
+            return False  # its pages are being set again
         try:
             stamp = json.loads(edition.stamp(self.builddir).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -501,6 +513,13 @@ class Build:
     def page_source(self, edition: Edition) -> bool:
         """Whether an EPUB of this book marks the printed pages of ``edition`` (a PDF)."""
         return any(e.pages == edition.name for e in self.editions)
+
+    def named(self, name: str) -> Edition:
+        """The book's edition called ``name``."""
+        found = next((e for e in self.editions if e.name == name), None)
+        if found is None:
+            raise BuildError(f"edition {name} is not among the book's editions")
+        return found
 
     def spine_pdf(self, edition: Edition) -> Path:
         """The published print PDF whose pages give the cover ``edition`` its spine."""
@@ -572,8 +591,9 @@ class Build:
         """Wait for edition ``source``, if it is being built (a phase of ``edition``); whether
         it did not fail."""
         if self._later is not None:
+            main = threading.current_thread() is threading.main_thread()
             with self.timings.phase(edition.name, f"waits for {source}"):
-                self._later.wait_for(source, self.told)
+                self._later.wait_for(source, self.told if main else lambda: None)
         return not self.failed(source)
 
     def page_map_wanted(self, edition: Edition) -> Callable[..., bool]:
@@ -608,13 +628,13 @@ class Build:
             raise Unbuilt(f"{PAGES_WHY} {edition.pages}")
         inputs = self.fingerprint(edition, sources)
         if later is None or not edition.post:
-            self.finish(edition, docnames, inputs)
+            self.finish(edition, docnames, inputs, sources)
         else:
             queued = time.monotonic()
 
             def job() -> str | None:
                 self.timings.add(edition.name, SLOT_WAIT, queued, time.monotonic())
-                return self.failure(edition, self.finish, edition, docnames, inputs)
+                return self.failure(edition, self.finish, edition, docnames, inputs, sources)
 
             later.submit(job, edition.name)
         return target
@@ -772,11 +792,21 @@ class Build:
         text = json.dumps([code, dict(edition.overrides), other])
         return hashlib.blake2b(text.encode()).hexdigest()
 
-    def finish(self, edition: Edition, docnames: Sequence[str], inputs: str) -> Path:
+    def finish(
+        self,
+        edition: Edition,
+        docnames: Sequence[str],
+        inputs: str,
+        sources: Mapping[str, str] | None = None,
+    ) -> Path:
         """Run ``edition``'s post-step on Sphinx's output, publish it, then stamp it."""
         workdir = edition.workdir(self.builddir)
         if edition.form == "html":
             built = workdir
+        elif edition.post == "latex" and edition.imposes:
+            built = self.impose(edition)
+            # What it carries is known now: the reading PDF, built meanwhile.
+            inputs = self.fingerprint(edition, sources)
         elif edition.post == "latex":
             from sangokushi.build.latex import APART, build_pdf
 
@@ -823,6 +853,43 @@ class Build:
         state = {"inputs": inputs, "output": output_state(target)}
         edition.stamp(self.builddir).write_text(json.dumps(state), encoding="utf-8")
         return target
+
+    def impose(self, edition: Edition) -> Path:
+        """The print shop's PDF ``edition``: its reading PDF's pages on pages of marks
+        (sangokushi.build.impose), once that PDF is built; where it is."""
+        from sangokushi.build import impose
+        from sangokushi.build.latex import APART, APART_BYTES, apart, build_pdf
+
+        source = self.named(edition.imposes)
+        if not self.waited(edition, source.name):
+            edition.workdir(self.builddir).with_name(edition.name + RUNNING).unlink()
+            raise BuildError(f"not built: {IMPOSES_WHY} {source.name}, which failed")
+        tex = edition.workdir(self.builddir) / edition.tex
+        folios = impose.folios(source.workdir(self.builddir) / source.tex)
+        plan = impose.plan(folios)
+        environ = self._environ or dict(os.environ)
+        pass_fds = (self._lock,) if self._lock >= 0 else ()
+        track = self._later.running if self._later else None
+        marks = impose.marks_path(tex)
+        text = impose.marks_tex(tex.read_text(encoding="utf-8"), plan)
+        made, made_from = marks.with_suffix(".pdf"), marks.with_suffix(".digest")
+        digest = hashlib.blake2b((self.code(edition) + text).encode()).hexdigest()
+        if not made.is_file() or not made_from.is_file() or made_from.read_text() != digest:
+            # The marks' pages are set again only when they change (a page more or fewer).
+            made_from.unlink(missing_ok=True)
+            marks.write_text(text, encoding="utf-8")
+            record = lambda *phase: self.timings.add(edition.name, *phase)  # noqa: E731
+            made = build_pdf(marks, environ=environ, pass_fds=pass_fds, track=track, record=record)
+            made_from.write_text(digest)
+        built, reading = tex.with_suffix(".pdf"), source.published(self.builddir)
+        with self.timings.phase(edition.name, impose.LAID) as detail:
+            if reading.stat().st_size >= APART_BYTES:
+                args = ["impose", str(built), str(reading), str(made), str(folios)]
+                apart(args, environ, pass_fds, track)
+                detail.append(APART)
+            else:
+                impose.make(built, reading, made, plan.order)
+        return built
 
     def failure(self, edition: Edition, step: Callable[..., object], *args: object) -> str | None:
         """Run ``step``; the one line that says why it failed, or None."""
@@ -877,6 +944,7 @@ class Build:
                     e.form != first,
                     bool(e.spine),
                     not e.post,
+                    bool(e.imposes),
                     not source,
                     printed and not e.vertical,
                 )

@@ -1,0 +1,155 @@
+"""A print shop's PDF made of its reading PDF's pages (sangokushi.build.impose) is the one its
+own LaTeX would set: the same pages, folios, words where they were, and ink."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pikepdf
+import pytest
+from PIL import Image, ImageChops, ImageFilter
+from pypdf import PdfReader
+
+from sangokushi.build import impose
+from sangokushi.build.timings import FILE as TIMINGS
+from support import DOCS, page_words
+
+PRINTS = {
+    "llm-sangokushi-print.pdf": "pdf-print",
+    "llm-sangokushi-tate-print.pdf": "pdf-tate-print",
+}
+# Where a word may stand apart from where the print PDF's own LaTeX put it: dvipdfmx writes
+# positions to 0.01 bp, and the page laid in the TrimBox is moved by 13 mm exactly.
+SLACK_PT = 0.1
+# At 150 dpi, ink one PDF has and the other has not within a pixel (a tint or a line moved
+# shows on 2 % of a page and more); glyph edges drawn a fraction of a pixel apart differ by
+# less than half the scale, on a few pixels a page.
+DARKER, FEWEST = 128, 1e-4
+
+
+@pytest.fixture(scope="module")
+def set_alone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The essay's print PDFs from a book that builds no reading PDF: set by their own LaTeX."""
+    folder = tmp_path_factory.mktemp("alone") / "docs"
+    shutil.copytree(DOCS, folder, ignore=shutil.ignore_patterns("build", "_build"))
+    toml = folder / "book.toml"
+    text = toml.read_text(encoding="utf-8")
+    start = text.index("editions = ")
+    end = text.index("\n", start)
+    toml.write_text(
+        text[:start] + 'editions = ["pdf-print", "pdf-tate-print"]' + text[end:], encoding="utf-8"
+    )
+    builddir = folder.parent / "build"
+    result = subprocess.run(
+        [sys.executable, "-m", "sangokushi", "build", str(folder), "--builddir", str(builddir)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "WARNING" not in result.stderr, result.stderr
+    phases = json.loads((builddir / "work" / TIMINGS).read_text(encoding="utf-8"))
+    assert not any(p["name"] == impose.LAID for p in phases), "set alone, yet laid"
+    return builddir / "pdf"
+
+
+def test_the_books_print_pdfs_are_laid_from_its_reading_pdfs(book: Path) -> None:
+    phases = json.loads((book / "work" / TIMINGS).read_text(encoding="utf-8"))
+    laid = {p["edition"] for p in phases if p["name"] == impose.LAID}
+    assert laid == set(PRINTS.values()), laid
+    # Their LaTeX sets the marks' pages only: one pass of a document of empty pages.
+    for edition in PRINTS.values():
+        marks = book / "work" / edition / "llm-sangokushi-marks.tex"
+        assert "\\hbox{}\\thispagestyle{empty}\\newpage" in marks.read_text(encoding="utf-8")
+
+
+def ink(pdf: Path, folder: Path) -> list[Path]:
+    """Each page of ``pdf`` at 150 dpi in grey, in ``folder`` (made)."""
+    folder.mkdir()
+    subprocess.run(["pdftoppm", "-r", "150", "-gray", str(pdf), str(folder / "p")], check=True)
+    return sorted(folder.glob("p-*.pgm"))
+
+
+def apart(a: Image.Image, b: Image.Image) -> tuple[int, float]:
+    """How much darker one page is than the other anywhere within a pixel: the most, and the
+    share of the page where it is more than 8 levels of 255."""
+    darker = ImageChops.lighter(
+        ImageChops.subtract(b, a.filter(ImageFilter.MaxFilter(3))),
+        ImageChops.subtract(a, b.filter(ImageFilter.MaxFilter(3))),
+    )
+    histogram = darker.histogram()
+    return darker.getextrema()[1], sum(histogram[9:]) / (a.size[0] * a.size[1])
+
+
+@pytest.mark.parametrize("name", PRINTS)
+def test_a_laid_print_pdf_is_the_one_its_own_latex_sets(
+    book: Path, set_alone: Path, name: str, tmp_path: Path
+) -> None:
+    laid, alone = book / "pdf" / name, set_alone / name
+    count = len(PdfReader(alone).pages)
+    assert len(PdfReader(laid).pages) == count
+    assert PdfReader(laid).page_labels == PdfReader(alone).page_labels
+    with pikepdf.open(laid) as a, pikepdf.open(alone) as b:
+        for key in ("/MediaBox", "/TrimBox", "/BleedBox"):
+            assert [list(map(float, p.obj[key])) for p in a.pages] == [
+                list(map(float, p.obj[key])) for p in b.pages
+            ], key
+        assert not any("/Annots" in p.obj for p in a.pages)
+        assert a.docinfo.Title == b.docinfo.Title
+    for number in range(1, count + 1):
+        ours, theirs = page_words(laid, number), page_words(alone, number)
+        # pdftotext may join or part words whose gap moved by a hundredth of a point.
+        assert Counter("".join(w[4] for w in ours)) == Counter("".join(w[4] for w in theirs))
+        # Each word both read alike (as often), where it stands.
+        for text in {w[4] for w in ours}:
+            here = [w[:4] for w in ours if w[4] == text]
+            there = [w[:4] for w in theirs if w[4] == text]
+            if len(here) == len(there):
+                for box in here:
+                    far = min(max(abs(a - b) for a, b in zip(box, t, strict=True)) for t in there)
+                    assert far < SLACK_PT, (number, text, box, there)
+    pictures = zip(ink(laid, tmp_path / "laid"), ink(alone, tmp_path / "alone"), strict=True)
+    for number, (ours, theirs) in enumerate(pictures, 1):
+        most, share = apart(Image.open(ours), Image.open(theirs))
+        assert most < DARKER and share < FEWEST, (number, most, share)
+
+
+def test_plan_pads_before_the_colophon_to_a_multiple_of_four(tmp_path: Path) -> None:
+    folios = tmp_path / "b.folios"
+
+    def planned(*lines: str) -> tuple[int | None, ...]:
+        folios.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return impose.plan(folios).order
+
+    front = ["page 0 1 empty i", "page 1 2 empty ii", "page 2 1 full 1"]
+    # The 奥付 on the 4th page (shipped 3: a verso, no blank before it): 4 pages, no blank.
+    assert planned(*front, "colophon 3", "page 3 2 empty 2") == (0, 1, 2, 3)
+    # On the 6th, after the reading PDF's blank page that keeps it off a recto: that page is
+    # not carried, and 3 blank pages make 8.
+    pages = [*front, "page 3 2 full 2", "colophon 4", "page 4 3 empty 3", "page 5 4 empty 4"]
+    assert planned(*pages) == (0, 1, 2, 3, None, None, None, 5)
+    # No 奥付: the blank pages at the end.
+    assert planned(*front) == (0, 1, 2, None)
+
+
+def test_the_marks_pages_take_the_folios_of_the_pages_they_carry(tmp_path: Path) -> None:
+    folios = tmp_path / "b.folios"
+    lines = ["page 0 1 empty i", "page 1 2 full ii", "page 2 1 full 1", "page 3 5 full 5"]
+    colophon = ["colophon 4", "page 4 6 empty 6", "page 5 7 empty 7"]
+    folios.write_text("\n".join([*lines, *colophon]), encoding="utf-8")
+    tex = impose.marks_tex("\\documentclass{x}\n\\begin{document}\nbody", impose.plan(folios))
+    body = tex.split("\\begin{document}", 1)[1]
+    assert "body" not in body
+    numbering = [line for line in body.splitlines() if "page}" in line and "box" not in line]
+    assert numbering == [
+        "\\pagenumbering{roman}\\setcounter{page}{1}",
+        "\\pagenumbering{arabic}\\setcounter{page}{1}",
+        "\\setcounter{page}{5}",
+    ]
+    assert body.count("\\sphinxbook@blankpage") == 3
+    assert body.count("\\thispagestyle{empty}") == 2
