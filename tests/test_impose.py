@@ -153,3 +153,42 @@ def test_the_marks_pages_take_the_folios_of_the_pages_they_carry(tmp_path: Path)
     ]
     assert body.count("\\sphinxbook@blankpage") == 3
     assert body.count("\\thispagestyle{empty}") == 2
+
+
+def test_an_edit_reaches_the_print_pdf_and_the_next_build_finds_it_up_to_date(
+    tmp_path: Path,
+) -> None:
+    from sangokushi.build.new import create
+
+    folder = tmp_path / "book"
+    toml = create(folder, "刷りの本", "著者", "B6", "suri")
+    text = toml.read_text(encoding="utf-8")
+    start = text.index("editions = ")
+    toml.write_text(
+        text[:start] + 'editions = ["pdf", "pdf-print"]' + text[text.index("\n", start) :],
+        encoding="utf-8",
+    )
+
+    def build() -> str:
+        command = [sys.executable, "-m", "sangokushi", "build", str(folder)]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+        return result.stdout
+
+    build()
+    chapter = folder / "hajimeni.md"
+    said = "最初の原稿です。"
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8").replace(said, said + "刷りに届く一文。", 1),
+        encoding="utf-8",
+    )
+    assert "pdf-print: building" in build()
+    printed = subprocess.run(
+        ["pdftotext", str(folder / "build" / "pdf" / "suri-print.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "刷りに届く一文" in printed.replace("\n", "")
+    again = build()
+    assert "pdf-print: " in again and "suri-print.pdf is up to date" in again, again

@@ -499,8 +499,6 @@ class Build:
         marker = edition.workdir(self.builddir).with_name(edition.name + RUNNING)
         if self.forced or marker.exists():
             return False
-        if edition.imposes and self._later and edition.imposes in self._later.named:
-            return False  # its pages are being set again
         try:
             stamp = json.loads(edition.stamp(self.builddir).read_text(encoding="utf-8"))
         except (OSError, ValueError):
