@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pikepdf
@@ -192,3 +193,39 @@ def test_an_edit_reaches_the_print_pdf_and_the_next_build_finds_it_up_to_date(
     assert "刷りに届く一文" in printed.replace("\n", "")
     again = build()
     assert "pdf-print: " in again and "suri-print.pdf is up to date" in again, again
+
+
+def test_a_print_pdf_waiting_for_its_reading_pdf_holds_no_latex_slot() -> None:
+    """Two slots, two reading PDFs: the one done first lets its print PDF through while the
+    other still runs (a print PDF waiting in the freed slot for the other kept it out)."""
+    import threading
+
+    from sangokushi.build.runner import PostSteps
+
+    later = PostSteps(threading.Event(), jobs=2)
+    long_done, order = threading.Event(), []
+
+    def reading(name: str, done: threading.Event | None) -> Callable[[], None]:
+        def job() -> None:
+            if done is not None:
+                assert done.wait(10), f"{name} waited in vain"
+            order.append(name)
+
+        return job
+
+    def printed(name: str, source: str) -> Callable[[], None]:
+        def job() -> None:
+            later.wait_for(source, lambda: None)
+            order.append(name)
+            if name == "pdf-print":
+                long_done.set()
+
+        return job
+
+    later.submit(reading("pdf-tate", long_done), "pdf-tate")
+    later.submit(reading("pdf", None), "pdf")
+    # The vertical print PDF queued first, as Build orders them.
+    later.submit(printed("pdf-tate-print", "pdf-tate"), "pdf-tate-print", after=True)
+    later.submit(printed("pdf-print", "pdf"), "pdf-print", after=True)
+    later.wait(lambda: None)
+    assert order == ["pdf", "pdf-print", "pdf-tate", "pdf-tate-print"], order

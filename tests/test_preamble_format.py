@@ -102,6 +102,20 @@ def test_a_format_dumped_once_serves_every_builddir(book: Path, tmp_path: Path) 
     assert (second.parent / f"{name}.log").is_file() and len(list(cache.glob("*.fmt"))) == 2
 
 
+def test_a_format_only_copied_is_none_until_the_cache_has_it(book: Path, tmp_path: Path) -> None:
+    """``dump=False`` (a print PDF's marks, while its reading PDF's LaTeX dumps the same
+    format): nothing is dumped; once the format is kept, it is copied."""
+    cache = tmp_path / "cache"
+    env = {**texmf_environ(dict(os.environ)), FORMATS_VARIABLE: str(cache)}
+    first, second = fresh_work(book, tmp_path / "a"), fresh_work(book, tmp_path / "b")
+    assert preamble_format(second, env, dump=False) is None
+    assert not list(second.parent.glob("*-preamble.*")) and not cache.exists()
+    name = preamble_format(first, env)
+    assert preamble_format(second, env, dump=False) == name
+    assert (second.parent / f"{name}.fmt").is_file()
+    assert not (second.parent / f"{name}.log").exists()  # copied, not dumped
+
+
 def test_a_damaged_kept_format_is_dumped_again(book: Path, tmp_path: Path) -> None:
     """A kept format cut short (a full disk, an interrupted copy) is no error: dumped anew."""
     cache = tmp_path / "cache"

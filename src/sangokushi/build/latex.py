@@ -94,6 +94,8 @@ Track = Callable[[subprocess.Popen[str]], AbstractContextManager[object]]
 # edition's Sphinx on the main thread (×100: about 50 s of it). A smaller PDF's stays in the
 # thread, where it costs less than a process's start-up and imports (0.3 CPU-s).
 APART_BYTES = 1024 * 1024
+# The phase (sangokushi.build.timings) that finds, copies or dumps the preamble's format.
+PREAMBLE_FORMAT = "TeX preamble format"
 # The detail of a step's timing (sangokushi.build.timings) when it ran apart.
 APART = "in a process of its own"
 
@@ -133,9 +135,10 @@ def preamble_format(
     *,
     pass_fds: Sequence[int] = (),
     track: Track | None = None,
+    dump: bool = True,
 ) -> str | None:
     """The name of a format holding ``tex``'s preamble (up to ``FORMAT_END``), dumped when it
-    changed.
+    changed (without ``dump``: only copied from the cache, else None).
 
     None when the preamble cannot be dumped: the passes then read it as before (and report
     its errors). Warnings in the preamble (a substituted font) are checked as the pages' are.
@@ -163,6 +166,8 @@ def preamble_format(
         with suppress(OSError):
             os.utime(kept)
         return name if _stamp(stamp, fmt, digest) else None
+    if not dump:
+        return None
     shutil.copyfile(PREAMBLE_DRIVER, workdir / "sangokushipreamble.ltx")
     command = [
         "uplatex", "-ini", "-kanji=utf8", "-interaction=nonstopmode", "-halt-on-error",
@@ -321,7 +326,7 @@ def build_pdf(
         and (fmt := preamble_format(tex, environ, pass_fds=pass_fds, track=track))
     ):
         command.append(f"-fmt={fmt}")
-        record("TeX preamble format", start, time.monotonic(), "")
+        record(PREAMBLE_FORMAT, start, time.monotonic(), "")
     if engine == "lualatex":
         command += [f"-jobname={tex.stem}", f"{trailer_id(tex, environ)}\\input{{{tex.name}}}"]
     else:

@@ -268,12 +268,14 @@ STOP_GRACE = 5.0
 
 
 class PostSteps:
-    """Editions' post-steps (LaTeX) run by ``POST_JOBS`` threads, each publishing when done."""
+    """Editions' post-steps (LaTeX) run by ``POST_JOBS`` threads, each publishing when done;
+    those that wait for another's first (``after``) by threads of their own, holding no slot."""
 
     def __init__(self, stopping: threading.Event, jobs: int = POST_JOBS) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         self.pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="post-step")
+        self.following = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="follower")
         self.futures: list[Future[None]] = []
         self.named: dict[str, Future[None]] = {}
         self.failures: list[str] = []
@@ -282,14 +284,15 @@ class PostSteps:
         self.processes: set[subprocess.Popen[str]] = set()
         self._guard = threading.Lock()
 
-    def submit(self, job: Callable[[], str | None], name: str = "") -> None:
-        """Run ``job`` in the background; a text it returns is a failure's one line."""
+    def submit(self, job: Callable[[], str | None], name: str = "", after: bool = False) -> None:
+        """Run ``job`` in the background; a text it returns is a failure's one line. ``after``:
+        it waits for another job first (a print PDF for its reading PDF), in no LaTeX slot."""
 
         def run() -> None:
             if not self.stopping.is_set() and (failure := job()):
                 self.failures.append(failure)
 
-        self.futures.append(future := self.pool.submit(run))
+        self.futures.append(future := (self.following if after else self.pool).submit(run))
         if name:
             self.named[name] = future
 
@@ -322,6 +325,7 @@ class PostSteps:
             meanwhile()
         meanwhile()
         self.pool.shutdown()
+        self.following.shutdown()
         for future in self.futures:
             future.result()
 
@@ -331,6 +335,7 @@ class PostSteps:
 
         self.stopping.set()  # the jobs not started return at once
         self.pool.shutdown(wait=False)
+        self.following.shutdown(wait=False)
         deadline = time.monotonic() + STOP_GRACE
         while True:
             sig = signal.SIGTERM if time.monotonic() < deadline else signal.SIGKILL
@@ -631,10 +636,11 @@ class Build:
             queued = time.monotonic()
 
             def job() -> str | None:
-                self.timings.add(edition.name, SLOT_WAIT, queued, time.monotonic())
+                if not edition.imposes:
+                    self.timings.add(edition.name, SLOT_WAIT, queued, time.monotonic())
                 return self.failure(edition, self.finish, edition, docnames, inputs, sources)
 
-            later.submit(job, edition.name)
+            later.submit(job, edition.name, after=bool(edition.imposes))
         return target
 
     def sphinx(self, edition: Edition) -> tuple[list[str], dict[str, str]]:
@@ -856,21 +862,36 @@ class Build:
         """The print shop's PDF ``edition``: its reading PDF's pages on pages of marks
         (sangokushi.build.impose), once that PDF is built; where it is."""
         from sangokushi.build import impose
-        from sangokushi.build.latex import APART, APART_BYTES, apart, build_pdf
+        from sangokushi.build.latex import (
+            APART,
+            APART_BYTES,
+            PREAMBLE_FORMAT,
+            apart,
+            build_pdf,
+            preamble_format,
+        )
 
         source = self.named(edition.imposes)
-        if not self.waited(edition, source.name):
-            edition.workdir(self.builddir).with_name(edition.name + RUNNING).unlink()
-            raise BuildError(f"not built: {IMPOSES_WHY} {source.name}, which failed")
         tex = edition.workdir(self.builddir) / edition.tex
-        folios = impose.folios(source.workdir(self.builddir) / source.tex)
-        plan = impose.plan(folios)
         environ = self._environ or dict(os.environ)
         pass_fds = (self._lock,) if self._lock >= 0 else ()
         track = self._later.running if self._later else None
         marks = impose.marks_path(tex)
-        text = impose.marks_tex(tex.read_text(encoding="utf-8"), plan)
         made, made_from = marks.with_suffix(".pdf"), marks.with_suffix(".digest")
+        if not made_from.is_file():
+            # No marks' pages yet: their preamble's format is copied from the cache while the
+            # reading PDF's LaTeX runs, not after it (dumped after it, as the reading PDF's
+            # is then in the cache: a machine's first build dumps it once).
+            empty = impose.marks_tex(tex.read_text(encoding="utf-8"), impose.Plan((), ()))
+            marks.write_text(empty, encoding="utf-8")
+            with self.timings.phase(edition.name, PREAMBLE_FORMAT):
+                preamble_format(marks, environ, pass_fds=pass_fds, track=track, dump=False)
+        if not self.waited(edition, source.name):
+            edition.workdir(self.builddir).with_name(edition.name + RUNNING).unlink()
+            raise BuildError(f"not built: {IMPOSES_WHY} {source.name}, which failed")
+        folios = impose.folios(source.workdir(self.builddir) / source.tex)
+        plan = impose.plan(folios)
+        text = impose.marks_tex(tex.read_text(encoding="utf-8"), plan)
         digest = hashlib.blake2b((self.code(edition) + text).encode()).hexdigest()
         if not made.is_file() or not made_from.is_file() or made_from.read_text() != digest:
             # The marks' pages are set again only when they change (a page more or fewer).
