@@ -16,7 +16,7 @@ from ebooklib import epub
 from pypdf import PdfReader
 
 from sangokushi import fidelity
-from sangokushi.build import runner, timings
+from sangokushi.build import impose, runner, timings
 from sangokushi.build.checks import check
 from sangokushi.build.registry import Edition, with_check
 from support import BY_NAME, DOCS, EDITIONS, FACTS, make
@@ -83,15 +83,20 @@ def test_make_book_writes_nothing_to_stderr(book: Path) -> None:
     assert book.with_name("book.stderr").read_text(encoding="utf-8") == ""
 
 
-def test_the_vertical_print_pdf_takes_the_first_free_latex_slot(book: Path) -> None:
-    """The PDFs an EPUB marks take the two background slots first; of the print PDFs, whose
-    LaTeX ends the build, the vertical (the longer) takes the next."""
+def test_the_print_pdfs_take_no_latex_slot_and_lay_their_reading_pdfs_pages(book: Path) -> None:
+    """The PDFs LaTeX sets take the two background slots; a print PDF takes none: it waits for
+    its reading PDF to be published, then lays that PDF's pages (sangokushi.build.impose)."""
     phases = timings.load(book / "work" / timings.FILE)
-    # When each started, then when each was queued: two slots freed in the same millisecond
-    # go to the two first in the queue (the pool takes its jobs in order).
-    started = {p.edition: (p.end, p.start) for p in phases if p.name == runner.SLOT_WAIT}
-    assert max(started["pdf"], started["pdf-tate"]) < started["pdf-tate-print"]
-    assert started["pdf-tate-print"] < started["pdf-print"]
+    slotted = {p.edition for p in phases if p.name == runner.SLOT_WAIT}
+    assert {"pdf", "pdf-tate"} <= slotted and not slotted & {"pdf-print", "pdf-tate-print"}
+
+    def phase(edition: str, name: str) -> timings.Phase:
+        return next(p for p in phases if p.edition == edition and p.name == name)
+
+    for printed, reading in (("pdf-print", "pdf"), ("pdf-tate-print", "pdf-tate")):
+        published = phase(reading, "publish (check, rename)")
+        waited, laid = phase(printed, f"waits for {reading}"), phase(printed, impose.LAID)
+        assert published.end <= waited.end + 0.01 and waited.end <= laid.start, (waited, laid)
 
 
 def test_epubs_carry_the_books_facts_for_stores(book: Path) -> None:

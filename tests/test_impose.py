@@ -20,10 +20,7 @@ from sangokushi.build import impose
 from sangokushi.build.timings import FILE as TIMINGS
 from support import DOCS, page_words
 
-PRINTS = {
-    "llm-sangokushi-print.pdf": "pdf-print",
-    "llm-sangokushi-tate-print.pdf": "pdf-tate-print",
-}
+PRINTS = ("pdf-print", "pdf-tate-print")
 # Where a word may stand apart from where the print PDF's own LaTeX put it: dvipdfmx writes
 # positions to 0.01 bp, and the page laid in the TrimBox is moved by 13 mm exactly.
 SLACK_PT = 0.1
@@ -31,21 +28,23 @@ SLACK_PT = 0.1
 # shows on 2 % of a page and more); glyph edges drawn a fraction of a pixel apart differ by
 # less than half the scale, on a few pixels a page.
 DARKER, FEWEST = 128, 1e-4
+# The starter book (`sangokushi new`: footnotes, a figure, code, B6), beside the essay.
+STARTER = "hajimete"
 
 
-@pytest.fixture(scope="module")
-def set_alone(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The essay's print PDFs from a book that builds no reading PDF: set by their own LaTeX."""
-    folder = tmp_path_factory.mktemp("alone") / "docs"
-    shutil.copytree(DOCS, folder, ignore=shutil.ignore_patterns("build", "_build"))
+def with_editions(folder: Path, editions: list[str]) -> None:
     toml = folder / "book.toml"
     text = toml.read_text(encoding="utf-8")
     start = text.index("editions = ")
     end = text.index("\n", start)
-    toml.write_text(
-        text[:start] + 'editions = ["pdf-print", "pdf-tate-print"]' + text[end:], encoding="utf-8"
-    )
-    builddir = folder.parent / "build"
+    chosen = ", ".join(f'"{e}"' for e in editions)
+    toml.write_text(f"{text[:start]}editions = [{chosen}]{text[end:]}", encoding="utf-8")
+
+
+def build(folder: Path) -> Path:
+    """``sangokushi build`` of the book in ``folder``, which must succeed without a warning;
+    its BUILDDIR."""
+    builddir = folder.parent / f"{folder.name}-build"
     result = subprocess.run(
         [sys.executable, "-m", "sangokushi", "build", str(folder), "--builddir", str(builddir)],
         capture_output=True,
@@ -54,17 +53,46 @@ def set_alone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "WARNING" not in result.stderr, result.stderr
+    return builddir
+
+
+def laid_phases(builddir: Path) -> set[str]:
     phases = json.loads((builddir / "work" / TIMINGS).read_text(encoding="utf-8"))
-    assert not any(p["name"] == impose.LAID for p in phases), "set alone, yet laid"
-    return builddir / "pdf"
+    return {p["edition"] for p in phases if p["name"] == impose.LAID}
+
+
+@pytest.fixture(scope="module", params=["essay", STARTER])
+def pair(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, str]:
+    """A book's print PDFs laid from its reading PDFs (its BUILDDIR's pdf/), those of the same
+    book built without reading PDFs (set by their own LaTeX), and its file stem."""
+    from sangokushi.build.new import create
+
+    where = tmp_path_factory.mktemp(request.param)
+    if request.param == "essay":
+        laid = request.getfixturevalue("book") / "pdf"
+        alone = where / "docs"
+        shutil.copytree(DOCS, alone, ignore=shutil.ignore_patterns("build", "_build"))
+        name = "llm-sangokushi"
+    else:
+        laid_book, alone = where / "laid", where / "alone"
+        create(laid_book, "はじめての本", "山田太郎", "B6", STARTER)
+        with_editions(laid_book, ["pdf", "pdf-print", "pdf-tate", "pdf-tate-print"])
+        shutil.copytree(laid_book, alone)
+        laid_dir = build(laid_book)
+        assert laid_phases(laid_dir) == set(PRINTS)
+        laid, name = laid_dir / "pdf", STARTER
+    with_editions(alone, ["pdf-print", "pdf-tate-print"])
+    alone_dir = build(alone)
+    assert not laid_phases(alone_dir), "set alone, yet laid"
+    return laid, alone_dir / "pdf", name
 
 
 def test_the_books_print_pdfs_are_laid_from_its_reading_pdfs(book: Path) -> None:
-    phases = json.loads((book / "work" / TIMINGS).read_text(encoding="utf-8"))
-    laid = {p["edition"] for p in phases if p["name"] == impose.LAID}
-    assert laid == set(PRINTS.values()), laid
+    assert laid_phases(book) == set(PRINTS)
     # Their LaTeX sets the marks' pages only: one pass of a document of empty pages.
-    for edition in PRINTS.values():
+    for edition in PRINTS:
         marks = book / "work" / edition / "llm-sangokushi-marks.tex"
         assert "\\hbox{}\\thispagestyle{empty}\\newpage" in marks.read_text(encoding="utf-8")
 
@@ -87,11 +115,11 @@ def apart(a: Image.Image, b: Image.Image) -> tuple[int, float]:
     return darker.getextrema()[1], sum(histogram[9:]) / (a.size[0] * a.size[1])
 
 
-@pytest.mark.parametrize("name", PRINTS)
+@pytest.mark.parametrize("suffix", ["-print.pdf", "-tate-print.pdf"])
 def test_a_laid_print_pdf_is_the_one_its_own_latex_sets(
-    book: Path, set_alone: Path, name: str, tmp_path: Path
+    pair: tuple[Path, Path, str], suffix: str, tmp_path: Path
 ) -> None:
-    laid, alone = book / "pdf" / name, set_alone / name
+    laid, alone = (folder / f"{pair[2]}{suffix}" for folder in pair[:2])
     count = len(PdfReader(alone).pages)
     assert len(PdfReader(laid).pages) == count
     assert PdfReader(laid).page_labels == PdfReader(alone).page_labels
