@@ -889,6 +889,8 @@ class Build:
         if not self.waited(edition, source.name):
             edition.workdir(self.builddir).with_name(edition.name + RUNNING).unlink()
             raise BuildError(f"not built: {IMPOSES_WHY} {source.name}, which failed")
+        if self._stopping.is_set():
+            return tex.with_suffix(".pdf")  # interrupted meanwhile: ``finish`` publishes nothing
         folios = impose.folios(source.workdir(self.builddir) / source.tex)
         plan = impose.plan(folios)
         text = impose.marks_tex(tex.read_text(encoding="utf-8"), plan)
