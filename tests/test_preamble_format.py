@@ -116,6 +116,25 @@ def test_a_format_only_copied_is_none_until_the_cache_has_it(book: Path, tmp_pat
     assert not (second.parent / f"{name}.log").exists()  # copied, not dumped
 
 
+def test_a_format_beside_with_the_same_preamble_is_copied(book: Path, tmp_path: Path) -> None:
+    """``beside`` (a print PDF's marks, beside its reading PDF): that folder's format is copied
+    when it holds the same preamble (no cache here), never when it does not."""
+    env = {**texmf_environ(dict(os.environ)), FORMATS_VARIABLE: ""}
+    first, second = fresh_work(book, tmp_path / "a"), fresh_work(book, tmp_path / "b")
+    third = fresh_work(book, tmp_path / "c")
+    name = preamble_format(first, env)
+    assert name and (first.parent / f"{name}.log").is_file()
+    assert preamble_format(second, env, beside=first) == name
+    assert not (second.parent / f"{name}.log").exists()  # copied, not dumped
+    fmt = f"{name}.fmt"
+    assert (second.parent / fmt).read_bytes() == (first.parent / fmt).read_bytes()
+    third.write_text(third.read_text(encoding="utf-8").replace(
+        FORMAT_END, f"\\newcommand{{\\sangokushitest}}{{}}{FORMAT_END}", 1),
+        encoding="utf-8")  # fmt: skip
+    assert preamble_format(third, env, beside=first) == name
+    assert (third.parent / f"{name}.log").is_file()  # dumped: another preamble
+
+
 def test_a_damaged_kept_format_is_dumped_again(book: Path, tmp_path: Path) -> None:
     """A kept format cut short (a full disk, an interrupted copy) is no error: dumped anew."""
     cache = tmp_path / "cache"

@@ -136,9 +136,11 @@ def preamble_format(
     pass_fds: Sequence[int] = (),
     track: Track | None = None,
     dump: bool = True,
+    beside: Path | None = None,
 ) -> str | None:
     """The name of a format holding ``tex``'s preamble (up to ``FORMAT_END``), dumped when it
-    changed (without ``dump``: only copied from the cache, else None).
+    changed (without ``dump``: only copied from the cache, else None). ``beside``: another
+    LaTeX file whose format, if it holds the same preamble, is copied first (unpacked already).
 
     None when the preamble cannot be dumped: the passes then read it as before (and report
     its errors). Warnings in the preamble (a substituted font) are checked as the pages' are.
@@ -160,6 +162,12 @@ def preamble_format(
         part.unlink(missing_ok=True)  # left by a build that was killed
     if shutil.disk_usage(workdir).free < PREAMBLE_FREE_BYTES:
         return None
+    if beside is not None:
+        theirs = beside.parent / f"{beside.stem}-preamble"
+        with suppress(OSError):
+            said = Path(f"{theirs}.digest").read_text(encoding="ascii")
+            if said == digest and _copy_whole(Path(f"{theirs}.fmt"), fmt):
+                return name if _stamp(stamp, fmt, digest) else None
     cache = format_cache(environ)
     kept = cache / f"{digest}.fmt" if cache else None
     if kept and _copy_whole(kept, fmt, unpack=True):
@@ -289,6 +297,7 @@ def build_pdf(
     colour: bool = False,
     read_back: bool = False,
     record: Record | None = None,
+    format_beside: Path | None = None,
 ) -> Path:
     """Compile ``tex`` in its folder, in as many passes as its cross-references need
     (sangokushi.build.reruns); return the PDF, or raise ``BuildError``.
@@ -299,7 +308,8 @@ def build_pdf(
     ``press``: a print shop's PDF, made PDF/X-1a and read back (sangokushi.pdfx), in black
     alone unless ``colour`` (a cover). ``read_back``: an EPUB marks its pages, which poppler's
     pdftotext reads (sangokushi.pagemap). ``record`` is told how long each step took (name,
-    start, end as ``time.monotonic()``, detail).
+    start, end as ``time.monotonic()``, detail). ``format_beside``: ``preamble_format``'s
+    ``beside``.
     """
     record = record or (lambda *phase: None)
     environ = dict(os.environ if environ is None else environ)
@@ -323,7 +333,11 @@ def build_pdf(
     if (
         engine == "uplatex"
         and preamble
-        and (fmt := preamble_format(tex, environ, pass_fds=pass_fds, track=track))
+        and (
+            fmt := preamble_format(
+                tex, environ, pass_fds=pass_fds, track=track, beside=format_beside
+            )
+        )
     ):
         command.append(f"-fmt={fmt}")
         record(PREAMBLE_FORMAT, start, time.monotonic(), "")

@@ -900,7 +900,14 @@ class Build:
             made_from.unlink(missing_ok=True)
             marks.write_text(text, encoding="utf-8")
             record = lambda *phase: self.timings.add(edition.name, *phase)  # noqa: E731
-            made = build_pdf(marks, environ=environ, pass_fds=pass_fds, track=track, record=record)
+            made = build_pdf(
+                marks,
+                environ=environ,
+                pass_fds=pass_fds,
+                track=track,
+                record=record,
+                format_beside=source.workdir(self.builddir) / source.tex,
+            )
             made_from.write_text(digest)
         built, reading = tex.with_suffix(".pdf"), source.published(self.builddir)
         with self.timings.phase(edition.name, impose.LAID) as detail:
