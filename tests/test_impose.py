@@ -257,3 +257,14 @@ def test_a_print_pdf_waiting_for_its_reading_pdf_holds_no_latex_slot() -> None:
     later.submit(printed("pdf-print", "pdf"), "pdf-print", after=True)
     later.wait(lambda: None)
     assert order == ["pdf", "pdf-print", "pdf-tate", "pdf-tate-print"], order
+
+
+def test_folios_missing_or_damaged_are_one_line_with_file_and_line(tmp_path: Path) -> None:
+    from sangokushi.build.errors import BuildError
+
+    folios = tmp_path / "b.folios"
+    with pytest.raises(BuildError, match=r"b\.folios is missing"):
+        impose.plan(folios)
+    folios.write_text("page 0 1 empty i\npage 1 two full ii\n", encoding="utf-8")
+    with pytest.raises(BuildError, match=r"b\.folios:2: not a page of the book: 'page 1 two"):
+        impose.plan(folios)

@@ -74,13 +74,18 @@ def plan(folios: Path) -> Plan:
     奥付, the blank pages at the end."""
     pages: list[Page] = []
     colophon: int | None = None
-    for line in folios.read_text(encoding="utf-8").splitlines():
+    if not folios.is_file():
+        raise BuildError(f"{folios} is missing: the reading PDF's LaTeX writes it; build again")
+    for number, line in enumerate(folios.read_text(encoding="utf-8").splitlines(), 1):
         kind, _, rest = line.partition(" ")
-        if kind == "page":
-            _, counter, style, folio = rest.split(" ", 3)
-            pages.append(Page(int(counter), style == "empty", folio.strip()))
-        elif kind == "colophon":
-            colophon = int(rest)
+        try:
+            if kind == "page":
+                _, counter, style, folio = rest.split(" ", 3)
+                pages.append(Page(int(counter), style == "empty", folio.strip()))
+            elif kind == "colophon":
+                colophon = int(rest)
+        except ValueError:
+            raise BuildError(f"{folios}:{number}: not a page of the book: {line!r}") from None
     order: list[int | None] = list(range(len(pages)))
     if colophon is not None and colophon <= len(pages):
         # The reading PDF's blank page before a 奥付 that would start on an odd page.
