@@ -526,10 +526,7 @@ class Build:
 
     def spine_pdf(self, edition: Edition) -> Path:
         """The published print PDF whose pages give the cover ``edition`` its spine."""
-        source = next((e for e in self.editions if e.name == edition.spine), None)
-        if source is None:
-            raise BuildError(f"its print PDF ({edition.spine}) is not among the book's editions")
-        return source.published(self.builddir)
+        return self.named(edition.spine).published(self.builddir)
 
     def prepare_cover(self, edition: Edition) -> tuple[list[str], dict[str, str]]:
         """Write the cover's LaTeX from the facts, conf.py and its print PDF's page count.
@@ -638,7 +635,10 @@ class Build:
             def job() -> str | None:
                 if not edition.imposes:
                     self.timings.add(edition.name, SLOT_WAIT, queued, time.monotonic())
-                return self.failure(edition, self.finish, edition, docnames, inputs, sources)
+                try:
+                    return self.failure(edition, self.finish, edition, docnames, inputs, sources)
+                except Unbuilt as why:  # a print PDF's reading PDF failed
+                    return self.not_built(edition, why)
 
             later.submit(job, edition.name, after=bool(edition.imposes))
         return target
@@ -888,7 +888,7 @@ class Build:
                 preamble_format(marks, environ, pass_fds=pass_fds, track=track, dump=False)
         if not self.waited(edition, source.name):
             edition.workdir(self.builddir).with_name(edition.name + RUNNING).unlink()
-            raise BuildError(f"not built: {IMPOSES_WHY} {source.name}, which failed")
+            raise Unbuilt(f"{IMPOSES_WHY} {source.name}")
         if self._stopping.is_set():
             return tex.with_suffix(".pdf")  # interrupted meanwhile: ``finish`` publishes nothing
         folios = impose.folios(source.workdir(self.builddir) / source.tex)
@@ -918,6 +918,10 @@ class Build:
             else:
                 impose.make(built, reading, made, plan.order)
         return built
+
+    def not_built(self, edition: Edition, why: Unbuilt) -> str:
+        """The one line of ``edition`` not built because an edition it needs failed."""
+        return f"{edition.name}: not built: {why}, which failed{self.kept(edition)}"
 
     def failure(self, edition: Edition, step: Callable[..., object], *args: object) -> str | None:
         """Run ``step``; the one line that says why it failed, or None."""
@@ -996,9 +1000,7 @@ class Build:
                             raise Unbuilt(f"{why} {source}")
                     failure = self.failure(edition, self.edition, edition, later)
                 except Unbuilt as why:
-                    failures.append(
-                        f"{edition.name}: not built: {why}, which failed{self.kept(edition)}"
-                    )
+                    failures.append(self.not_built(edition, why))
                     continue
                 if failure:
                     failures.append(failure)
