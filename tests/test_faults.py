@@ -377,6 +377,26 @@ def test_an_epub_whose_pdf_failed_is_not_built_and_the_next_editions_are_tried(
     assert [line for line in said.splitlines() if "afresh" in line and "epub" in line] == []
 
 
+def test_a_print_pdf_whose_reading_pdf_failed_is_not_built(docs: Path, tmp_path: Path) -> None:
+    """A reading PDF that fails leaves the print PDF that carries its pages unbuilt (the
+    previous one kept), with its own line; fixed, the next build takes neither as cut short."""
+    only(docs, "pdf", "pdf-print")
+    build = tmp_path / "build"
+    make("pdf-print", SOURCEDIR=docs, BUILDDIR=build)
+    printed = BY_NAME["pdf-print"].published(build)
+    before = printed.read_bytes()
+    good = (docs / "wu.md").read_text(encoding="utf-8")
+    with (docs / "wu.md").open("a", encoding="utf-8") as f:
+        f.write("\n```{raw} latex\n\\sangokushinosuchmacro\n```\n")
+    errors = error_lines(make("pdf-print", check=False, SOURCEDIR=docs, BUILDDIR=build))
+    line = "sangokushi: pdf-print: not built: it carries the pages of pdf, which failed"
+    assert f"{line}; the previous {printed} is kept" in errors, errors
+    assert printed.read_bytes() == before
+    (docs / "wu.md").write_text(good, encoding="utf-8")
+    said = make("pdf-print", SOURCEDIR=docs, BUILDDIR=build).stdout
+    assert [line for line in said.splitlines() if "pdf-print" in line and "afresh" in line] == []
+
+
 # -- a full or read-only disk ------------------------------------------------------------
 
 
