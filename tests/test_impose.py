@@ -223,6 +223,56 @@ def test_an_edit_reaches_the_print_pdf_and_the_next_build_finds_it_up_to_date(
     assert "pdf-print: " in again and "suri-print.pdf is up to date" in again, again
 
 
+def sphinx_ran(builddir: Path) -> set[str]:
+    """The editions whose Sphinx wrote something in the last build (its timings)."""
+    phases = json.loads((builddir / "work" / TIMINGS).read_text(encoding="utf-8"))
+    return {p["edition"] for p in phases if p["name"] == "Sphinx write"}
+
+
+def test_a_print_pdfs_sphinx_runs_again_only_when_its_preamble_would_change(
+    tmp_path: Path,
+) -> None:
+    """All a laid print PDF takes of its own LaTeX is the preamble and the files beside it:
+    after an edit of the text its Sphinx is skipped, in the process forked beside the HTML's
+    too; an edit that changes the reading PDF's preamble (the 目次's depth, from the root's
+    toctree) runs it again, and so does a new file that is no document (an image)."""
+    from sangokushi.build.new import create
+
+    folder = tmp_path / "book"
+    create(folder, "刷りの本", "著者", "B6", "suri")
+    with_editions(folder, ["html", "pdf", "pdf-print"])
+    builddir = build(folder)
+    work = builddir / "work" / "pdf-print"
+    marks, tex = work / "suri-marks.tex", work / "suri.tex"
+
+    def edit(name: str, old: str, new: str) -> None:
+        path = folder / name
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+    edit("hajimeni.md", "最初の原稿です。", "最初の原稿です。刷りに届く一文。")
+    build(folder)
+    assert sphinx_ran(builddir) == {"html", "pdf"}
+    printed = subprocess.run(
+        ["pdftotext", str(builddir / "pdf" / "suri-print.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "刷りに届く一文" in printed.replace("\n", "")
+    depth = "\\setcounter{tocdepth}"
+    before = next(line for line in marks.read_text(encoding="utf-8").splitlines() if depth in line)
+
+    edit("index.md", ":maxdepth: 1", ":maxdepth: 2")
+    build(folder)
+    assert sphinx_ran(builddir) == {"html", "pdf", "pdf-print"}
+    after = next(line for line in tex.read_text(encoding="utf-8").splitlines() if depth in line)
+    assert after != before and after in marks.read_text(encoding="utf-8")
+
+    shutil.copy(folder / "images" / "hon-no-men.png", folder / "images" / "mou-ichimai.png")
+    build(folder)
+    assert sphinx_ran(builddir) == {"html", "pdf", "pdf-print"}
+
+
 def test_a_print_pdf_waiting_for_its_reading_pdf_holds_no_latex_slot() -> None:
     """Two slots, two reading PDFs: the one done first lets its print PDF through while the
     other still runs (a print PDF waiting in the freed slot for the other kept it out)."""

@@ -99,11 +99,17 @@ def plan(folios: Path) -> Plan:
     return Plan(tuple(pages), tuple(order))
 
 
+def preamble(tex: str) -> str:
+    """A PDF's LaTeX up to ``BEGIN``: all the marks' pages take of the print PDF's."""
+    if BEGIN not in tex:
+        raise BuildError(f"the PDF's LaTeX has no {BEGIN}")
+    return tex[: tex.index(BEGIN)]
+
+
 def marks_tex(print_tex: str, plan: Plan) -> str:
     """The LaTeX of the marks' pages: ``print_tex``'s preamble, then one empty page for each
     of the print PDF's, with the folio and page style of the page it will carry."""
-    if BEGIN not in print_tex:
-        raise BuildError(f"the print PDF's LaTeX has no {BEGIN}")
+    head = preamble(print_tex)
     body = [
         "\\makeatletter",
         f"\\fancypagestyle{{{UNDER_STYLE}}}{{\\fancyhf{{}}"
@@ -127,7 +133,6 @@ def marks_tex(print_tex: str, plan: Plan) -> str:
         body.append(f"\\hbox{{}}\\thispagestyle{{{style}}}\\newpage")
         previous = page
     body.append("\\makeatother")
-    head = print_tex[: print_tex.index(BEGIN)]
     return f"{head}{BEGIN}\n" + "\n".join(body) + "\n\\end{document}\n"
 
 

@@ -254,6 +254,9 @@ AHEAD_WAIT = "waits for its Sphinx beside the HTML"
 PAGES_WHY = "it marks the printed pages of"
 # Why a print shop's PDF waits for its reading PDF (sangokushi.build.impose).
 IMPOSES_WHY = "it carries the pages of"
+# Beside a print PDF's LaTeX: what its preamble was written from (``Build.preamble_key``); its
+# Sphinx is skipped while that stays the same.
+PREAMBLE_KEY = ".preamble-key"
 
 
 class Unbuilt(Exception):
@@ -395,6 +398,10 @@ class Build:
     _ahead: ahead.Ahead | None = field(default=None, init=False, repr=False)
     _ahead_fresh: dict[str, Path] = field(default_factory=dict, init=False, repr=False)
     _count: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    # Each edition whose Sphinx ran in this build: its documents and sources.
+    _sphinxed: dict[str, tuple[list[str], dict[str, str]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
     timings: Timings = field(default_factory=Timings, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -652,11 +659,23 @@ class Build:
         source (``-E``). Every page is written (``-a``): Sphinx 9 leaves pages it does not
         write with a stale ``?v=`` of changed CSS and loses their index entries from
         ``searchindex.js``.
+
+        A print PDF laid from its reading PDF's pages takes only the preamble of its LaTeX:
+        Sphinx is not run again while what that preamble is made from stays the same
+        (``preamble_key``); it has the reading PDF's documents and sources.
         """
         workdir = edition.workdir(self.builddir)
         workdir.mkdir(parents=True, exist_ok=True)
         doctrees = edition.doctrees(self.builddir)
         marker = workdir.with_name(workdir.name + RUNNING)
+        key = self.preamble_key(edition)
+        kept = workdir / f"{edition.book}{PREAMBLE_KEY}"
+        if not marker.exists() and key and (workdir / edition.tex).is_file():
+            with suppress(OSError):
+                if kept.read_text(encoding="utf-8") == key:
+                    marker.touch()
+                    return self._sphinxed[edition.imposes]
+        kept.unlink(missing_ok=True)
         options = ["-a", *self.options]
         then = Read.load(doctrees)
         sources, code = self.sources(edition), self.code(edition)
@@ -699,7 +718,35 @@ class Build:
             sources.setdefault(str(path), file_digest(path))
         doctrees.mkdir(parents=True, exist_ok=True)
         Read(code, sources).save(doctrees)
+        if key:
+            kept.write_text(key, encoding="utf-8")
+        self._sphinxed[edition.name] = (run.docnames, sources)
         return run.docnames, sources
+
+    def preamble_key(self, edition: Edition) -> str:
+        """What a print PDF laid from its reading PDF's pages (``imposes``) takes of its own
+        LaTeX, its preamble and the files beside it, is made from: its code, options and
+        overrides, every source that is not a document (templates, styles, images), and its
+        reading PDF's preamble as that PDF's Sphinx wrote it in this build ("" when it did not
+        run in this build).
+
+        What the documents put in a preamble (the 目次's depth…) is in the reading PDF's too:
+        with the same key, the print PDF's Sphinx would write the same preamble again.
+        """
+        if not edition.imposes or edition.imposes not in self._sphinxed:
+            return ""
+        from sangokushi.build import impose
+
+        source = self.named(edition.imposes)
+        try:
+            text = (source.workdir(self.builddir) / source.tex).read_text(encoding="utf-8")
+            head = impose.preamble(text)
+        except (OSError, UnicodeDecodeError, BuildError):
+            return ""
+        sources = self._sphinxed[edition.imposes][1]
+        other = sorted((k, v) for k, v in sources.items() if not k.endswith(DOCUMENT_SUFFIXES))
+        own = [self.code(edition), dict(edition.overrides), other, head]
+        return hashlib.blake2b(json.dumps(own, default=str).encode()).hexdigest()
 
     def sphinx_apart(self, edition: Edition) -> Apart:
         """``sphinx(edition)`` in the forked process: what it said and did, for the main one."""
@@ -737,6 +784,7 @@ class Build:
         if apart.error is not None:
             raise apart.error
         assert apart.result is not None
+        self._sphinxed[edition.name] = apart.result
         return apart.result
 
     def start_ahead(self, ordered: Sequence[Edition]) -> None:
