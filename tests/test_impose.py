@@ -272,6 +272,22 @@ def test_a_print_pdfs_sphinx_runs_again_only_when_its_preamble_would_change(
     build(folder)
     assert sphinx_ran(builddir) == {"html", "pdf", "pdf-print"}
 
+    # The reading PDF keeps a copy of the book it assembled for the print PDF (a deep copy,
+    # sangokushi.latexshare) only when the print PDF's Sphinx is to run.
+    from sangokushi.build.registry import for_book
+    from sangokushi.build.runner import Build, source_date
+    from sangokushi.buildinfo import build_timestamp
+    from sangokushi.facts import load
+
+    edit("hajimeni.md", "刷りに届く一文。", "刷りに届く二文目。")
+    editions = [e for e in for_book(load(folder)) if e.name in ("html", "pdf", "pdf-print")]
+    runner = Build(folder, builddir, ["-q"], editions)
+    group = runner.share_group(next(e for e in editions if e.name == "pdf"))
+    with source_date(build_timestamp(folder)):  # as in a build: the time is in the code's key
+        assert runner.sharing(editions) == {group: False}
+        (work / "suri.preamble-key").unlink()
+        assert runner.sharing(editions) == {group: True}
+
 
 def test_a_print_pdf_waiting_for_its_reading_pdf_holds_no_latex_slot() -> None:
     """Two slots, two reading PDFs: the one done first lets its print PDF through while the

@@ -21,6 +21,7 @@ def written(docs: Path, builddir: Path, names: tuple[str, ...]) -> dict[str, byt
     """Each edition's LaTeX as its Sphinx writes it, one after the other in this process."""
     build = Build(docs, builddir, ["-q"], EDITIONS, say=lambda text: None)
     with source_date(1700000000):
+        build.sharing([BY_NAME[name] for name in names])  # as the runner does first
         for name in names:
             build.sphinx(BY_NAME[name])
     return {n: (BY_NAME[n].workdir(builddir) / BY_NAME[n].tex).read_bytes() for n in names}

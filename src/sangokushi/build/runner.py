@@ -398,6 +398,7 @@ class Build:
     _ahead: ahead.Ahead | None = field(default=None, init=False, repr=False)
     _ahead_fresh: dict[str, Path] = field(default_factory=dict, init=False, repr=False)
     _count: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _shares: dict[tuple[str, bool], bool] = field(default_factory=dict, init=False, repr=False)
     # Each edition whose Sphinx ran in this build: its documents and sources.
     _sphinxed: dict[str, tuple[list[str], dict[str, str]]] = field(
         default_factory=dict, init=False, repr=False
@@ -699,7 +700,7 @@ class Build:
             options += ["-D", f"ebook_write_key={self.write_key(edition, code, sources)}"]
         elif edition.form == "html":
             options += ["-D", f"html_pages_key={self.write_key(edition, code, sources)}"]
-        elif edition.builder == "latex":
+        elif edition.builder == "latex" and self._shares.get(self.share_group(edition)):
             # The same for each PDF variant of this environment (sangokushi.latexshare).
             share = hashlib.blake2b(json.dumps([code, sorted(sources.items())]).encode())
             options += ["-D", f"book_latex_share={share.hexdigest()}"]
@@ -723,6 +724,51 @@ class Build:
         self._sphinxed[edition.name] = (run.docnames, sources)
         return run.docnames, sources
 
+    def share_group(self, edition: Edition) -> tuple[str, bool]:
+        """The PDF variants that can set one assembled book (sangokushi.latexshare): one
+        environment, one writing mode."""
+        return str(edition.doctrees(self.builddir)), edition.vertical
+
+    def sharing(self, editions: Sequence[Edition]) -> dict[tuple[str, bool], bool]:
+        """For each ``share_group``, whether more than one of its ``editions`` will run Sphinx
+        in this build: only then does the first keep a copy of the book it assembled for the
+        next (a deep copy, 1–2 s of the forked process at ×100). Not one up to date, nor a print
+        PDF whose Sphinx will be skipped, as far as can be told before its reading PDF's runs
+        (``preamble_key``'s first part): when that guess fails, the print PDF assembles the
+        book itself. What ``sphinx`` then passes on, for the rest of the build."""
+        running: dict[tuple[str, bool], int] = {}
+        for edition in editions:
+            if edition.builder != "latex" or self.up_to_date(edition):
+                continue
+            if edition.imposes and self.kept_preamble(edition) == self.preamble_base(edition):
+                continue
+            group = self.share_group(edition)
+            running[group] = running.get(group, 0) + 1
+        self._shares = {group: count > 1 for group, count in running.items()}
+        return self._shares
+
+    def kept_preamble(self, edition: Edition) -> str:
+        """The first part of the ``preamble_key`` kept beside a print PDF's LaTeX ("" when
+        Sphinx must run: none kept, no LaTeX, or the last build cut short)."""
+        workdir = edition.workdir(self.builddir)
+        if workdir.with_name(workdir.name + RUNNING).exists():
+            return ""
+        if not (workdir / edition.tex).is_file():
+            return ""
+        try:
+            kept = (workdir / f"{edition.book}{PREAMBLE_KEY}").read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return ""
+        return kept.partition(":")[0]
+
+    def preamble_base(self, edition: Edition) -> str:
+        """``preamble_key``'s first part: the code, options and overrides, and every source
+        that is no document."""
+        sources = self.sources(edition)
+        other = sorted((k, v) for k, v in sources.items() if not k.endswith(DOCUMENT_SUFFIXES))
+        own = [self.code(edition), dict(edition.overrides), other]
+        return hashlib.blake2b(json.dumps(own, default=str).encode()).hexdigest()
+
     def preamble_key(self, edition: Edition) -> str:
         """What a print PDF laid from its reading PDF's pages (``imposes``) takes of its own
         LaTeX, its preamble and the files beside it, is made from: its code, options and
@@ -743,10 +789,7 @@ class Build:
             head = impose.preamble(text)
         except (OSError, UnicodeDecodeError, BuildError):
             return ""
-        sources = self._sphinxed[edition.imposes][1]
-        other = sorted((k, v) for k, v in sources.items() if not k.endswith(DOCUMENT_SUFFIXES))
-        own = [self.code(edition), dict(edition.overrides), other, head]
-        return hashlib.blake2b(json.dumps(own, default=str).encode()).hexdigest()
+        return f"{self.preamble_base(edition)}:{hashlib.blake2b(head.encode()).hexdigest()}"
 
     def sphinx_apart(self, edition: Edition) -> Apart:
         """``sphinx(edition)`` in the forked process: what it said and did, for the main one."""
@@ -1031,6 +1074,7 @@ class Build:
 
             ordered = sorted(editions, key=order)
             self._count = {e.name: f"{n}/{len(ordered)}" for n, e in enumerate(ordered, 1)}
+            self.sharing(ordered)
             if first:
                 self.start_ahead(ordered)
             for edition in ordered:
