@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import hashlib
 import importlib
 import io
@@ -82,7 +83,18 @@ class _Tee:
 
 
 def parse_options(args: Sequence[str]) -> argparse.Namespace:
-    """``sphinx-build``'s own parse of ``args``; a ``BuildError`` naming them if they are not."""
+    """``sphinx-build``'s own parse of ``args``; a ``BuildError`` naming them if they are not.
+
+    Parsed once for the same ``args``: a build asks what its options say some fifty times (an
+    edition's key, whether it is forced), 2.5 ms each, most on the main thread; and a parse
+    redirects stderr, which a background thread must not do while Sphinx writes there. The
+    namespace is shared: read it, never change it.
+    """
+    return _parse(tuple(args))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(args: tuple[str, ...]) -> argparse.Namespace:
     from sphinx.cmd.build import get_parser
 
     parser = get_parser()
