@@ -457,6 +457,33 @@ def test_a_page_map_not_written_whole_leaves_no_part(book: Path, tmp_path: Path)
     assert not pdf.page_map(tmp_path).exists()
 
 
+def test_page_breaks_not_written_whole_are_an_oserror(book: Path, tmp_path: Path) -> None:
+    """The EPUB's documents rewritten with their page breaks on a full disk (here a file size
+    limit) raise an ``OSError``, which the build turns into its one line (lxml writing the file
+    itself raised its own SerialisationError, a traceback)."""
+    import resource
+    import shutil
+
+    from sangokushi import pagemap
+    from sangokushi.ebook.builder import ITEM, SPINE
+
+    outdir = tmp_path / "epub"
+    shutil.copytree(EPUB.workdir(book), outdir)
+    opf = (outdir / "content.opf").read_text(encoding="utf-8")
+    hrefs = dict(ITEM.findall(opf))
+    names = [hrefs[i] for i in SPINE.findall(opf) if i in hrefs and hrefs[i] != "nav.xhtml"]
+    pages = pagemap.load(BY_NAME["pdf"].page_map(book))[1]
+    limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100, limits[1]))
+    try:
+        with pytest.raises(OSError):
+            pagemap.place(outdir, names, pages)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+        signal.signal(signal.SIGXFSZ, handler)
+
+
 @pytest.mark.parametrize("leave", [0, 64 * 1024])
 def test_full_disk_is_one_line_and_keeps_the_previous_epubs(
     small_disk: Path, docs: Path, leave: int

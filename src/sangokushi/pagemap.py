@@ -452,5 +452,7 @@ def place(outdir: Path, names: list[str], pages: list[Page]) -> list[tuple[str, 
         owner = names[bisect_right(starts, at) - 1]  # an empty document begins where the next does
         page_list.append((page.label, f"{owner}#{page_id(page.label)}"))
     for name, tree in trees.items():
-        tree.write(str(outdir / name), encoding="utf-8", xml_declaration=False)
+        # Serialised here, written by Python: lxml writing a file on a full disk raises its
+        # SerialisationError, not an OSError naming the file.
+        (outdir / name).write_bytes(etree.tostring(tree, encoding="utf-8", xml_declaration=False))
     return page_list
