@@ -682,12 +682,10 @@ class Build:
         doctrees = edition.doctrees(self.builddir)
         marker = workdir.with_name(workdir.name + RUNNING)
         key = self.preamble_key(edition)
+        if key and self.kept_key(edition) == key:
+            marker.touch()
+            return self._sphinxed[edition.imposes]
         kept = workdir / f"{edition.book}{PREAMBLE_KEY}"
-        if not marker.exists() and key and (workdir / edition.tex).is_file():
-            with suppress(OSError):
-                if kept.read_text(encoding="utf-8") == key:
-                    marker.touch()
-                    return self._sphinxed[edition.imposes]
         kept.unlink(missing_ok=True)
         options = ["-a", *self.options]
         then = Read.load(doctrees)
@@ -752,26 +750,27 @@ class Build:
         for edition in editions:
             if edition.builder != "latex" or self.up_to_date(edition):
                 continue
-            if edition.imposes and self.kept_preamble(edition) == self.preamble_base(edition):
-                continue
+            if edition.imposes:
+                base = self.kept_key(edition).partition(":")[0]
+                if base == self.preamble_base(edition):
+                    continue
             group = self.share_group(edition)
             running[group] = running.get(group, 0) + 1
         self._shares = {group: count > 1 for group, count in running.items()}
         return self._shares
 
-    def kept_preamble(self, edition: Edition) -> str:
-        """The first part of the ``preamble_key`` kept beside a print PDF's LaTeX ("" when
-        Sphinx must run: none kept, no LaTeX, or the last build cut short)."""
+    def kept_key(self, edition: Edition) -> str:
+        """The ``preamble_key`` kept beside a print PDF's LaTeX ("" when Sphinx must run: none
+        kept, no LaTeX, or the last build cut short)."""
         workdir = edition.workdir(self.builddir)
         if workdir.with_name(workdir.name + RUNNING).exists():
             return ""
         if not (workdir / edition.tex).is_file():
             return ""
         try:
-            kept = (workdir / f"{edition.book}{PREAMBLE_KEY}").read_text(encoding="utf-8")
+            return (workdir / f"{edition.book}{PREAMBLE_KEY}").read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return ""
-        return kept.partition(":")[0]
 
     def preamble_base(self, edition: Edition) -> str:
         """``preamble_key``'s first part: the code, options and overrides, and every source
