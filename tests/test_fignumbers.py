@@ -89,3 +89,57 @@ def test_numbers_follow_an_edit_and_stand_when_nothing_is_read(
         assert NUMREF.findall((app.outdir / "b.html").read_text(encoding="utf-8")) == ["3"]
     finally:
         app.cleanup()
+
+
+def edited(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_an_edit_that_moves_no_number_walks_nothing(make_app: MakeApp, tmp_path: Path) -> None:
+    """A document read again with the same figures and sections: its numbers are put back and
+    no doctree is loaded, in the same application and in the next one (the next build's
+    process), until a figure is added."""
+    srcdir = tmp_path / "book"
+    shutil.copytree(ROOT, srcdir)
+    a = srcdir / "a.md"
+    app = make_app("html", srcdir=srcdir)
+    loaded = counted(app)
+    try:
+        assert build(app, loaded)
+        numbers = {k: dict(v) for k, v in app.env.toc_fignumbers.items()}
+        edited(a, "| 1 | 2 |\n:::", "| 1 | 2 |\n:::\n\nA paragraph added.")
+        assert build(app, loaded) == []  # a read again, its table where it was
+        assert app.env.toc_fignumbers == numbers
+    finally:
+        app.cleanup()
+    app = make_app("html", srcdir=srcdir)  # the environment as the last build pickled it
+    loaded = counted(app)
+    try:
+        edited(a, "A paragraph added.", "A paragraph edited.")
+        assert build(app, loaded) == []
+        assert app.env.toc_fignumbers == numbers
+        edited(a, ":::{table} First", NEW_TABLE + ":::{table} First")
+        assert build(app, loaded)
+        assert app.env.toc_fignumbers["b"] == {"table": {"tbl-second": (3,)}}
+        assert NUMREF.findall((app.outdir / "b.html").read_text(encoding="utf-8")) == ["3"]
+    finally:
+        app.cleanup()
+
+
+def test_numbers_follow_section_numbers_that_moved(make_app: MakeApp, tmp_path: Path) -> None:
+    """A toctree numbered: no outline changes, but every number takes its chapter's."""
+    srcdir = tmp_path / "book"
+    shutil.copytree(ROOT, srcdir)
+    app = make_app("html", srcdir=srcdir, confoverrides={"numfig_secnum_depth": 1})
+    loaded = counted(app)
+    try:
+        build(app, loaded)
+        assert app.env.toc_fignumbers["b"] == {"table": {"tbl-second": (2,)}}
+        edited(srcdir / "index.md", ":::{toctree}", ":::{toctree}\n:numbered:")
+        build(app, loaded)
+        assert app.env.toc_fignumbers["a"] == {"table": {"tbl-first": (1, 1)}}
+        assert app.env.toc_fignumbers["b"] == {"table": {"tbl-second": (2, 1)}}
+    finally:
+        app.cleanup()
