@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import json
 import re
 import subprocess
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import Match, SequenceMatcher
 from pathlib import Path
@@ -18,6 +20,8 @@ from sangokushi.page import PageDesign, body_band
 
 # The page map a PDF edition leaves beside its stamp (sangokushi.build.registry.Edition).
 SUFFIX = ".pages.json"
+# Beside it, each page's text by its print (``read_pages``), for the next map.
+KNOWN = ".known"
 # The Sphinx event an EPUB's builder (sangokushi.ebook) emits, with the map's path, before it
 # first reads its page map: a handler may wait until the map is written (the build's runner
 # waits for the PDF's LaTeX), and returns False when it never will be (no page list then).
@@ -50,53 +54,115 @@ class Page:
     text: str
 
 
-def labels(pdf: Path) -> list[str]:
-    """Each page's number as printed (its ``/PageLabels`` entry), else its position."""
+def prints(pdf: Path) -> tuple[list[str], list[str]]:
+    """Each page's number as printed (its ``/PageLabels`` entry, else its position) and its
+    print: a digest of what its text is read from (its content, its fonts by name without
+    the subset's tag, its forms and images). Two pages with one print read as one text."""
     import pikepdf
 
+    labels, found = [], []
     with pikepdf.open(pdf) as document:
-        return [str(p.label or n) for n, p in enumerate(document.pages, 1)]
+        for number, page in enumerate(document.pages, 1):
+            labels.append(str(page.label or number))
+            digest = hashlib.blake2b()
+            contents = page.obj.get("/Contents")
+            streams = [contents] if isinstance(contents, pikepdf.Stream) else list(contents or ())
+            for stream in streams:
+                digest.update(stream.read_raw_bytes())
+            resources = page.obj.get("/Resources") or pikepdf.Dictionary()
+            for name, font in sorted((resources.get("/Font") or pikepdf.Dictionary()).items()):
+                base = str(font.get("/BaseFont", "")).split("+")[-1]
+                digest.update(f"\0{name}\0{base}\0{font.get('/Encoding', '')}".encode())
+            for name, form in sorted((resources.get("/XObject") or pikepdf.Dictionary()).items()):
+                digest.update(f"\0{name}\0".encode() + form.read_raw_bytes())
+            found.append(digest.hexdigest())
+    return labels, found
 
 
-def read_pages(pdf: Path, page: PageDesign, tate: bool) -> list[Page]:
-    """The body text of every page of ``pdf`` in the order it was set, without ruby.
+def page_text(body: str, head: float, foot: float, tate: bool) -> str:
+    """The body text of one page of ``pdftotext -bbox`` markup, without ruby: the words
+    inside the 版面 (running heads and folios lie outside it)."""
+    boxes = [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in WORD.findall(body)]
+    found = [w for w in boxes if w[3] > head and w[1] < foot]
+    single = [w for w in found if len(w[4]) == 1] or found
+    across = sorted((w[2] - w[0]) if tate else (w[3] - w[1]) for w in single)
+    size = across[len(across) // 2] if across else 0
+    words = [
+        html.unescape(w[4])
+        for w in found
+        if not (
+            KANA.fullmatch(w[4]) and ((w[2] - w[0]) if tate else (w[3] - w[1])) < RUBY_RATIO * size
+        )
+    ]
+    return normalize("".join(words))
+
+
+def runs(numbers: list[int]) -> list[tuple[int, int]]:
+    """Rising page numbers as runs of consecutive ones: (first, last)."""
+    found: list[tuple[int, int]] = []
+    for number in numbers:
+        if found and found[-1][1] == number - 1:
+            found[-1] = (found[-1][0], number)
+        else:
+            found.append((number, number))
+    return found
+
+
+def read_pages(
+    pdf: Path, page: PageDesign, tate: bool, known: Mapping[str, str] | None = None
+) -> tuple[list[Page], dict[str, str]]:
+    """The body text of every page of ``pdf`` in the order it was set, without ruby; and
+    each page's text by its print (``prints``), for the next reading.
 
     Words come in drawing order (``pdftotext -raw``), which is the reading order of both
-    writing modes; running heads and folios lie outside the 版面 and are left out.
+    writing modes. A page whose print is in ``known`` (the last reading's) has that text:
+    after an edit, ``pdftotext`` reads only the pages that changed.
     """
-    markup = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", "-raw", "-bbox", str(pdf), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    known = known or {}
+    labels, found = prints(pdf)
+    wanted = [n for n, mark in enumerate(found, 1) if mark not in known]
     head, foot = body_band(page, tate)
-    pages = []
-    for label, body in zip(labels(pdf), PAGE.findall(markup), strict=True):
-        boxes = [
-            (float(a), float(b), float(c), float(d), w) for a, b, c, d, w in WORD.findall(body)
-        ]
-        found = [w for w in boxes if w[3] > head and w[1] < foot]
-        single = [w for w in found if len(w[4]) == 1] or found
-        across = sorted((w[2] - w[0]) if tate else (w[3] - w[1]) for w in single)
-        size = across[len(across) // 2] if across else 0
-        words = [
-            html.unescape(w[4])
-            for w in found
-            if not (
-                KANA.fullmatch(w[4])
-                and ((w[2] - w[0]) if tate else (w[3] - w[1])) < RUBY_RATIO * size
-            )
-        ]
-        pages.append(Page(label, normalize("".join(words))))
-    return pages
+    texts = {}
+    for first, last in runs(wanted) if known else [(1, len(found))]:
+        markup = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", "-raw", "-bbox", "-f", str(first), "-l", str(last),
+             str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout  # fmt: skip
+        bodies = PAGE.findall(markup)
+        if len(bodies) != last - first + 1:
+            raise ValueError(f"pdftotext read {len(bodies)} of pages {first}–{last} of {pdf}")
+        for number, body in enumerate(bodies, first):
+            texts[found[number - 1]] = page_text(body, head, foot, tate)
+    texts |= {mark: known[mark] for mark in found if mark not in texts}
+    return [Page(label, texts[mark]) for label, mark in zip(labels, found, strict=True)], texts
 
 
-def dumps(pdf: Path, page: PageDesign, tate: bool, source: str) -> str:
-    """``pdf``'s page map as ``load`` reads it: ``source`` names the edition (pageBreakSource)."""
-    pages = read_pages(pdf, page, tate)
+def dumps(source: str, pdf: Path, pages: list[Page]) -> str:
+    """A page map as ``load`` reads it: ``source`` names the edition (pageBreakSource)."""
     data = {"source": source, "pdf": pdf.name, "pages": [[p.label, p.text] for p in pages]}
     return json.dumps(data, ensure_ascii=False, indent=0)
+
+
+def reading_key(page: PageDesign, tate: bool) -> str:
+    """What a page's text is read with besides its print: this module, poppler, the 版面."""
+    poppler = subprocess.run(["pdftotext", "-v"], capture_output=True, text=True).stderr
+    code = Path(__file__).read_bytes()
+    return hashlib.blake2b(code + repr((poppler, page, tate)).encode()).hexdigest()
+
+
+def known_texts(path: Path, key: str) -> dict[str, str]:
+    """The texts by print a reading left in ``path`` under ``key``; else none."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("key") != key:
+        return {}
+    texts = data.get("texts")
+    return texts if isinstance(texts, dict) else {}
 
 
 def load(path: Path) -> tuple[str, list[Page]]:

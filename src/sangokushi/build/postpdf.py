@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,12 +18,16 @@ FAILED = 3
 
 def page_map(pdf: Path, book: Facts, tate: bool, source: str, out: Path) -> None:
     """Leave ``pdf``'s page map at ``out`` for the EPUBs that mark its pages (sangokushi.pagemap):
-    ``source`` names the edition."""
+    ``source`` names the edition. Beside it, each page's text by its print: the next map reads
+    only the pages that changed."""
     from sangokushi import pagemap
     from sangokushi.build.publish import write_whole
 
     design = book.tate_page if tate else book.page
-    write_whole(out, pagemap.dumps(pdf, design, tate, source))
+    kept, key = out.with_name(out.name + pagemap.KNOWN), pagemap.reading_key(design, tate)
+    pages, texts = pagemap.read_pages(pdf, design, tate, pagemap.known_texts(kept, key))
+    write_whole(out, pagemap.dumps(source, pdf, pages))
+    write_whole(kept, json.dumps({"key": key, "texts": texts}, ensure_ascii=False))
 
 
 def main(argv: list[str]) -> int:
