@@ -366,9 +366,11 @@ def test_an_epub_that_is_not_well_formed_is_not_published(stale: Project) -> Non
 
 
 def test_a_paragraph_edit_writes_only_its_page_again(tmp_path: Path) -> None:
-    """Both EPUBs after a one-paragraph edit: the builder writes that one page again (the
-    others are kept, their printed-page markers placed afresh), and the EPUBs are byte for
-    byte a fresh build's, EPUBCheck-clean, with every sentence."""
+    """Both EPUBs after a one-paragraph edit: the builder resolves and writes that one page
+    again (the others are kept, their printed-page markers placed afresh), and the EPUBs are
+    byte for byte a fresh build's, EPUBCheck-clean, with every sentence. After a box's name
+    changes, which the correspondence table on another page prints, every page is resolved
+    again, and the EPUBs are again a fresh build's."""
     book = Project(tmp_path / "book", ("html", *EPUBS, "pdf", "pdf-tate"))
     assert book.run(*EPUBS) == {"epub": "built", "epub-tate": "built"}
     records = {n: BY_NAME[n].workdir(book.build) / ".sangokushi-pages.json" for n in EPUBS}
@@ -379,12 +381,23 @@ def test_a_paragraph_edit_writes_only_its_page_again(tmp_path: Path) -> None:
     for name in EPUBS:
         record = json.loads(records[name].read_text(encoding="utf-8"))
         assert record["rewritten"] == ["wu"], name
+        assert record["resolved"] == ["wu"], name
         assert record["pages"].keys() == pages.keys()
     fresh = tmp_path / "fresh"
     assert book.run(*EPUBS, builddir=fresh) == {"epub": "built", "epub-tate": "built"}
     for name in EPUBS:
         assert book.epub(name).read_bytes() == BY_NAME[name].published(fresh).read_bytes(), name
         assert "page-" in book.text(name) and "（一段落だけの書き換え。）" in book.text(name)
+    edit(book.docs / "wei.md", ":historical: 魏\n", ":historical: 曹魏\n")
+    assert book.run(*EPUBS) == {"epub": "built", "epub-tate": "built"}
+    for name in EPUBS:
+        record = json.loads(records[name].read_text(encoding="utf-8"))
+        assert record["resolved"] == sorted(pages), name
+        assert "appendix/correspondence" in record["rewritten"], name
+    fresh = tmp_path / "fresh-box"
+    assert book.run(*EPUBS, builddir=fresh) == {"epub": "built", "epub-tate": "built"}
+    for name in EPUBS:
+        assert book.epub(name).read_bytes() == BY_NAME[name].published(fresh).read_bytes(), name
     env = {**os.environ, "PYTHONPATH": str(book.src), "SOURCE_DATE_EPOCH": EPOCH}
     command = [sys.executable, "-m", "sangokushi", "check", str(book.docs), *EPUBS]
     checked = subprocess.run(

@@ -11,6 +11,7 @@ from typing import Any
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
+from sphinx.environment import BuildEnvironment
 from sphinx.environment.adapters.toctree import document_toc
 from sphinx.util import logging
 
@@ -30,6 +31,48 @@ RECORD = "sangokushi-html-pages.json"
 OWN_METADATA = frozenset({"wordcount"})
 # Beside it: the sidebar navigation (sangokushi.navigation) as the last build rendered it.
 NAVIGATION = "sangokushi-navigation.json"
+
+
+# What the environment keeps that no page is written from: the reading's bookkeeping (times,
+# dependencies, the document being read) and what the write key holds (configuration, code).
+NOT_WRITTEN_FROM = frozenset(
+    {
+        "all_docs", "dependencies", "included", "reread_always", "current_document",
+        "ref_context", "temp_data", "config", "config_status", "config_status_extra",
+        "project", "version", "versioning_condition", "versioning_compare", "settings",
+        "domains", "events",
+    }
+)  # fmt: skip
+
+
+def canonical(value: Any) -> Any:
+    """``value`` as plain JSON, whatever the order of its dicts and sets: a doctree node by its
+    ``pformat``, any other object by its attributes, else its text."""
+    if isinstance(value, nodes.Node):
+        return value.pformat()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, dict):
+        return sorted(([canonical(k), canonical(v)] for k, v in value.items()), key=repr)
+    if isinstance(value, (set, frozenset)):
+        return sorted((canonical(v) for v in value), key=repr)
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    if hasattr(value, "__dict__"):
+        return [type(value).__name__, canonical(vars(value))]
+    return str(value)
+
+
+def environment_digest(env: BuildEnvironment) -> str:
+    """What a page is written from in the environment besides its own doctree: every
+    document's titles, contents, numbers and metadata (but ``OWN_METADATA``), every domain's
+    data (labels, boxes, index), and whatever an extension keeps there. A text edit leaves
+    it as it was; a title, a label or a box changed moves it."""
+    state = {k: v for k, v in vars(env).items() if k[0] != "_" and k not in NOT_WRITTEN_FROM}
+    state["metadata"] = {
+        d: {k: v for k, v in m.items() if k not in OWN_METADATA} for d, m in env.metadata.items()
+    }
+    return parts_digest([json.dumps(canonical(state), ensure_ascii=False)])
 
 
 def parts_digest(parts: list[str]) -> str:

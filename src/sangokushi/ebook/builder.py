@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Set
 from pathlib import Path
@@ -22,7 +23,13 @@ from sangokushi.build.stamps import file_digest
 from sangokushi.ebook import cover, package, readback
 from sangokushi.ebook.tategaki import orient_tree
 from sangokushi.jatext import keep_note_marks
-from sangokushi.pages import context_parts, parts_digest, read_record, write_record
+from sangokushi.pages import (
+    context_parts,
+    environment_digest,
+    parts_digest,
+    read_record,
+    write_record,
+)
 from sangokushi.tate import orient
 from sangokushi.templatecache import CompiledOnceTemplates, keep_compiled
 
@@ -183,9 +190,13 @@ class EbookBuilder(CompiledOnceTemplates, Epub3Builder):
         self.use_index = self.use_index and self.has_index()
         super().prepare_writing(docnames)
         self.last_pages = self.load_record()
+        self.environment = environment_digest(self.env) if self.config.ebook_write_key else ""
         self.page_digests: dict[str, str] = {}
         self.unchanged: set[str] = set()
-        self.ruby_seen = False
+        # Each page's doctree as read (its pickle's digest), and whether it has ruby.
+        self.doctree_digests: dict[str, str] = {}
+        self.ruby_pages: dict[str, bool] = {}
+        self.standing: set[str] = set()
         self.globalcontext["cover_title"] = self.cover_spec().title.replace("\n", "")
         self.globalcontext["cover_alt"] = self.cover_alt()
 
@@ -219,6 +230,42 @@ class EbookBuilder(CompiledOnceTemplates, Epub3Builder):
         """The last build's page digests, if it had this build's write key."""
         return read_record(Path(self.outdir, PAGES_RECORD), self.config.ebook_write_key)
 
+    def last_environment(self) -> str:
+        """The environment's digest (``environment_digest``) when the last record was made."""
+        try:
+            record = json.loads(Path(self.outdir, PAGES_RECORD).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return ""
+        return str(record.get("environment", "")) if isinstance(record, dict) else ""
+
+    def doctree_digest(self, docname: str) -> str:
+        return file_digest(Path(self.doctreedir, f"{docname}.doctree"))
+
+    def pages_standing(self, docnames: Set[str]) -> dict[str, list[Any]]:
+        """The pages that stand as last written without resolving their doctrees: the
+        environment's share of every page (``environment_digest``) as then, and the page's
+        doctree and file as then. The rest of the book only moves a page through the
+        environment (a title, a number, a box), so its resolved doctree is the last one."""
+        if not self.environment or self.environment != self.last_environment():
+            return {}
+        standing = {}
+        for name in sorted(docnames):
+            last = self.last_pages.get(name)
+            if not last or len(last) < 4 or last[2] != self.doctree_digest(name):
+                continue
+            if file_digest(Path(self.get_outfilename(name))) == last[1]:
+                standing[name] = last
+        return standing
+
+    def write_documents(self, docnames: Set[str]) -> None:
+        standing = self.pages_standing(docnames)
+        self.standing = set(standing)
+        for name, (digest, _file, doctree, ruby) in standing.items():
+            self.page_digests[name], self.doctree_digests[name] = digest, doctree
+            self.ruby_pages[name] = bool(ruby)
+            self.unchanged.add(name)
+        super().write_documents(set(docnames) - standing.keys())
+
     def page_digest(self, docname: str, doctree: nodes.document) -> str:
         """What the page is written from: its resolved doctree and what ``get_doc_context``
         reads from the environment (``sangokushi.pages.context_parts``)."""
@@ -228,8 +275,8 @@ class EbookBuilder(CompiledOnceTemplates, Epub3Builder):
         # In the main process also when the pages are written in parallel (-j).
         super().write_doc_serialized(docname, doctree)
         digest = self.page_digests[docname] = self.page_digest(docname, doctree)
-        if not self.ruby_seen:
-            self.ruby_seen = any(n.tagname == "ruby" for n in doctree.findall(nodes.Element))
+        self.doctree_digests[docname] = self.doctree_digest(docname)
+        self.ruby_pages[docname] = any(n.tagname == "ruby" for n in doctree.findall(nodes.Element))
         last = self.last_pages.get(docname)
         target = Path(self.get_outfilename(docname))
         if last and last[0] == digest and file_digest(target) == last[1]:
@@ -304,9 +351,10 @@ class EbookBuilder(CompiledOnceTemplates, Epub3Builder):
 
     def uses_ruby(self) -> bool:
         """Whether any document has a ``ruby`` node (of the ``sangokushi.ruby`` role)."""
-        if getattr(self, "ruby_seen", False):  # in a page written (or kept) by this build
+        seen = getattr(self, "ruby_pages", {})
+        if any(seen.values()):  # in a page written (or kept) by this build
             return True
-        for docname in sorted(self.env.all_docs):
+        for docname in sorted(self.env.all_docs.keys() - seen.keys()):
             doctree = self.env.get_doctree(docname)
             if any(node.tagname == "ruby" for node in doctree.findall(nodes.Element)):
                 return True
@@ -544,12 +592,19 @@ class EbookBuilder(CompiledOnceTemplates, Epub3Builder):
         if not self.config.ebook_write_key or not digests:
             return
         pages = {
-            name: [digest, file_digest(Path(self.get_outfilename(name)))]
+            name: [
+                digest,
+                file_digest(Path(self.get_outfilename(name))),
+                self.doctree_digests.get(name, ""),
+                self.ruby_pages.get(name, False),
+            ]
             for name, digest in sorted(digests.items())
         }
         rewritten = sorted(set(digests) - self.unchanged)
+        resolved = sorted(set(digests) - self.standing)
         write_record(record, {"key": self.config.ebook_write_key, "pages": pages,
-                              "rewritten": rewritten})  # fmt: skip
+                              "environment": self.environment, "rewritten": rewritten,
+                              "resolved": resolved})  # fmt: skip
         logger.info("%d of %d pages written", len(rewritten), len(digests))
 
     def verify(self, target: Path) -> None:
