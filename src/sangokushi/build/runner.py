@@ -1067,20 +1067,19 @@ class Build:
         try:
             # Covers last: they wait for their print PDF's LaTeX. The HTML first (html_first).
             # Of the PDFs, those an EPUB waits for first: their LaTeX takes the two background
-            # slots before the print variants'. Of these, the vertical first: its LaTeX is the
-            # longer (more pages, slower passes), and the first slot free goes to it.
+            # slots before the print variants'. Of each kind, the vertical first: its LaTeX is
+            # the longer (more pages, slower passes), and the first slot free goes to it.
             first = "html" if self.shows_html_first(editions) else ""
 
             def order(e: Edition) -> tuple[bool, ...]:
                 source = self.page_source(e)
-                printed = e.post and not e.spine and not source
                 return (
                     e.form != first,
                     bool(e.spine),
                     not e.post,
                     bool(e.imposes),
                     not source,
-                    printed and not e.vertical,
+                    e.post == "latex" and not e.vertical,
                 )
 
             ordered = sorted(editions, key=order)
