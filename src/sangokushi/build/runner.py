@@ -685,7 +685,7 @@ class Build:
         if key and self.kept_key(edition) == key:
             marker.touch()
             return self._sphinxed[edition.imposes]
-        kept = workdir / f"{edition.book}{PREAMBLE_KEY}"
+        kept = self.key_file(edition)
         kept.unlink(missing_ok=True)
         options = ["-a", *self.options]
         then = Read.load(doctrees)
@@ -768,17 +768,18 @@ class Build:
         if not (workdir / edition.tex).is_file():
             return ""
         try:
-            return (workdir / f"{edition.book}{PREAMBLE_KEY}").read_text(encoding="utf-8")
+            return self.key_file(edition).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return ""
 
+    def key_file(self, edition: Edition) -> Path:
+        """Where a print PDF's ``preamble_key`` is kept: beside its LaTeX."""
+        return edition.workdir(self.builddir) / f"{edition.book}{PREAMBLE_KEY}"
+
     def preamble_base(self, edition: Edition) -> str:
         """``preamble_key``'s first part: the code, options and overrides, and every source
-        that is no document."""
-        sources = self.sources(edition)
-        other = sorted((k, v) for k, v in sources.items() if not k.endswith(DOCUMENT_SUFFIXES))
-        own = [self.code(edition), dict(edition.overrides), other]
-        return hashlib.blake2b(json.dumps(own, default=str).encode()).hexdigest()
+        that is no document (what an EPUB's pages are written from besides their doctrees)."""
+        return self.write_key(edition, self.code(edition), self.sources(edition))
 
     def preamble_key(self, edition: Edition) -> str:
         """What a print PDF laid from its reading PDF's pages (``imposes``) takes of its own
