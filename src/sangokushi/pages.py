@@ -102,15 +102,20 @@ def context_parts(builder: StandaloneHTMLBuilder, docname: str) -> list[str]:
     ]
 
 
-def read_record(path: Path, key: str) -> dict[str, list[str]]:
-    """The page digests a build left in ``path``, if it was made under ``key``; else none."""
+def kept_record(path: Path, key: str) -> dict[str, Any]:
+    """The record a build left in ``path``, if it was made under ``key``; else none."""
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     if not key or not isinstance(record, dict) or record.get("key") != key:
         return {}
-    pages = record.get("pages")
+    return record
+
+
+def read_record(path: Path, key: str) -> dict[str, list[str]]:
+    """The page digests a build left in ``path``, if it was made under ``key``; else none."""
+    pages = kept_record(path, key).get("pages")
     return pages if isinstance(pages, dict) else {}
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Set
 from pathlib import Path
@@ -26,8 +25,8 @@ from sangokushi.jatext import keep_note_marks
 from sangokushi.pages import (
     context_parts,
     environment_digest,
+    kept_record,
     parts_digest,
-    read_record,
     write_record,
 )
 from sangokushi.tate import orient
@@ -189,7 +188,10 @@ class EbookBuilder(CompiledOnceTemplates, Epub3Builder):
         # it out of the spine and the files), unless a toctree lists it.
         self.use_index = self.use_index and self.has_index()
         super().prepare_writing(docnames)
-        self.last_pages = self.load_record()
+        record = self.load_record()
+        pages, environment = record.get("pages"), record.get("environment")
+        self.last_pages: dict[str, list[Any]] = pages if isinstance(pages, dict) else {}
+        self.last_environment = str(environment or "")
         self.environment = environment_digest(self.env) if self.config.ebook_write_key else ""
         self.page_digests: dict[str, str] = {}
         self.unchanged: set[str] = set()
@@ -226,17 +228,10 @@ class EbookBuilder(CompiledOnceTemplates, Epub3Builder):
 
     # -- pages written again only when they change ------------------------------------
 
-    def load_record(self) -> dict[str, list[str]]:
-        """The last build's page digests, if it had this build's write key."""
-        return read_record(Path(self.outdir, PAGES_RECORD), self.config.ebook_write_key)
-
-    def last_environment(self) -> str:
-        """The environment's digest (``environment_digest``) when the last record was made."""
-        try:
-            record = json.loads(Path(self.outdir, PAGES_RECORD).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return ""
-        return str(record.get("environment", "")) if isinstance(record, dict) else ""
+    def load_record(self) -> dict[str, Any]:
+        """The last build's record (each page's digests, the environment's), if it had this
+        build's write key."""
+        return kept_record(Path(self.outdir, PAGES_RECORD), self.config.ebook_write_key)
 
     def doctree_digest(self, docname: str) -> str:
         return file_digest(Path(self.doctreedir, f"{docname}.doctree"))
@@ -246,7 +241,7 @@ class EbookBuilder(CompiledOnceTemplates, Epub3Builder):
         environment's share of every page (``environment_digest``) as then, and the page's
         doctree and file as then. The rest of the book only moves a page through the
         environment (a title, a number, a box), so its resolved doctree is the last one."""
-        if not self.environment or self.environment != self.last_environment():
+        if not self.environment or self.environment != self.last_environment:
             return {}
         standing = {}
         for name in sorted(docnames):
