@@ -17,6 +17,11 @@ OUTLINES = "sangokushi_figure_outlines"
 Outline = tuple[tuple[str, ...], ...]
 
 
+def outlines(env: BuildEnvironment) -> dict[str, Outline]:
+    """Each document's outline (``outline``) as it was last read, kept in the environment."""
+    return env.__dict__.setdefault(OUTLINES, {})
+
+
 def figure_type(env: BuildEnvironment, node: nodes.Element) -> str | None:
     """The kind of number ``node`` takes, as Sphinx's toctree collector tells it (an
     uncaptioned figure, table or code block takes none)."""
@@ -80,11 +85,10 @@ class KeptFigureNumbers(TocTreeCollector):
 
     def clear_doc(self, app: Sphinx, env: BuildEnvironment, docname: str) -> None:
         self.changed = True
-        outlines = getattr(env, OUTLINES, {})
         self.cleared.setdefault(
             docname,
             (
-                outlines.pop(docname, None),
+                outlines(env).pop(docname, None),
                 env.toc_secnumbers.get(docname),
                 env.toc_fignumbers.get(docname),
             ),
@@ -96,9 +100,8 @@ class KeptFigureNumbers(TocTreeCollector):
     ) -> None:
         self.changed = True
         self.read |= docnames
-        theirs = getattr(other, OUTLINES, {})
-        outlines = env.__dict__.setdefault(OUTLINES, {})
-        outlines.update((d, theirs[d]) for d in docnames if d in theirs)
+        theirs = outlines(other)
+        outlines(env).update((d, theirs[d]) for d in docnames if d in theirs)
         super().merge_other(app, env, docnames, other)
 
     def process_doc(self, app: Sphinx, doctree: nodes.document) -> None:
@@ -109,7 +112,7 @@ class KeptFigureNumbers(TocTreeCollector):
         env = app.env
         docname = env.current_document.docname
         self.read.add(docname)
-        env.__dict__.setdefault(OUTLINES, {})[docname] = outline(env, doctree)
+        outlines(env)[docname] = outline(env, doctree)
 
     def assign_section_numbers(self, env: BuildEnvironment) -> list[str]:
         before = dict(env.toc_secnumbers)
@@ -120,12 +123,12 @@ class KeptFigureNumbers(TocTreeCollector):
 
     def numbers_stand(self, env: BuildEnvironment) -> bool:
         """Whether this run's readings leave every figure number as it was."""
-        outlines = getattr(env, OUTLINES, {})
+        kept = outlines(env)
         return (
             self.sections_same
             and self.read <= self.cleared.keys()
             and all(
-                docname in env.all_docs and old is not None and outlines.get(docname) == old
+                docname in env.all_docs and old is not None and kept.get(docname) == old
                 for docname, (old, _s, _f) in self.cleared.items()
             )
         )
