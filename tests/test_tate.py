@@ -14,7 +14,7 @@ from test_pdf import TATE_PAGE
 from sangokushi import fidelity
 from sangokushi.build import latex as pdf
 from sangokushi.page import body_band
-from sangokushi.tate import TCY_DIGITS, kansuji
+from sangokushi.tate import ORIENTED, PARENTHESES, TCY_DIGITS, kansuji, orient
 from support import BY_NAME, page_words, pdftotext, sphinx_build
 
 TATE_PDF = BY_NAME["pdf-tate"].output
@@ -201,3 +201,18 @@ def test_small_book_epubs(epub_pages: tuple[str, dict[str, str]]) -> None:
     assert "第一章で数を並べた" in second
     assert "第一章" in note and "第二章" in note and "付録" in note
     assert not re.search(r"第(<[^>]+>)?[0-9]", second + note)
+
+
+def test_text_without_an_oriented_character_is_set_as_written() -> None:
+    """``ORIENTED`` lets the vertical PDF skip a text whole (sangokushi.book.TateChuYoko): every
+    character ``orient`` turns, widens or makes full-width is one of it; and only parentheses
+    look at the characters beside a text (``PARENTHESES``)."""
+    samples = [chr(c) for c in range(0x20, 0x3100)] + ["０", "！", "（", "ｘ", "Ⅻ", "①"]
+    for char in samples:
+        for text in (char, f"あ{char}い", f"{char}{char}"):
+            plain = [(text, None)]
+            if not ORIENTED.search(text):
+                assert orient(text) == plain, text
+                assert orient(text, before="あ", after="(") == plain, text
+            if not PARENTHESES.search(text):
+                assert orient(text, before="あ", after="い") == orient(text), text

@@ -21,7 +21,7 @@ from sangokushi.facts import Facts
 from sangokushi.jatext import beside, is_wide, phrases
 from sangokushi.page import PageDesign, page_design
 from sangokushi.tables import joined
-from sangokushi.tate import LATEX_MACROS, TCY_DIGITS, orient
+from sangokushi.tate import LATEX_MACROS, ORIENTED, PARENTHESES, TCY_DIGITS, orient
 
 logger = logging.getLogger(__name__)
 
@@ -421,10 +421,13 @@ class TateChuYoko(BookTransform):
         skip = (nodes.literal, nodes.raw, nodes.FixedTextElement)
         for text in list(self.document.findall(nodes.Text)):
             parent = text.parent
-            if parent is None or any(isinstance(a, skip) for a in _ancestors(text)):
+            if parent is None or not ORIENTED.search(text):
+                continue
+            if any(isinstance(a, skip) for a in _ancestors(text)):
                 continue
             title = any(isinstance(a, nodes.title) for a in _ancestors(text))
-            runs = orient(str(text), TCY_DIGITS, *beside(text), punctuation=not title)
+            around = beside(text) if PARENTHESES.search(text) else ("", "")
+            runs = orient(str(text), TCY_DIGITS, *around, punctuation=not title)
             if all(cls is None for _, cls in runs) and "".join(r for r, _ in runs) == text:
                 continue
             parts: list[nodes.Node] = []

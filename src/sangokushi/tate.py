@@ -30,6 +30,10 @@ ACRONYM = re.compile(r"[A-Z]{1,4}")
 FULL_WIDTH_MARKS = {"!": "！", "?": "？"}
 # A pair of half-width parentheses with what they enclose.
 PAIR = re.compile(r"\(([^()]*)\)")
+# What ``orient`` may set otherwise than as written: a text without any of these is one plain
+# run, and only its parentheses look at the characters beside it.
+ORIENTED = re.compile(r"[A-Za-z0-9!?()]")
+PARENTHESES = re.compile(r"[()]")
 
 
 def is_japanese(char: str) -> bool:
@@ -45,6 +49,8 @@ def widen_parentheses(text: str, before: str = "", after: str = "") -> str:
     A parenthesis whose partner is in another text node goes by its neighbours. ``before``
     and ``after`` are the characters printed next to ``text``.
     """
+    if not PARENTHESES.search(text):
+        return text
     chars = list(text)
 
     def near(index: int) -> str:

@@ -8,7 +8,7 @@ from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
 from sangokushi.jatext import beside
-from sangokushi.tate import TCY, TCY_DIGITS, UPRIGHT, orient
+from sangokushi.tate import ORIENTED, PARENTHESES, TCY, TCY_DIGITS, UPRIGHT, orient
 
 SIDEWAYS = "sideways"
 # Already oriented by the author, or a horizontal island (a table with class hltr).
@@ -34,9 +34,10 @@ def orient_tree(tree: nodes.Node, tcy_digits: int = TCY_DIGITS) -> None:
     only adds what is new.
     """
     for text in list(tree.findall(nodes.Text)):
-        if _skipped(text):
+        if not ORIENTED.search(text) or _skipped(text):
             continue
-        runs = orient(str(text), tcy_digits, *beside(text))
+        around = beside(text) if PARENTHESES.search(text) else ("", "")
+        runs = orient(str(text), tcy_digits, *around)
         if all(cls is None for _, cls in runs) and "".join(r for r, _ in runs) == str(text):
             continue
         replacement: list[nodes.Node] = [
