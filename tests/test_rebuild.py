@@ -441,3 +441,54 @@ def test_the_html_writes_again_only_the_pages_that_change(tmp_path: Path) -> Non
     # Another chapter's page: its sidebar lists the new title.
     edit(book.docs / "wu.md", "# 呉 — Meta", "# 呉 — Meta（改題）")
     assert built_as_fresh("（改題）", "shu.html") == sorted(pages)
+
+
+def tex_passes(book: Project) -> dict[str, str]:
+    """What the last build said of each PDF's TeX passes (sangokushi.build.timings)."""
+    timings = json.loads((book.build / "work" / "timings.json").read_text(encoding="utf-8"))
+    phases = timings["phases"] if isinstance(timings, dict) else timings
+    return {p["edition"]: p["detail"] for p in phases if p["name"] == "TeX passes"}
+
+
+def test_an_edit_sets_only_its_chapter_again(tmp_path: Path) -> None:
+    """The reading PDFs after a one-paragraph edit: TeX sets the edited chapter alone and its
+    pages go into the book's last DVI (sangokushi.build.parts); both PDFs are byte for byte a
+    fresh build's, and so is the print PDF laid from the reading PDF's list of pages. An edit
+    that moves what other pages show (its pages, a label's page) sets the book whole, again
+    as a fresh build. A TeX error in a chapter set alone names the chapter's source, and the
+    PDFs built before stay."""
+    reading = ("pdf", "pdf-tate")
+    pdfs = (*reading, "pdf-print")  # laid from the reading PDF's pages, by its list of them
+    built = dict.fromkeys(pdfs, "built")
+    book = Project(tmp_path / "book", ("html", *pdfs))
+    assert book.run(*pdfs) == built
+    assert all(", " not in detail for detail in tex_passes(book).values())
+
+    def as_fresh(name: str) -> None:
+        fresh = tmp_path / name
+        assert book.run(*pdfs, builddir=fresh) == built
+        for edition in pdfs:
+            published = BY_NAME[edition].published
+            assert published(book.build).read_bytes() == published(fresh).read_bytes(), edition
+
+    # A word for another as wide: no line, page or label moves.
+    edit(book.docs / "wu.md", "独自の戦略", "独特の戦略")
+    assert book.run(*pdfs) == built
+    passes = tex_passes(book)
+    assert all(re.search(r"×1 .*, 1 of 7 chapters$", passes[e]) for e in reading), passes
+    as_fresh("fresh")
+    # Another chapter next: set alone from what the last run set alone left.
+    edit(book.docs / "shu.md", "大きな存在感", "大きな存在力")
+    assert book.run(*pdfs) == built
+    assert all(tex_passes(book)[e].endswith(", 1 of 7 chapters") for e in reading)
+    as_fresh("fresh-again")
+    edit(book.docs / "wu.md", "。", "。" + "（長い書き換え。）" * 400)
+    assert book.run(*pdfs) == built
+    assert all("chapters" not in detail for detail in tex_passes(book).values())
+    as_fresh("fresh-longer")
+    before = {e: BY_NAME[e].published(book.build).read_bytes() for e in pdfs}
+    edit(book.docs / "shu.md", "。", "。\n\n```{raw} latex\n\\sangokushiundefined\n```\n\n")
+    failed = book.call(*pdfs)
+    assert failed.returncode != 0
+    assert "docs/shu.md" in failed.stderr and "Undefined control sequence" in failed.stderr
+    assert {e: BY_NAME[e].published(book.build).read_bytes() for e in pdfs} == before

@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 KINDS = ("numbered", "unnumbered", "appendix", "colophon")
 SOURCE_MARK = "% sangokushi-source: "
+# Written to TeX's log where a chapter set from a file of its own begins (with its name) and
+# ends (sangokushi.build.parts): the log's line numbers are that file's in between.
+PART_LOG = "sangokushi-part: "
 
 
 # The book's LaTeX engine (sangokushi.build.latex runs it): upLaTeX with dvipdfmx,
@@ -774,6 +777,14 @@ STYLE = r"""
 % Sheets shipped out so far: rectos and versos by physical page, whatever the folio says.
 \newcount\sphinxbook@shipped
 \AddToHook{shipout/after}{\global\advance\sphinxbook@shipped by 1 }
+% Chapters set apart (sangokushi.build.parts): a run that sets some chapters alone restores
+% these two with LaTeX's counters at each chapter it skips, and each page's \count9 is its
+% place as shipped, by which its pages go into the book's last DVI.
+\AddToHook{shipout/before}{\global\count9=\sphinxbook@shipped}
+\AtBeginDocument{\let\c@sphinxbookshipped\sphinxbook@shipped
+  \ifdefined\Hy@linkcounter\let\c@sphinxbooklink\Hy@linkcounter
+    \xdef\cl@@ckpt{\cl@@ckpt\noexpand\@elt{sphinxbooklink}}\fi
+  \xdef\cl@@ckpt{\cl@@ckpt\noexpand\@elt{sphinxbookshipped}}}
 \newcommand{\sphinxbook@blankpage}{\hbox{}\thispagestyle{empty}\newpage}
 % Pages left blank to start a recto carry nothing.
 \renewcommand{\cleardoublepage}{\clearpage\ifodd\sphinxbook@shipped\sphinxbook@blankpage\fi}

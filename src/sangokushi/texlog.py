@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from sangokushi import book
+from sangokushi.build.parts import part_file
 
 # An overfull line sticks out past the margin. 1pt (0.35 mm, a tenth of a 9.5pt character) is
 # below what an eye or a trimming knife can tell, and above the rounding of the Japanese JFM
@@ -53,6 +54,34 @@ class Overflow(NamedTuple):
         return f"{where}: {what}" + (f": {self.text}" if self.text else "")
 
 
+PART = re.compile("^" + re.escape(book.PART_LOG) + r"(\S*)\s*$")
+
+
+class Sources:
+    """Which source document a line of the book's LaTeX is in: of the main file, or of a
+    chapter's file while the log is inside it (sangokushi.build.parts)."""
+
+    def __init__(self, tex: Path) -> None:
+        self.tex = tex
+        self.part = ""
+        self._marks: dict[str, list[tuple[int, str]]] = {}
+
+    def follow(self, log_line: str) -> bool:
+        """Note a chapter's file beginning or ending at this line of the log."""
+        if match := PART.match(log_line):
+            self.part = match[1]
+        return bool(match)
+
+    def source(self, line: int | None) -> str:
+        if self.part not in self._marks:
+            path = part_file(self.tex, self.part) if self.part else self.tex
+            try:
+                self._marks[self.part] = source_of_lines(path)
+            except OSError:
+                self._marks[self.part] = []
+        return _source(self._marks[self.part], line, self.tex.name)
+
+
 def source_of_lines(tex: Path) -> list[tuple[int, str]]:
     """(first LaTeX line, source file) for each document in the LaTeX file, in order."""
     marks = []
@@ -79,10 +108,12 @@ def _box_text(lines: list[str]) -> str:
 
 def overflows(log: Path, tex: Path) -> list[Overflow]:
     """Every overfull page, and every line past the margin by more than the threshold."""
-    marks = source_of_lines(tex)
+    sources = Sources(tex)
     lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
     found, last_line = [], None
     for index, line in enumerate(lines):
+        if sources.follow(line):
+            continue
         if other := MISSING.match(line) or FONT_WARNING.match(line):
             kind = "glyph" if other.re is MISSING else "font"
             parts = [other["what"]]
@@ -93,7 +124,7 @@ def overflows(log: Path, tex: Path) -> list[Overflow]:
             what = " ".join(parts)
             mention = LINE_MENTION.search(what)
             tex_line = int(mention[1]) if mention else last_line
-            source = _source(marks, tex_line, tex.name)
+            source = sources.source(tex_line)
             found.append(Overflow(kind, 0.0, tex_line, source, what[:120]))
             continue
         match = OVERFULL.match(line)
@@ -114,7 +145,7 @@ def overflows(log: Path, tex: Path) -> list[Overflow]:
             if not follow.strip():
                 break
             content.append(follow)
-        source = _source(marks, tex_line, tex.name)
+        source = sources.source(tex_line)
         overflow = Overflow(kind, amount, tex_line, source, _box_text(content))
         # TeX reports a table cell twice (the paragraph, then the row): keep one.
         if not found or found[-1][:2] + found[-1][3:] != overflow[:2] + overflow[3:]:
@@ -132,11 +163,14 @@ def first_error(log: Path, tex: Path) -> str | None:
         lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
+    sources = Sources(tex)
     for index, line in enumerate(lines):
+        if sources.follow(line):
+            continue
         if match := ERROR.match(line):
             where = next((m for m in map(ERROR_LINE.match, lines[index : index + 30]) if m), None)
             tex_line = int(where["line"]) if where else None
-            source = _source(source_of_lines(tex), tex_line, tex.name)
+            source = sources.source(tex_line)
             at = f" (LaTeX line {tex_line})" if tex_line else ""
             return f"{source}{at}: TeX stopped: {match['what']}"
     return None

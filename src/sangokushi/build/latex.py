@@ -22,7 +22,7 @@ import pikepdf
 
 from sangokushi import pdfx, texlog, tounicode
 from sangokushi.book import FORMAT_END, LATEX_ENGINE
-from sangokushi.build import dvipdf, reruns
+from sangokushi.build import dvipdf, parts, reruns
 from sangokushi.build.errors import BuildError
 from sangokushi.build.stamps import FORMATS_VARIABLE
 from sangokushi.build.timings import Record
@@ -346,12 +346,23 @@ def build_pdf(
     else:
         command.append(tex.name)
     made = tex.with_suffix(".dvi") if engine == "uplatex" else built
-    made.unlink(missing_ok=True)  # a pass with no pages writes none: not the last build's
+    chapters = parts.split(tex) if engine == "uplatex" else []
     start = time.monotonic()
+
     # Each pass in its own process group, so that an interrupt ends TeX too; BUILDDIR's lock
     # is inherited, so a TeX outliving this process still keeps other builds out.
-    passes = reruns.run_passes(tex, lambda: _run(command, tex.parent, environ, pass_fds, track))
-    record(PASSES, start, time.monotonic(), passes.detail(engine))
+    def one_pass() -> subprocess.CompletedProcess[str]:
+        return _run(command, tex.parent, environ, pass_fds, track)
+
+    plan = parts.plan(tex, chapters)
+    passes = parts.set_apart(plan, one_pass) if plan else None
+    detail = f", {len(plan.changed)} of {len(chapters)} chapters" if plan and passes else ""
+    if passes is None:
+        parts.forget(tex)
+        made.unlink(missing_ok=True)  # a pass with no pages writes none: not the last build's
+        passes = reruns.run_passes(tex, one_pass)
+    detail = passes.detail(engine) + detail
+    record(PASSES, start, time.monotonic(), detail)
     output = passes.last.stdout if passes.last else ""
     if passes.failed or not made.is_file():
         if error := texlog.first_error(log, tex):
@@ -366,6 +377,7 @@ def build_pdf(
         )
     if problems := texlog.overflows(log, tex):
         raise BuildError(texlog.report(problems, log))
+    parts.remember(tex, chapters)
     if made != built:
         output = dvi_to_pdf(made, built, environ, pass_fds, track, record)
     whole(built, output)

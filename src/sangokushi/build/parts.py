@@ -1,0 +1,213 @@
+"""A book's LaTeX set by chapters: after an edit, TeX sets only the chapters that changed."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sangokushi.book import PART_LOG, SOURCE_MARK
+from sangokushi.build import dvisplice, reruns
+from sangokushi.build.publish import write_whole
+from sangokushi.build.stamps import file_digest
+
+# Beside ``book.tex``: its chapters (``book-parts/NAME.tex``), what the last run that set the
+# book whole or spliced it left (``book.parts.json``), the \includeonly of a run that sets some
+# chapters alone (``book-only.tex``) and the book's DVI kept during that run.
+PARTS, RECORD, ONLY, WHOLE = "-parts", ".parts.json", "-only", ".whole.dvi"
+# A document's LaTeX as Sphinx writes it: its scope, then its source.
+DOCUMENT = re.compile(r"\\sphinxstepscope\n+" + re.escape(SOURCE_MARK) + r"(?P<source>\S+)\n")
+# A document that begins a chapter (or a part) begins a page: only there may a chapter be
+# included (\include begins a page too).
+OPENS_PAGE = re.compile(
+    r"(?:\s|%[^\n]*\n)*(?:\\clearpage\\phantomsection[^\n]*\n\s*)?\\(?:chapter|part)\b"
+)
+# What a chapter may do that later chapters see, and LaTeX does not restore where a run skips
+# it: a chapter after one that does is never set alone. In a chapter set alone, page numbering
+# changed (hyperref's page labels) and the 奥付 (its place in the print shop's list) are set
+# whole too.
+LASTING = re.compile(
+    r"\\(?:gdef|xdef|global|newcommand|renewcommand|providecommand|DeclareRobustCommand"
+    r"|newcounter|newlength|setlength|addtolength|pagestyle|pagenumbering|appendix"
+    r"|backmatter|mainmatter|makeatletter|let|def)\b"
+)
+# The pattern Sphinx writes for a box's label: a \def inside a group, which lasts no longer.
+LOCAL_DEF = re.compile(r"\\begingroup\\expandafter\\def\\csname @currentlabel\\endcsname")
+SET_WHOLE = re.compile(r"\\(?:pagenumbering|sphinxbookcolophon|appendix)\b")
+# In the main .aux, what a run that sets some chapters alone writes otherwise than a whole run:
+# hyperref's page labels (a jump in the folios where skipped pages are) and the page count.
+PARTIAL_AUX = re.compile(r"^(?:\\HyPL@Entry|\\gdef \\@abspage@last).*\n", re.MULTILINE)
+
+
+def part_file(tex: Path, name: str) -> Path:
+    """The file of ``tex``'s chapter ``name``."""
+    return tex.with_name(tex.stem + PARTS) / f"{name}.tex"
+
+
+def split(tex: Path) -> list[str]:
+    """Rewrite ``tex`` as Sphinx wrote it into a main file that includes each chapter from a
+    file of its own; the chapters' names, in order. A file already split, or one with no
+    chapters, is left as it is (its parts as they are)."""
+    text = tex.read_text(encoding="utf-8")
+    folder = tex.with_name(tex.stem + PARTS)
+    starts = [m for m in DOCUMENT.finditer(text) if OPENS_PAGE.match(text, m.end())]
+    if not starts:
+        return sorted(p.stem for p in folder.glob("*.tex")) if folder.is_dir() else []
+    end = text.index("\\end{document}")
+    folder.mkdir(exist_ok=True)
+    names: list[str] = []
+    main = [text[: starts[0].start()]]
+    for match, after in zip(starts, [*starts[1:], None], strict=True):
+        name = re.sub(r"[^A-Za-z0-9-]", "_", Path(match["source"]).with_suffix("").as_posix())
+        while name in names:
+            name += "_"
+        names.append(name)
+        body = text[match.start() : after.start() if after else end]
+        chapter = f"\\typeout{{{PART_LOG}{name}}}{body}\\typeout{{{PART_LOG}}}\n"
+        path = folder / f"{name}.tex"
+        if not path.is_file() or path.read_text(encoding="utf-8") != chapter:
+            write_whole(path, chapter)
+        main.append(f"\\include{{{folder.name}/{name}}}\n")
+    main.append(text[end:])
+    only = f"\\InputIfFileExists{{{tex.stem}{ONLY}}}{{}}{{}}\n\\begin{{document}}"
+    write_whole(tex, "".join(main).replace("\\begin{document}", only, 1))
+    for stale in set(folder.glob("*.tex")) - {folder / f"{n}.tex" for n in names}:
+        stale.unlink()
+    return names
+
+
+@dataclass
+class Plan:
+    """The chapters to set alone, their files' states before the run, and the book's DVI."""
+
+    tex: Path
+    changed: list[str]
+    kept: dict[Path, bytes]
+
+
+def plan(tex: Path, names: list[str]) -> Plan | None:
+    """The chapters that changed since the last run left the book's DVI, when only they
+    need setting; None when the book is set whole."""
+    tex.with_name(tex.stem + ONLY + ".tex").unlink(missing_ok=True)
+    if not names:
+        return None
+    try:
+        last = json.loads(tex.with_suffix(RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    now = state(tex, names)
+    if last.get("main") != now["main"] or last.get("dvi") != now["dvi"] or not now["dvi"]:
+        return None
+    if list(last.get("parts", {})) != names:
+        return None
+    changed = [n for n in names if last["parts"][n] != now["parts"][n]]
+    if not changed:
+        return None
+    folder = tex.with_name(tex.stem + PARTS)
+    first = names.index(changed[0])
+    for name in names[:first]:
+        if _lasting(folder / f"{name}.tex"):
+            return None
+    for name in changed:
+        if SET_WHOLE.search((folder / f"{name}.tex").read_text(encoding="utf-8")):
+            return None
+        if _lasting(folder / f"{name}.tex") and name != names[-1]:
+            return None
+    files = [tex.with_suffix(s) for s in (".aux", ".out", ".toc", ".folios")]
+    files += [folder / f"{name}.aux" for name in changed]
+    kept = {path: path.read_bytes() for path in files if path.is_file()}
+    if len(kept) != len(files):
+        return None
+    return Plan(tex, changed, kept)
+
+
+def _lasting(path: Path) -> bool:
+    return bool(LASTING.search(LOCAL_DEF.sub("", path.read_text(encoding="utf-8"))))
+
+
+def state(tex: Path, names: list[str]) -> dict[str, object]:
+    """The digests of the main file, each chapter's file and the DVI."""
+    folder = tex.with_name(tex.stem + PARTS)
+    return {
+        "main": file_digest(tex),
+        "parts": {name: file_digest(folder / f"{name}.tex") for name in names},
+        "dvi": file_digest(tex.with_suffix(".dvi")),
+    }
+
+
+def remember(tex: Path, names: list[str]) -> None:
+    """Record the state a whole (or spliced) run left, for the next run's ``plan``."""
+    if names:
+        write_whole(tex.with_suffix(RECORD), json.dumps(state(tex, names)))
+
+
+def forget(tex: Path) -> None:
+    tex.with_suffix(RECORD).unlink(missing_ok=True)
+
+
+def set_apart(
+    plan: Plan, one_pass: Callable[[], subprocess.CompletedProcess[str]]
+) -> reruns.Passes | None:
+    """One TeX run over the changed chapters alone, their pages spliced into the book's DVI.
+
+    The pass fails as a whole pass would. When it changed what other pages are set from (a
+    chapter's labels, its page count, the contents), the files are put back as they were and
+    None says the book is to be set whole.
+    """
+    tex = plan.tex
+    only = tex.with_name(tex.stem + ONLY + ".tex")
+    dvi, whole = tex.with_suffix(".dvi"), tex.with_suffix(WHOLE)
+    folder = tex.with_name(tex.stem + PARTS)
+    forget(tex)
+    dvi.replace(whole)
+    write_whole(
+        only, "\\includeonly{" + ",".join(f"{folder.name}/{n}" for n in plan.changed) + "}\n"
+    )
+    passes = reruns.Passes()
+    try:
+        start = time.monotonic()
+        passes.last = one_pass()
+        passes.times.append(time.monotonic() - start)
+    finally:
+        only.unlink(missing_ok=True)
+    if passes.failed:
+        whole.unlink(missing_ok=True)
+        return passes
+    aux, out = tex.with_suffix(".aux"), tex.with_suffix(".out")
+    same = all(
+        path.read_bytes() == before
+        for path, before in plan.kept.items()
+        if (path.suffix == ".aux" and path != aux) or path.suffix == ".toc"
+    ) and PARTIAL_AUX.sub("", aux.read_text(encoding="utf-8")) == PARTIAL_AUX.sub(
+        "", plan.kept[aux].decode("utf-8")
+    )
+    spliced = None
+    if same:
+        try:
+            spliced = dvisplice.splice(whole.read_bytes(), dvi.read_bytes())
+        except (OSError, ValueError):
+            spliced = None
+    for path in (aux, out):
+        write_whole(path, plan.kept[path])
+    if spliced is None:
+        whole.replace(dvi)
+        return None
+    folios = tex.with_suffix(".folios")
+    write_whole(folios, _merged(plan.kept[folios].decode("utf-8"), folios.read_text("utf-8")))
+    write_whole(dvi, spliced)
+    whole.unlink()
+    return passes
+
+
+def _merged(book: str, alone: str) -> str:
+    """The book's list of shipped pages with the lines of the pages set alone put in."""
+    new = {line.split()[1]: line for line in alone.splitlines() if line.startswith("page ")}
+    lines = [
+        new.get(line.split()[1], line) if line.startswith("page ") else line
+        for line in book.splitlines()
+    ]
+    return "".join(f"{line}\n" for line in lines)
