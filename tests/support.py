@@ -184,6 +184,7 @@ def tex_passes(tex: Path, *, preamble: bool = True) -> int:
         said[name] = detail
 
     build_pdf(tex, preamble=preamble, record=record)
-    found = re.fullmatch(rf"{LATEX_ENGINE} ×(\d) \(.*\)", said[PASSES])
+    # After an edit a pass may set the chapters that changed alone (sangokushi.build.parts).
+    found = re.fullmatch(rf"{LATEX_ENGINE} ×(\d) \([^)]*\)(?:, \d+ of \d+ chapters)?", said[PASSES])
     assert found, said
     return int(found[1])

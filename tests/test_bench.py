@@ -115,7 +115,9 @@ def test_targets_quick_run_says_met_or_missed_with_cpu_and_load(tmp_path: Path) 
     assert {("html", "Sphinx read"), ("html", "Sphinx write"), ("epub", "waits for pdf")} <= set(
         phases
     )
-    assert re.fullmatch(r"uplatex ×1 \([\d.]+ s\)", phases["pdf", PASSES]["detail"])
+    assert re.fullmatch(
+        r"uplatex ×1 \([\d.]+ s\), 1 of \d+ chapters", phases["pdf", PASSES]["detail"]
+    )
     assert phases["pdf", "dvipdfmx"]["detail"] == CUT
     assert phases["html", "Sphinx read"]["detail"] == "1 documents read"
     # After an edit the HTML's Sphinx runs first in the main thread (the PDFs' beside it, in a

@@ -19,6 +19,7 @@ from sphinx.util.texescape import escape
 
 from sangokushi.facts import Facts
 from sangokushi.jatext import beside, is_wide, phrases
+from sangokushi.latexmarks import SOURCE_MARK
 from sangokushi.page import PageDesign, page_design
 from sangokushi.tables import joined
 from sangokushi.tate import LATEX_MACROS, ORIENTED, PARENTHESES, TCY_DIGITS, orient
@@ -26,10 +27,6 @@ from sangokushi.tate import LATEX_MACROS, ORIENTED, PARENTHESES, TCY_DIGITS, ori
 logger = logging.getLogger(__name__)
 
 KINDS = ("numbered", "unnumbered", "appendix", "colophon")
-SOURCE_MARK = "% sangokushi-source: "
-# Written to TeX's log where a chapter set from a file of its own begins (with its name) and
-# ends (sangokushi.build.parts): the log's line numbers are that file's in between.
-PART_LOG = "sangokushi-part: "
 
 
 # The book's LaTeX engine (sangokushi.build.latex runs it): upLaTeX with dvipdfmx,

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
-from sangokushi import book
+from sangokushi import latexmarks
 from sangokushi.build.parts import part_file
 
 # An overfull line sticks out past the margin. 1pt (0.35 mm, a tenth of a 9.5pt character) is
@@ -18,7 +18,7 @@ HBOX_THRESHOLD_PT = 1.0
 VBOX_THRESHOLD_PT = 0.0
 
 # The LaTeX writer marks where each source document begins (sangokushi.book).
-SOURCE_MARK = re.compile("^" + re.escape(book.SOURCE_MARK) + "(.+)$")
+SOURCE_MARK = re.compile("^" + re.escape(latexmarks.SOURCE_MARK) + "(.+)$")
 OVERFULL = re.compile(
     r"^Overfull \\(?P<box>[hv])box \((?P<pt>[\d.]+)pt too (?:wide|high)\) "
     r"(?:in paragraph at lines (?P<first>\d+)--\d+|in alignment at lines (?P<align>\d+)--\d+"
@@ -54,7 +54,7 @@ class Overflow(NamedTuple):
         return f"{where}: {what}" + (f": {self.text}" if self.text else "")
 
 
-PART = re.compile("^" + re.escape(book.PART_LOG) + r"(\S*)\s*$")
+PART = re.compile("^" + re.escape(latexmarks.PART_LOG) + r"(\S*)\s*$")
 
 
 class Sources:

@@ -347,6 +347,8 @@ def build_pdf(
         command.append(tex.name)
     made = tex.with_suffix(".dvi") if engine == "uplatex" else built
     chapters = parts.split(tex) if engine == "uplatex" else []
+    if chapters:  # the main file that includes them, under the book's job name
+        command[-1:] = [f"-jobname={tex.stem}", parts.main_file(tex).name]
     start = time.monotonic()
 
     # Each pass in its own process group, so that an interrupt ends TeX too; BUILDDIR's lock

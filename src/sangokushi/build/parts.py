@@ -10,15 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sangokushi.book import PART_LOG, SOURCE_MARK
 from sangokushi.build import dvisplice, reruns
 from sangokushi.build.publish import write_whole
 from sangokushi.build.stamps import file_digest
+from sangokushi.latexmarks import PART_LOG, SOURCE_MARK
 
-# Beside ``book.tex``: its chapters (``book-parts/NAME.tex``), what the last run that set the
-# book whole or spliced it left (``book.parts.json``), the \includeonly of a run that sets some
-# chapters alone (``book-only.tex``) and the book's DVI kept during that run.
-PARTS, RECORD, ONLY, WHOLE = "-parts", ".parts.json", "-only", ".whole.dvi"
+# Beside ``book.tex`` as Sphinx wrote it (the folder's one .tex): the main file TeX sets
+# (``book-main.ltx``, job name ``book``), the chapters it includes (``book-parts/NAME.tex``),
+# what the last run that set the book whole or spliced it left (``book.parts.json``), the
+# \includeonly of a run that sets some chapters alone (``book-only.tex``) and the book's DVI
+# kept during that run.
+MAIN, PARTS, RECORD, ONLY, WHOLE = "-main", "-parts", ".parts.json", "-only", ".whole.dvi"
 # A document's LaTeX as Sphinx writes it: its scope, then its source.
 DOCUMENT = re.compile(r"\\sphinxstepscope\n+" + re.escape(SOURCE_MARK) + r"(?P<source>\S+)\n")
 # A document that begins a chapter (or a part) begins a page: only there may a chapter be
@@ -48,15 +50,27 @@ def part_file(tex: Path, name: str) -> Path:
     return tex.with_name(tex.stem + PARTS) / f"{name}.tex"
 
 
+def main_file(tex: Path) -> Path:
+    """The file TeX sets for ``tex`` split into chapters."""
+    return tex.with_name(tex.stem + MAIN + ".ltx")
+
+
+def aux_files(tex: Path) -> list[Path]:
+    """Where TeX keeps ``tex``'s labels: its .aux, and each chapter's set apart."""
+    folder = tex.with_name(tex.stem + PARTS)
+    return [tex.with_suffix(".aux"), *sorted(folder.glob("*.aux"))]
+
+
 def split(tex: Path) -> list[str]:
-    """Rewrite ``tex`` as Sphinx wrote it into a main file that includes each chapter from a
-    file of its own; the chapters' names, in order. A file already split, or one with no
-    chapters, is left as it is (its parts as they are)."""
+    """Split ``tex`` into a main file (``main_file``) that includes each chapter from a file
+    of its own; the chapters' names, in order; none when ``tex`` has no chapters (no main
+    file then). The main file's lines up to the first chapter are ``tex``'s."""
     text = tex.read_text(encoding="utf-8")
     folder = tex.with_name(tex.stem + PARTS)
     starts = [m for m in DOCUMENT.finditer(text) if OPENS_PAGE.match(text, m.end())]
     if not starts:
-        return sorted(p.stem for p in folder.glob("*.tex")) if folder.is_dir() else []
+        main_file(tex).unlink(missing_ok=True)
+        return []
     end = text.index("\\end{document}")
     folder.mkdir(exist_ok=True)
     names: list[str] = []
@@ -73,8 +87,8 @@ def split(tex: Path) -> list[str]:
             write_whole(path, chapter)
         main.append(f"\\include{{{folder.name}/{name}}}\n")
     main.append(text[end:])
-    only = f"\\InputIfFileExists{{{tex.stem}{ONLY}}}{{}}{{}}\n\\begin{{document}}"
-    write_whole(tex, "".join(main).replace("\\begin{document}", only, 1))
+    only = f"\\InputIfFileExists{{{tex.stem}{ONLY}}}{{}}{{}}\\begin{{document}}"
+    write_whole(main_file(tex), "".join(main).replace("\\begin{document}", only, 1))
     for stale in set(folder.glob("*.tex")) - {folder / f"{n}.tex" for n in names}:
         stale.unlink()
     return names
@@ -133,7 +147,7 @@ def state(tex: Path, names: list[str]) -> dict[str, object]:
     """The digests of the main file, each chapter's file and the DVI."""
     folder = tex.with_name(tex.stem + PARTS)
     return {
-        "main": file_digest(tex),
+        "main": file_digest(main_file(tex)),
         "parts": {name: file_digest(folder / f"{name}.tex") for name in names},
         "dvi": file_digest(tex.with_suffix(".dvi")),
     }
@@ -147,6 +161,15 @@ def remember(tex: Path, names: list[str]) -> None:
 
 def forget(tex: Path) -> None:
     tex.with_suffix(RECORD).unlink(missing_ok=True)
+
+
+def clear(folder: Path) -> None:
+    """Remove what TeX's runs by chapters left in ``folder`` (after a run cut short)."""
+    for path in folder.glob(f"*{PARTS}/*.aux"):
+        path.unlink()
+    for pattern in (f"*{RECORD}", f"*{ONLY}.tex", f"*{WHOLE}"):
+        for path in folder.glob(pattern):
+            path.unlink()
 
 
 def set_apart(

@@ -16,6 +16,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from sangokushi.build import parts
 from sangokushi.build.errors import BuildError
 from sangokushi.build.registry import Edition
 from sangokushi.build.runner import Build
@@ -90,10 +91,13 @@ class State:
             self.version += 1
 
 
-def pdf_page(pdf: Path, aux: Path, doc: str) -> int:
-    """The physical page (from 1) on which ``doc`` starts in ``pdf``; 1 if it is not found."""
+def pdf_page(pdf: Path, tex: Path, doc: str) -> int:
+    """The physical page (from 1) on which ``doc`` starts in ``pdf`` set from ``tex``; 1 if it
+    is not found."""
     try:
-        found = re.search(DOC_LABEL % re.escape(doc), aux.read_text(encoding="utf-8"))
+        label = re.compile(DOC_LABEL % re.escape(doc))
+        texts = (aux.read_text(encoding="utf-8") for aux in parts.aux_files(tex) if aux.is_file())
+        found = next((m for m in map(label.search, texts) if m), None)
         if not found:
             return 1
         import pikepdf
@@ -177,8 +181,8 @@ class Preview:
                 shown["html"] = f"/{edition.output}/{self.state.doc}.html"
             elif edition.form == "pdf":
                 shown["pdf"] = f"/{edition.output}"
-                aux = edition.workdir(self.builddir) / f"{edition.book}.aux"
-                shown["page"] = pdf_page(where, aux, self.state.doc)
+                tex = edition.workdir(self.builddir) / f"{edition.book}.tex"
+                shown["page"] = pdf_page(where, tex, self.state.doc)
             elif edition.form == "epub":
                 shown[pane] = f"{READ}{edition.name}/{epub_page(where, self.state.doc)}"
         return shown

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
 
 from sangokushi import pagemap
-from sangokushi.build import ahead
+from sangokushi.build import ahead, parts
 from sangokushi.build.errors import BuildError
 from sangokushi.build.lock import locked
 from sangokushi.build.publish import publish
@@ -565,6 +565,7 @@ class Build:
             for state in workdir.iterdir():
                 if state.suffix in TEX_STATE:
                     state.unlink()
+            parts.clear(workdir)
         marker.touch()
         book = facts.load(self.sourcedir)
         plan = cover.plan(self.sourcedir, book, self.spine_pdf(edition), edition.vertical)
@@ -696,6 +697,7 @@ class Build:
             for state in workdir.iterdir():
                 if state.suffix in TEX_STATE:
                     state.unlink()
+            parts.clear(workdir)
         elif then is None or then.code != code:
             options.append("-E")
         else:
