@@ -454,9 +454,9 @@ def test_an_edit_sets_only_its_chapter_again(tmp_path: Path) -> None:
     """The reading PDFs after a one-paragraph edit: TeX sets the edited chapter alone and its
     pages go into the book's last DVI (sangokushi.build.parts); both PDFs are byte for byte a
     fresh build's, and so is the print PDF laid from the reading PDF's list of pages. An edit
-    that moves what other pages show (its pages, a label's page) sets the book whole, again
-    as a fresh build. A TeX error in a chapter set alone names the chapter's source, and the
-    PDFs built before stay."""
+    that moves a label's page sets the chapters that print it again with it; one that moves
+    the pages after it sets the book whole; again each as a fresh build. A TeX error in a
+    chapter set alone names the chapter's source, and the PDFs built before stay."""
     reading = ("pdf", "pdf-tate")
     pdfs = (*reading, "pdf-print")  # laid from the reading PDF's pages, by its list of them
     built = dict.fromkeys(pdfs, "built")
@@ -482,6 +482,13 @@ def test_an_edit_sets_only_its_chapter_again(tmp_path: Path) -> None:
     assert book.run(*pdfs) == built
     assert all(tex_passes(book)[e].endswith(", 1 of 7 chapters") for e in reading)
     as_fresh("fresh-again")
+    # Words added: in the vertical PDF an index mark after them moves to the next page, so the
+    # index, which prints its page, is set again in a second run with the chapter.
+    edit(book.docs / "wu.md", "。", "。（一段落だけの書き換え。）")
+    assert book.run(*pdfs) == built
+    passes = tex_passes(book)
+    assert re.search(r"×[23] .*, 2 of 7 chapters$", passes["pdf-tate"]), passes
+    as_fresh("fresh-index")
     edit(book.docs / "wu.md", "。", "。" + "（長い書き換え。）" * 400)
     assert book.run(*pdfs) == built
     assert all("chapters" not in detail for detail in tex_passes(book).values())

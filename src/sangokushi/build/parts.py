@@ -29,9 +29,8 @@ OPENS_PAGE = re.compile(
     r"(?:\s|%[^\n]*\n)*(?:\\clearpage\\phantomsection[^\n]*\n\s*)?\\(?:chapter|part)\b"
 )
 # What a chapter may do that later chapters see, and LaTeX does not restore where a run skips
-# it: a chapter after one that does is never set alone. In a chapter set alone, page numbering
-# changed (hyperref's page labels) and the 奥付 (its place in the print shop's list) are set
-# whole too.
+# it: a chapter after one that does is never set alone. A chapter that changes the page
+# numbering (hyperref's page labels, in the main .aux) is set with the whole book.
 LASTING = re.compile(
     r"\\(?:gdef|xdef|global|newcommand|renewcommand|providecommand|DeclareRobustCommand"
     r"|newcounter|newlength|setlength|addtolength|pagestyle|pagenumbering|appendix"
@@ -39,7 +38,7 @@ LASTING = re.compile(
 )
 # The pattern Sphinx writes for a box's label: a \def inside a group, which lasts no longer.
 LOCAL_DEF = re.compile(r"\\begingroup\\expandafter\\def\\csname @currentlabel\\endcsname")
-SET_WHOLE = re.compile(r"\\(?:pagenumbering|sphinxbookcolophon|appendix)\b")
+SET_WHOLE = re.compile(r"\\(?:pagenumbering|appendix)\b")
 # In the main .aux, what a run that sets some chapters alone writes otherwise than a whole run:
 # hyperref's page labels (a jump in the folios where skipped pages are) and the page count.
 PARTIAL_AUX = re.compile(r"^(?:\\HyPL@Entry|\\gdef \\@abspage@last).*\n", re.MULTILINE)
@@ -96,11 +95,28 @@ def split(tex: Path) -> list[str]:
 
 @dataclass
 class Plan:
-    """The chapters to set alone, their files' states before the run, and the book's DVI."""
+    """The chapters to set alone, every chapter's name in order, and the files a run by
+    chapters changes as they were before it."""
 
     tex: Path
     changed: list[str]
+    names: list[str]
     kept: dict[Path, bytes]
+
+    def settable(self, chosen: set[str]) -> bool:
+        """Whether ``chosen`` may be set alone: no chapter before them leaves what lasts,
+        none of them changes the page numbering."""
+        folder = self.tex.with_name(self.tex.stem + PARTS)
+        first = min(self.names.index(name) for name in chosen)
+        if any(_lasting(folder / f"{name}.tex") for name in self.names[:first]):
+            return False
+        for name in chosen:
+            text = (folder / f"{name}.tex").read_text(encoding="utf-8")
+            if SET_WHOLE.search(text) or (
+                _lasting(folder / f"{name}.tex") and name != self.names[-1]
+            ):
+                return False
+        return True
 
 
 def plan(tex: Path, names: list[str]) -> Plan | None:
@@ -122,21 +138,13 @@ def plan(tex: Path, names: list[str]) -> Plan | None:
     if not changed:
         return None
     folder = tex.with_name(tex.stem + PARTS)
-    first = names.index(changed[0])
-    for name in names[:first]:
-        if _lasting(folder / f"{name}.tex"):
-            return None
-    for name in changed:
-        if SET_WHOLE.search((folder / f"{name}.tex").read_text(encoding="utf-8")):
-            return None
-        if _lasting(folder / f"{name}.tex") and name != names[-1]:
-            return None
     files = [tex.with_suffix(s) for s in (".aux", ".out", ".toc", ".folios")]
-    files += [folder / f"{name}.aux" for name in changed]
+    files += [folder / f"{name}.aux" for name in names]
     kept = {path: path.read_bytes() for path in files if path.is_file()}
     if len(kept) != len(files):
         return None
-    return Plan(tex, changed, kept)
+    chosen = Plan(tex, changed, names, kept)
+    return chosen if chosen.settable(set(changed)) else None
 
 
 def _lasting(path: Path) -> bool:
@@ -172,41 +180,86 @@ def clear(folder: Path) -> None:
             path.unlink()
 
 
+# A label as hyperref writes it in an .aux: its key, then what it stands for (number, page…).
+LABEL = re.compile(r"^\\newlabel\{(?P<key>[^{}\\]+)\}.*$", re.MULTILINE)
+# Runs over the chapters set alone, and those that read a label they moved, before the book is
+# set whole instead.
+ROUNDS = 4
+
+
+def _moved(before: str, after: str) -> set[str] | None:
+    """The labels whose value ``after`` changed; None when anything else changed (a chapter's
+    page count, its contents lines, a label added or gone)."""
+    if LABEL.sub("", before) != LABEL.sub("", after):
+        return None
+    old = {m["key"]: m[0] for m in LABEL.finditer(before)}
+    new = {m["key"]: m[0] for m in LABEL.finditer(after)}
+    if old.keys() != new.keys():
+        return None
+    return {key for key in new if new[key] != old[key]}
+
+
 def set_apart(
     plan: Plan, one_pass: Callable[[], subprocess.CompletedProcess[str]]
 ) -> reruns.Passes | None:
-    """One TeX run over the changed chapters alone, their pages spliced into the book's DVI.
+    """TeX over the changed chapters alone, their pages spliced into the book's DVI.
 
-    The pass fails as a whole pass would. When it changed what other pages are set from (a
-    chapter's labels, its page count, the contents), the files are put back as they were and
-    None says the book is to be set whole.
+    A chapter whose labels moved to other pages sends the chapters that print them (the
+    index) to the next run with it, until a run moves nothing more. A pass fails as a whole
+    pass would. When a run changed more than labels (a chapter's page count, the contents),
+    the files are put back as they were and None says the book is to be set whole.
     """
     tex = plan.tex
     only = tex.with_name(tex.stem + ONLY + ".tex")
     dvi, whole = tex.with_suffix(".dvi"), tex.with_suffix(WHOLE)
     folder = tex.with_name(tex.stem + PARTS)
+    aux, out = tex.with_suffix(".aux"), tex.with_suffix(".out")
     forget(tex)
     dvi.replace(whole)
-    write_whole(
-        only, "\\includeonly{" + ",".join(f"{folder.name}/{n}" for n in plan.changed) + "}\n"
-    )
-    passes = reruns.Passes()
-    try:
-        start = time.monotonic()
-        passes.last = one_pass()
-        passes.times.append(time.monotonic() - start)
-    finally:
-        only.unlink(missing_ok=True)
-    if passes.failed:
-        whole.unlink(missing_ok=True)
-        return passes
-    aux, out = tex.with_suffix(".aux"), tex.with_suffix(".out")
-    same = all(
-        path.read_bytes() == before
-        for path, before in plan.kept.items()
-        if (path.suffix == ".aux" and path != aux) or path.suffix == ".toc"
-    ) and PARTIAL_AUX.sub("", aux.read_text(encoding="utf-8")) == PARTIAL_AUX.sub(
-        "", plan.kept[aux].decode("utf-8")
+    passes, chosen = reruns.Passes(), set(plan.changed)
+    kept = {n: plan.kept[folder / f"{n}.aux"].decode("utf-8") for n in plan.names}
+    current, texts = dict(kept), {}
+    settled = False
+    for _ in range(ROUNDS):
+        # Each run reads the bookmarks and page labels the whole book's last run wrote: a run
+        # by chapters writes only its own.
+        for path in (aux, out):
+            write_whole(path, plan.kept[path])
+        listed = ",".join(f"{folder.name}/{n}" for n in plan.names if n in chosen)
+        write_whole(only, f"\\includeonly{{{listed}}}\n")
+        try:
+            start = time.monotonic()
+            passes.last = one_pass()
+            passes.times.append(time.monotonic() - start)
+        finally:
+            only.unlink(missing_ok=True)
+        if passes.failed:
+            whole.unlink(missing_ok=True)
+            return passes
+        now = {n: (folder / f"{n}.aux").read_text(encoding="utf-8") for n in chosen}
+        if any(_moved(kept[n], now[n]) is None for n in chosen):
+            break
+        moved = set().union(*(_moved(current[n], now[n]) or set() for n in chosen))
+        current.update(now)
+        if moved and not texts:
+            texts = {n: (folder / f"{n}.tex").read_text(encoding="utf-8") for n in plan.names}
+            texts[""] = main_file(tex).read_text(encoding="utf-8")
+        # This run's chapters read the labels as the last run left them: those that read a
+        # label it moved are set again, with the main file (set every run).
+        readers = {n for n, text in texts.items() if any(key in text for key in moved)}
+        if not readers:
+            settled = True
+            break
+        readers.discard("")
+        if not plan.settable(chosen | readers):
+            break
+        chosen |= readers
+    toc = tex.with_suffix(".toc")
+    same = (
+        settled
+        and toc.read_bytes() == plan.kept[toc]
+        and PARTIAL_AUX.sub("", aux.read_text(encoding="utf-8"))
+        == PARTIAL_AUX.sub("", plan.kept[aux].decode("utf-8"))
     )
     spliced = None
     if same:
@@ -223,14 +276,18 @@ def set_apart(
     write_whole(folios, _merged(plan.kept[folios].decode("utf-8"), folios.read_text("utf-8")))
     write_whole(dvi, spliced)
     whole.unlink()
+    plan.changed = [n for n in plan.names if n in chosen]
     return passes
 
 
 def _merged(book: str, alone: str) -> str:
-    """The book's list of shipped pages with the lines of the pages set alone put in."""
-    new = {line.split()[1]: line for line in alone.splitlines() if line.startswith("page ")}
-    lines = [
-        new.get(line.split()[1], line) if line.startswith("page ") else line
-        for line in book.splitlines()
-    ]
+    """The book's list of shipped pages with the lines of the pages set alone put in, and
+    where the 奥付 begins if it was set alone."""
+
+    def key(line: str) -> tuple[str, ...]:
+        words = line.split()
+        return tuple(words[:2]) if words[:1] == ["page"] else tuple(words[:1])
+
+    new = {key(line): line for line in alone.splitlines()}
+    lines = [new.get(key(line), line) for line in book.splitlines()]
     return "".join(f"{line}\n" for line in lines)
