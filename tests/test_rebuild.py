@@ -470,12 +470,24 @@ def test_an_edit_sets_only_its_chapter_again(tmp_path: Path) -> None:
         for edition in pdfs:
             published = BY_NAME[edition].published
             assert published(book.build).read_bytes() == published(fresh).read_bytes(), edition
+        for edition in reading:  # the LaTeX too, documents that stood in it included
+            tex = f"{BY_NAME[edition].book}.tex"
+            ours, theirs = (BY_NAME[edition].workdir(b) / tex for b in (book.build, fresh))
+            assert ours.read_bytes() == theirs.read_bytes(), edition
+
+    def stood(edition: str) -> list[str]:
+        record = BY_NAME[edition].workdir(book.build) / ".sangokushi-latex.json"
+        return json.loads(record.read_text(encoding="utf-8"))["stood"]
 
     # A word for another as wide: no line, page or label moves.
     edit(book.docs / "wu.md", "独自の戦略", "独特の戦略")
     assert book.run(*pdfs) == built
     passes = tex_passes(book)
     assert all(re.search(r"×1 .*, 1 of 7 chapters$", passes[e]) for e in reading), passes
+    # Sphinx wrote the edited chapter's LaTeX; every other document's stood as last written.
+    documents = {"prologue", "wei", "shu", "yuan-shao", "wudoumi", "epilogue", "appendix/colophon"}
+    for edition in reading:
+        assert documents <= set(stood(edition)) and "wu" not in stood(edition), edition
     as_fresh("fresh")
     # Another chapter next: set alone from what the last run set alone left.
     edit(book.docs / "shu.md", "大きな存在感", "大きな存在力")
@@ -489,6 +501,12 @@ def test_an_edit_sets_only_its_chapter_again(tmp_path: Path) -> None:
     passes = tex_passes(book)
     assert re.search(r"×[23] .*, 2 of 7 chapters$", passes["pdf-tate"]), passes
     as_fresh("fresh-index")
+    # A box's name, which the correspondence table in the appendix prints: no document
+    # stands (the environment's share of every page changed).
+    edit(book.docs / "wei.md", ":historical: 魏\n", ":historical: 曹魏\n")
+    assert book.run(*pdfs) == built
+    assert all(stood(edition) == [] for edition in reading)
+    as_fresh("fresh-box")
     edit(book.docs / "wu.md", "。", "。" + "（長い書き換え。）" * 400)
     assert book.run(*pdfs) == built
     assert all("chapters" not in detail for detail in tex_passes(book).values())

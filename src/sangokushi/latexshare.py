@@ -17,6 +17,7 @@ from sphinx.builders.latex import LaTeXBuilder
 
 from sangokushi.book import pdf_variant
 from sangokushi.build.publish import write_whole
+from sangokushi.latexkept import TEXTS, KeptTextTranslator, Standing
 
 # In a LaTeX folder: what Sphinx's support files were last copied from (copy_support_files).
 SUPPORT_RECORD = ".sangokushi-texinputs.json"
@@ -39,7 +40,66 @@ class SharedLaTeXBuilder(LaTeXBuilder):
 
     name = "latex"
 
+    standing: Standing | None = None
+
+    def write_documents(self, docnames: set[str]) -> None:
+        """Write the book with each document that stands as its LaTeX last time
+        (sangokushi.latexkept), or whole when the LaTeX around them came out otherwise."""
+        self.standing = Standing(self) if self.config.book_latex_key else None
+        setattr(self, TEXTS, {})
+        super().write_documents(docnames)
+        if self.standing is None:
+            return
+        for entry in self.document_data:
+            tex = Path(self.outdir, entry[1])
+            if not self.standing.keep(tex):
+                self.standing.texts, self.standing.stood = {}, set()
+                setattr(self, TEXTS, {})
+                super().write_documents(docnames)
+                self.standing.keep(tex)
+            break
+
     def assemble_doctree(
+        self, indexfile: str, toctree_only: bool, appendices: list[str]
+    ) -> nodes.document:
+        if self.standing and self.standing.texts:
+            return self.assemble_standing(indexfile, toctree_only, appendices)
+        return self.assemble_shared(indexfile, toctree_only, appendices)
+
+    def assemble_standing(
+        self, indexfile: str, toctree_only: bool, appendices: list[str]
+    ) -> nodes.document:
+        """The book with the documents that stand as their LaTeX last time."""
+        assert self.standing is not None
+        standing, env = self.standing, self.env
+        stood: set[str] = set()
+        get_doctree = env.get_doctree
+
+        def doctree(docname: str) -> nodes.document:
+            if (stub := standing.stub(docname)) is not None:
+                stood.add(docname)
+                return stub
+            return get_doctree(docname)
+
+        resolve_references = env.resolve_references
+
+        def resolve(*args: Any) -> None:
+            # The documents are inlined: references resolve against the real doctrees (a
+            # numbered reference reads its target's).
+            env.__dict__.pop("get_doctree", None)
+            resolve_references(*args)
+
+        env.get_doctree = doctree  # type: ignore[method-assign]
+        env.resolve_references = resolve  # type: ignore[method-assign]
+        try:
+            tree = super().assemble_doctree(indexfile, toctree_only, appendices)
+        finally:
+            env.__dict__.pop("get_doctree", None)
+            env.__dict__.pop("resolve_references", None)
+        standing.stand(stood)
+        return tree
+
+    def assemble_shared(
         self, indexfile: str, toctree_only: bool, appendices: list[str]
     ) -> nodes.document:
         share = self.config.book_latex_share
@@ -95,5 +155,9 @@ def _stat(path: Path) -> list[int]:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("book_latex_share", "", "", types=(str,))
+    # What the LaTeX is written from besides the doctrees (the runner's write key): documents
+    # stand only under the same (sangokushi.latexkept).
+    app.add_config_value("book_latex_key", "", "", types=(str,))
     app.add_builder(SharedLaTeXBuilder, override=True)
+    app.set_translator("latex", KeptTextTranslator, override=True)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

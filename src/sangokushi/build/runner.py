@@ -712,7 +712,9 @@ class Build:
             options += ["-D", f"ebook_write_key={self.write_key(edition, code, sources)}"]
         elif edition.form == "html":
             options += ["-D", f"html_pages_key={self.write_key(edition, code, sources)}"]
-        elif edition.builder == "latex" and self._shares.get(self.share_group(edition)):
+        if edition.builder == "latex":
+            options += ["-D", f"book_latex_key={self.write_key(edition, code, sources)}"]
+        if edition.builder == "latex" and self._shares.get(self.share_group(edition)):
             # The same for each PDF variant of this environment (sangokushi.latexshare).
             share = hashlib.blake2b(json.dumps([code, sorted(sources.items())]).encode())
             options += ["-D", f"book_latex_share={share.hexdigest()}"]
