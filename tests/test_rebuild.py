@@ -494,6 +494,12 @@ def test_an_edit_sets_only_its_chapter_again(tmp_path: Path) -> None:
     assert book.run(*pdfs) == built
     assert all(tex_passes(book)[e].endswith(", 1 of 7 chapters") for e in reading)
     as_fresh("fresh-again")
+    # An unnumbered chapter after numbered ones: its labels take the number before it, which
+    # the run that sets it alone restores (sangokushi.book: \sphinxbookpartafter).
+    edit(book.docs / "epilogue.md", "待ちきれない", "待ち切れない")
+    assert book.run(*pdfs) == built
+    assert all(re.search(r"×1 .*, 1 of 7 chapters$", tex_passes(book)[e]) for e in reading)
+    as_fresh("fresh-unnumbered")
     # Words added: in the vertical PDF an index mark after them moves to the next page, so the
     # index, which prints its page, is set again in a second run with the chapter.
     edit(book.docs / "wu.md", "。", "。（一段落だけの書き換え。）")

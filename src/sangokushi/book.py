@@ -19,7 +19,7 @@ from sphinx.util.texescape import escape
 
 from sangokushi.facts import Facts
 from sangokushi.jatext import beside, is_wide, phrases
-from sangokushi.latexmarks import SOURCE_MARK
+from sangokushi.latexmarks import BOOK_PACKAGE, SOURCE_MARK
 from sangokushi.page import PageDesign, page_design
 from sangokushi.tables import joined
 from sangokushi.tate import LATEX_MACROS, ORIENTED, PARENTHESES, TCY_DIGITS, orient
@@ -782,6 +782,18 @@ STYLE = r"""
   \ifdefined\Hy@linkcounter\let\c@sphinxbooklink\Hy@linkcounter
     \xdef\cl@@ckpt{\cl@@ckpt\noexpand\@elt{sphinxbooklink}}\fi
   \xdef\cl@@ckpt{\cl@@ckpt\noexpand\@elt{sphinxbookshipped}}}
+% What a \label takes from before it (the number, hyperref's anchor, the title) is no counter:
+% each chapter's file ends by writing it to its .aux (\sphinxbookpartend), and after a chapter
+% a run skipped it is as that chapter left it (\sphinxbookpartafter).
+\newcommand{\sphinxbookpartend}[1]{\global\@namedef{sphinxbook@ran@#1}{}%
+  \if@filesw\immediate\write\@auxout{\string\sphinxbook@partstate{#1}%
+    {\unexpanded\expandafter{\@currentlabel}}%
+    {\ifdefined\@currentHref\unexpanded\expandafter{\@currentHref}\fi}%
+    {\ifdefined\@currentlabelname\unexpanded\expandafter{\@currentlabelname}\fi}}\fi}
+\newcommand{\sphinxbook@partstate}[4]{\global\@namedef{sphinxbook@state@#1}{%
+  \gdef\@currentlabel{#2}\gdef\@currentHref{#3}\gdef\@currentlabelname{#4}}}
+\newcommand{\sphinxbookpartafter}[1]{%
+  \@ifundefined{sphinxbook@ran@#1}{\@nameuse{sphinxbook@state@#1}}{}}
 \newcommand{\sphinxbook@blankpage}{\hbox{}\thispagestyle{empty}\newpage}
 % Pages left blank to start a recto carry nothing.
 \renewcommand{\cleardoublepage}{\clearpage\ifodd\sphinxbook@shipped\sphinxbook@blankpage\fi}
@@ -836,14 +848,14 @@ CLASS = rf"""\NeedsTeXFormat{{LaTeX2e}}
 
 def add_book_style(app: Sphinx, config: Config) -> None:
     if uses_book_style(config):
-        app.add_latex_package("sangokushibook", after_hyperref=True)
+        app.add_latex_package(BOOK_PACKAGE, after_hyperref=True)
 
 
 def _write_sty(app: Sphinx) -> None:
     if app.builder.format == "latex":
         app.outdir.mkdir(parents=True, exist_ok=True)
-        (app.outdir / "sangokushibook.sty").write_text(
-            "\\NeedsTeXFormat{LaTeX2e}\n\\ProvidesPackage{sangokushibook}\n" + STYLE,
+        (app.outdir / f"{BOOK_PACKAGE}.sty").write_text(
+            f"\\NeedsTeXFormat{{LaTeX2e}}\n\\ProvidesPackage{{{BOOK_PACKAGE}}}\n" + STYLE,
             encoding="utf-8",
         )
         (app.outdir / f"{BOOK_CLASS}.cls").write_text(CLASS, encoding="utf-8")

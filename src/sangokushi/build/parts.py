@@ -13,7 +13,7 @@ from pathlib import Path
 from sangokushi.build import dvisplice, reruns
 from sangokushi.build.publish import write_whole
 from sangokushi.build.stamps import file_digest
-from sangokushi.latexmarks import PART_LOG, SOURCE_MARK
+from sangokushi.latexmarks import BOOK_PACKAGE, PART_AFTER, PART_END, PART_LOG, SOURCE_MARK
 
 # Beside ``book.tex`` as Sphinx wrote it (the folder's one .tex): the main file TeX sets
 # (``book-main.ltx``, job name ``book``), the chapters it includes (``book-parts/NAME.tex``),
@@ -62,12 +62,13 @@ def aux_files(tex: Path) -> list[Path]:
 
 def split(tex: Path) -> list[str]:
     """Split ``tex`` into a main file (``main_file``) that includes each chapter from a file
-    of its own; the chapters' names, in order; none when ``tex`` has no chapters (no main
-    file then). The main file's lines up to the first chapter are ``tex``'s."""
+    of its own; the chapters' names, in order; none when ``tex`` has no chapters or is not
+    set in the book's style (no main file then). The main file's lines up to the first
+    chapter are ``tex``'s."""
     text = tex.read_text(encoding="utf-8")
     folder = tex.with_name(tex.stem + PARTS)
     starts = [m for m in DOCUMENT.finditer(text) if OPENS_PAGE.match(text, m.end())]
-    if not starts:
+    if not starts or f"\\usepackage{{{BOOK_PACKAGE}}}" not in text:
         main_file(tex).unlink(missing_ok=True)
         return []
     end = text.index("\\end{document}")
@@ -80,11 +81,13 @@ def split(tex: Path) -> list[str]:
             name += "_"
         names.append(name)
         body = text[match.start() : after.start() if after else end]
-        chapter = f"\\typeout{{{PART_LOG}{name}}}{body}\\typeout{{{PART_LOG}}}\n"
+        chapter = (
+            f"\\typeout{{{PART_LOG}{name}}}{body}{PART_END}{{{name}}}\\typeout{{{PART_LOG}}}\n"
+        )
         path = folder / f"{name}.tex"
         if not path.is_file() or path.read_text(encoding="utf-8") != chapter:
             write_whole(path, chapter)
-        main.append(f"\\include{{{folder.name}/{name}}}\n")
+        main.append(f"\\include{{{folder.name}/{name}}}{PART_AFTER}{{{name}}}\n")
     main.append(text[end:])
     only = f"\\InputIfFileExists{{{tex.stem}{ONLY}}}{{}}{{}}\\begin{{document}}"
     write_whole(main_file(tex), "".join(main).replace("\\begin{document}", only, 1))
@@ -181,7 +184,7 @@ def clear(folder: Path) -> None:
 
 
 # A label as hyperref writes it in an .aux: its key, then what it stands for (number, page…).
-LABEL = re.compile(r"^\\newlabel\{(?P<key>[^{}\\]+)\}.*$", re.MULTILINE)
+LABEL = re.compile(r"^\\newlabel\{(?P<key>[^{}\\]+)\}.*\n", re.MULTILINE)
 # Runs over the chapters set alone, and those that read a label they moved, before the book is
 # set whole instead.
 ROUNDS = 4
@@ -192,6 +195,7 @@ def _moved(before: str, after: str) -> set[str] | None:
     page count, its contents lines, a label added or gone)."""
     if LABEL.sub("", before) != LABEL.sub("", after):
         return None
+    # A page ships its labels in the order they were put on it: the order may change.
     old = {m["key"]: m[0] for m in LABEL.finditer(before)}
     new = {m["key"]: m[0] for m in LABEL.finditer(after)}
     if old.keys() != new.keys():
