@@ -7,9 +7,11 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from chromium import launch
@@ -359,6 +361,29 @@ def test_zip_times_before_1980_are_clamped(tmp_path: Path) -> None:
     package.write_ocf(target, tmp_path, [], 0)
     with zipfile.ZipFile(target) as ocf:
         assert {i.date_time for i in ocf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_an_interrupt_inside_a_zip_entry_comes_out_as_itself(tmp_path: Path) -> None:
+    """A signal that lands while zipfile opens an entry (the build's handler raises there)
+    leaves that entry's handle open; it comes out as the interrupt, not as zipfile's refusal
+    to close the zip (a traceback), and no zip, whole or cut short, is left."""
+    for name in package.LEADING:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name)
+    target = tmp_path / "book.epub"
+
+    def interrupt(frame: Any, event: str, arg: Any) -> None:
+        # Where the deflated entry's compressor is made, the entry already being written.
+        if event == "call" and frame.f_code.co_name == "_get_compressor":
+            raise KeyboardInterrupt
+
+    sys.settrace(interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            package.write_ocf(target, tmp_path, [], 0)
+    finally:
+        sys.settrace(None)
+    assert not target.exists() and not target.with_name(target.name + ".part").exists()
 
 
 @pytest.mark.parametrize(

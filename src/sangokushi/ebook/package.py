@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
 from zipfile import ZIP_DEFLATED, ZIP_STORED, ZipFile, ZipInfo
 
@@ -49,13 +50,21 @@ def write_ocf(target: Path, root: Path, names: Iterable[str], timestamp: int) ->
     date_time = zip_date_time(timestamp)
     partial = target.with_name(target.name + ".part")
     try:
-        with ZipFile(partial, "w") as ocf:
+        ocf = ZipFile(partial, "w")
+        try:
             for name in (*LEADING, *rest):
                 info = ZipInfo(name, date_time=date_time)
                 info.create_system = 3  # Unix, whatever the build machine
                 info.external_attr = 0o100644 << 16
                 info.compress_type = ZIP_STORED if name == "mimetype" else ZIP_DEFLATED
                 ocf.writestr(info, (root / name).read_bytes(), compresslevel=9)
+        except BaseException:
+            # An interrupt inside a write leaves that entry open, and closing the zip then
+            # raises ValueError in its place: the zip cut short is dropped as it is.
+            with suppress(ValueError):
+                ocf.close()
+            raise
+        ocf.close()
         with partial.open("rb") as written:
             os.fsync(written.fileno())
         os.replace(partial, target)
