@@ -49,6 +49,8 @@ def _parameter_bytes() -> tuple[int, ...]:
 
 
 PARAMETERS = _parameter_bytes()
+# The opcodes with no parameter besides set_char and fnt_num: nop, eop, push, pop, w0, x0, y0, z0.
+BARE = frozenset((138, 140, 141, 142, 147, 152, 161, 166))
 
 
 def characters(dvi: bytes) -> dict[str, set[int]]:
@@ -92,7 +94,7 @@ def characters(dvi: bytes) -> dict[str, set[int]]:
             pos = start + length
         elif op == DVI_POST:
             break
-        elif op in (138, 140, 141, 142, 147, 152, 161, 166) or PARAMETERS[op]:
+        elif op in BARE or PARAMETERS[op]:
             pos += 1 + PARAMETERS[op]
         else:
             raise ValueError(f"DVI opcode {op} at byte {pos}")

@@ -5,16 +5,14 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
-# DVI opcodes (TeX: The Program, §586; pTeX adds ``dir``).
+from sangokushi.build.dvipdf import BARE, DVI_POST, DVI_PRE, FNT_DEF1, FNT_DEF4, PARAMETERS
+
+# DVI opcodes (TeX: The Program, §586; pTeX adds ``dir``); the parameter bytes of the others
+# as sangokushi.build.dvipdf reads them.
 SET_CHAR_LAST = 127
-BOP, EOP, NOP, PRE, POST, POST_POST = 139, 140, 138, 247, 248, 249
+BOP, EOP, NOP, PRE, POST, POST_POST = 139, 140, 138, DVI_PRE, DVI_POST, 249
 FNT_NUM_0, FNT_NUM_63, FNT1, FNT4 = 171, 234, 235, 238
-XXX1, XXX4, FNT_DEF1, FNT_DEF4 = 239, 242, 243, 246
-DIR = 255
-# Opcodes of one byte, and of one byte and k parameter bytes (first opcode, last, k of the first).
-ONE_BYTE = {NOP, EOP, 141, 142, 147, 152, 161, 166}
-PARAMETERS = [(128, 131, 1), (133, 136, 1), (143, 146, 1), (148, 151, 1), (153, 156, 1),
-              (157, 160, 1), (162, 165, 1), (167, 170, 1), (FNT1, FNT4, 1)]  # fmt: skip
+XXX1, XXX4 = 239, 242
 # Where a page's \count9 is in its bop: the book's LaTeX sets it to the page's place as shipped.
 COUNT9 = slice(1 + 9 * 4, 1 + 10 * 4)
 PREVIOUS = slice(41, 45)
@@ -39,17 +37,6 @@ class Dvi(NamedTuple):
 def length(data: memoryview, at: int) -> int:
     """The length of the command at ``at``."""
     op = data[at]
-    if op <= SET_CHAR_LAST or op in ONE_BYTE or FNT_NUM_0 <= op <= FNT_NUM_63:
-        return 1
-    if op in (132, 137):  # set_rule, put_rule
-        return 9
-    if op == BOP:
-        return 45
-    if op == DIR:
-        return 2
-    for first, last, k in PARAMETERS:
-        if first <= op <= last:
-            return 1 + k + op - first
     if XXX1 <= op <= XXX4:
         k = op - XXX1 + 1
         return 1 + k + int.from_bytes(data[at + 1 : at + 1 + k], "big")
@@ -57,6 +44,8 @@ def length(data: memoryview, at: int) -> int:
         k = op - FNT_DEF1 + 1
         names = at + 1 + k + 12
         return 1 + k + 12 + 2 + data[names] + data[names + 1]
+    if op <= SET_CHAR_LAST or FNT_NUM_0 <= op <= FNT_NUM_63 or op in BARE or PARAMETERS[op]:
+        return 1 + PARAMETERS[op]
     raise ValueError(f"DVI opcode {op} at byte {at}")
 
 
