@@ -74,6 +74,9 @@ class Standing:
         frame = _frame(tex.read_text(encoding="utf-8"), [d["text"] for d in texts.values()])
         if self.texts and frame != self.frame:
             return False
+        if frame is None:  # a document's LaTeX not found where written: none will stand
+            self.path.unlink(missing_ok=True)
+            return True
         env = self.builder.env
         docs = {name: {**d, "doctree": doctree_digest(env, name)} for name, d in texts.items()}
         record = {"key": self.builder.config.book_latex_key, "environment": self.environment}
@@ -82,13 +85,14 @@ class Standing:
         return True
 
 
-def _frame(text: str, parts: list[str]) -> str:
-    """``text`` without ``parts`` (found in order): what the documents are written inside."""
+def _frame(text: str, parts: list[str]) -> str | None:
+    """The digest of ``text`` without ``parts`` (found in order): what the documents are
+    written inside; None when a part is not found."""
     pieces, at = [], 0
     for part in parts:
         found = text.find(part, at)
         if found < 0:
-            return ""
+            return None
         pieces.append(text[at:found])
         at = found + len(part)
     pieces.append(text[at:])

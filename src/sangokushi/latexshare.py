@@ -45,19 +45,19 @@ class SharedLaTeXBuilder(LaTeXBuilder):
     def write_documents(self, docnames: set[str]) -> None:
         """Write the book with each document that stands as its LaTeX last time
         (sangokushi.latexkept), or whole when the LaTeX around them came out otherwise."""
-        self.standing = Standing(self) if self.config.book_latex_key else None
+        # A book is one LaTeX document; a project of several writes each whole.
+        one = len(self.document_data) == 1
+        self.standing = Standing(self) if self.config.book_latex_key and one else None
         setattr(self, TEXTS, {})
         super().write_documents(docnames)
         if self.standing is None:
             return
-        for entry in self.document_data:
-            tex = Path(self.outdir, entry[1])
-            if not self.standing.keep(tex):
-                self.standing.texts, self.standing.stood = {}, set()
-                setattr(self, TEXTS, {})
-                super().write_documents(docnames)
-                self.standing.keep(tex)
-            break
+        tex = Path(self.outdir, self.document_data[0][1])
+        if not self.standing.keep(tex):
+            self.standing.texts, self.standing.stood = {}, set()
+            setattr(self, TEXTS, {})
+            super().write_documents(docnames)
+            self.standing.keep(tex)
 
     def assemble_doctree(
         self, indexfile: str, toctree_only: bool, appendices: list[str]
