@@ -44,9 +44,14 @@ SET_WHOLE = re.compile(r"\\(?:pagenumbering|appendix)\b")
 PARTIAL_AUX = re.compile(r"^(?:\\HyPL@Entry|\\gdef \\@abspage@last).*\n", re.MULTILINE)
 
 
+def parts_folder(tex: Path) -> Path:
+    """Where ``tex``'s chapters are."""
+    return tex.with_name(tex.stem + PARTS)
+
+
 def part_file(tex: Path, name: str) -> Path:
     """The file of ``tex``'s chapter ``name``."""
-    return tex.with_name(tex.stem + PARTS) / f"{name}.tex"
+    return parts_folder(tex) / f"{name}.tex"
 
 
 def main_file(tex: Path) -> Path:
@@ -56,7 +61,7 @@ def main_file(tex: Path) -> Path:
 
 def aux_files(tex: Path) -> list[Path]:
     """Where TeX keeps ``tex``'s labels: its .aux, and each chapter's set apart."""
-    folder = tex.with_name(tex.stem + PARTS)
+    folder = parts_folder(tex)
     return [tex.with_suffix(".aux"), *sorted(folder.glob("*.aux"))]
 
 
@@ -66,7 +71,7 @@ def split(tex: Path) -> list[str]:
     set in the book's style (no main file then). The main file's lines up to the first
     chapter are ``tex``'s."""
     text = tex.read_text(encoding="utf-8")
-    folder = tex.with_name(tex.stem + PARTS)
+    folder = parts_folder(tex)
     starts = [m for m in DOCUMENT.finditer(text) if OPENS_PAGE.match(text, m.end())]
     if not starts or f"\\usepackage{{{BOOK_PACKAGE}}}" not in text:
         main_file(tex).unlink(missing_ok=True)
@@ -109,17 +114,17 @@ class Plan:
     def settable(self, chosen: set[str]) -> bool:
         """Whether ``chosen`` may be set alone: no chapter before them leaves what lasts,
         none of them changes the page numbering."""
-        folder = self.tex.with_name(self.tex.stem + PARTS)
         first = min(self.names.index(name) for name in chosen)
-        if any(_lasting(folder / f"{name}.tex") for name in self.names[:first]):
+        if any(_lasting(self.text(name)) for name in self.names[:first]):
             return False
         for name in chosen:
-            text = (folder / f"{name}.tex").read_text(encoding="utf-8")
-            if SET_WHOLE.search(text) or (
-                _lasting(folder / f"{name}.tex") and name != self.names[-1]
-            ):
+            text = self.text(name)
+            if SET_WHOLE.search(text) or (_lasting(text) and name != self.names[-1]):
                 return False
         return True
+
+    def text(self, name: str) -> str:
+        return part_file(self.tex, name).read_text(encoding="utf-8")
 
 
 def plan(tex: Path, names: list[str]) -> Plan | None:
@@ -140,7 +145,7 @@ def plan(tex: Path, names: list[str]) -> Plan | None:
     changed = [n for n in names if last["parts"][n] != now["parts"][n]]
     if not changed:
         return None
-    folder = tex.with_name(tex.stem + PARTS)
+    folder = parts_folder(tex)
     files = [tex.with_suffix(s) for s in (".aux", ".out", ".toc", ".folios")]
     files += [folder / f"{name}.aux" for name in names]
     kept = {path: path.read_bytes() for path in files if path.is_file()}
@@ -150,13 +155,13 @@ def plan(tex: Path, names: list[str]) -> Plan | None:
     return chosen if chosen.settable(set(changed)) else None
 
 
-def _lasting(path: Path) -> bool:
-    return bool(LASTING.search(LOCAL_DEF.sub("", path.read_text(encoding="utf-8"))))
+def _lasting(text: str) -> bool:
+    return bool(LASTING.search(LOCAL_DEF.sub("", text)))
 
 
 def state(tex: Path, names: list[str]) -> dict[str, object]:
     """The digests of the main file, each chapter's file and the DVI."""
-    folder = tex.with_name(tex.stem + PARTS)
+    folder = parts_folder(tex)
     return {
         "main": file_digest(main_file(tex)),
         "parts": {name: file_digest(folder / f"{name}.tex") for name in names},
@@ -216,7 +221,7 @@ def set_apart(
     tex = plan.tex
     only = tex.with_name(tex.stem + ONLY + ".tex")
     dvi, whole = tex.with_suffix(".dvi"), tex.with_suffix(WHOLE)
-    folder = tex.with_name(tex.stem + PARTS)
+    folder = parts_folder(tex)
     aux, out = tex.with_suffix(".aux"), tex.with_suffix(".out")
     forget(tex)
     dvi.replace(whole)
@@ -246,7 +251,7 @@ def set_apart(
         moved = set().union(*(_moved(current[n], now[n]) or set() for n in chosen))
         current.update(now)
         if moved and not texts:
-            texts = {n: (folder / f"{n}.tex").read_text(encoding="utf-8") for n in plan.names}
+            texts = {n: plan.text(n) for n in plan.names}
             texts[""] = main_file(tex).read_text(encoding="utf-8")
         # This run's chapters read the labels as the last run left them: those that read a
         # label it moved are set again, with the main file (set every run).
